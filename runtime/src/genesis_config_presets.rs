@@ -1,0 +1,101 @@
+//! Genesis presets: `development` (one validator, Alice) and `local_testnet` (four
+//! validators: Alice, Bob, Charlie, Dave). Both fund the well-known dev accounts and make
+//! Alice the sudo key; a public network's preset will have no sudo.
+
+use crate::{
+	currency::{EXISTENTIAL_DEPOSIT, KILN},
+	AccountId, BabeConfig, BalancesConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys,
+	SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+};
+use alloc::{vec, vec::Vec};
+use frame_support::build_struct_json_patch;
+use serde_json::Value;
+use sp_consensus_babe::AuthorityId as BabeId;
+use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_genesis_builder::{self, PresetId};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_runtime::traits::AccountIdConversion;
+
+/// What each funded dev account starts with.
+pub const ENDOWMENT: u128 = 1_000_000 * KILN;
+
+/// The validator keys of a well-known dev account: sr25519 for BABE, ed25519 for GRANDPA,
+/// both derived from the same `//Name` seed.
+pub fn authority_keys(babe: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AccountId, SessionKeys) {
+	(
+		babe.to_account_id(),
+		SessionKeys { babe: BabeId::from(babe.public()), grandpa: GrandpaId::from(grandpa.public()) },
+	)
+}
+
+fn testnet_genesis(
+	validators: Vec<(AccountId, SessionKeys)>,
+	endowed: Vec<AccountId>,
+	root: AccountId,
+) -> Value {
+	let treasury: AccountId = crate::configs::TreasuryPalletId::get().into_account_truncating();
+	let mut balances: Vec<(AccountId, u128)> = endowed.into_iter().map(|a| (a, ENDOWMENT)).collect();
+	// The Treasury account exists from genesis so that the first fees can be credited to it.
+	balances.push((treasury, EXISTENTIAL_DEPOSIT));
+
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig { balances },
+		session: SessionConfig {
+			keys: validators
+				.into_iter()
+				.map(|(account, keys)| (account.clone(), account, keys))
+				.collect::<Vec<_>>(),
+		},
+		babe: BabeConfig { epoch_config: BABE_GENESIS_EPOCH_CONFIG },
+		sudo: SudoConfig { key: Some(root) },
+	})
+}
+
+fn dev_accounts() -> Vec<AccountId> {
+	Sr25519Keyring::invulnerable().map(|k| k.to_account_id()).collect()
+}
+
+/// `development`: Alice is the only validator.
+pub fn development_config_genesis() -> Value {
+	testnet_genesis(
+		vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		dev_accounts(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// `local_testnet`: Alice, Bob, Charlie and Dave validate.
+pub fn local_config_genesis() -> Value {
+	testnet_genesis(
+		vec![
+			authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			authority_keys(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			authority_keys(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			authority_keys(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+		],
+		dev_accounts(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// The JSON of a named preset, or `None` for an unknown name.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		_ => return None,
+	};
+	Some(
+		serde_json::to_string(&patch)
+			.expect("serialization to json is expected to work. qed.")
+			.into_bytes(),
+	)
+}
+
+/// The names of the presets this runtime offers.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![
+		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
+		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+	]
+}

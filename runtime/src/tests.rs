@@ -1,0 +1,200 @@
+//! Runtime tests: the genesis presets build, a signed transfer pays the right fee to the
+//! Treasury, session keys round-trip, and the worker's committed metadata is current.
+
+use crate::{
+	configs::TreasuryAccount, currency::*, genesis_config_presets as presets, Babe, Balances,
+	Grandpa, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, Session, SessionKeys,
+	SignedPayload, System, TransactionPayment, TxExtension, UncheckedExtrinsic,
+};
+use codec::Encode;
+use frame_support::{
+	dispatch::GetDispatchInfo, genesis_builder_helper::build_state, traits::Get,
+};
+use sp_core::{crypto::Pair as _, sr25519};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_runtime::{generic::Era, traits::OpaqueKeys, MultiSignature};
+
+/// Overlays a preset (a JSON patch) on the default genesis config, as the node does.
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) =>
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
+			},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// Externalities holding the genesis state of the named preset.
+fn preset_ext(name: &str) -> sp_io::TestExternalities {
+	let patch = presets::get_preset(&name.into()).expect("the preset exists");
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serializes");
+	merge(&mut config, serde_json::from_slice(&patch).expect("a preset is JSON"));
+	let json = serde_json::to_vec(&config).expect("serializes");
+	let mut ext = sp_io::TestExternalities::new_empty();
+	ext.execute_with(|| build_state::<RuntimeGenesisConfig>(json).expect("genesis builds"));
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+#[test]
+fn presets_are_listed_and_unknown_names_refused() {
+	let names: Vec<String> = presets::preset_names()
+		.into_iter()
+		.map(|id| String::from_utf8(AsRef::<[u8]>::as_ref(&id).to_vec()).expect("utf8"))
+		.collect();
+	assert_eq!(names, vec!["development".to_string(), "local_testnet".to_string()]);
+	assert!(presets::get_preset(&"mainnet".into()).is_none());
+}
+
+#[test]
+fn development_preset_builds() {
+	preset_ext("development").execute_with(|| {
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		assert_eq!(Session::validators(), vec![alice.clone()]);
+		assert_eq!(Babe::authorities().len(), 1);
+		assert_eq!(Grandpa::grandpa_authorities().len(), 1);
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice));
+		for who in Sr25519Keyring::invulnerable() {
+			assert_eq!(Balances::free_balance(who.to_account_id()), presets::ENDOWMENT, "{who}");
+		}
+		assert_eq!(Balances::free_balance(TreasuryAccount::get()), EXISTENTIAL_DEPOSIT);
+	});
+}
+
+#[test]
+fn local_testnet_preset_has_four_validators() {
+	preset_ext("local_testnet").execute_with(|| {
+		let expected: Vec<_> = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		]
+		.iter()
+		.map(|k| k.to_account_id())
+		.collect();
+		assert_eq!(Session::validators(), expected);
+		assert_eq!(Babe::authorities().len(), 4);
+		assert_eq!(Grandpa::grandpa_authorities().len(), 4);
+	});
+}
+
+fn signed_extrinsic(signer: Sr25519Keyring, nonce: u32, call: RuntimeCall) -> UncheckedExtrinsic {
+	let tx_ext: TxExtension = (
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	);
+	let payload = SignedPayload::new(call.clone(), tx_ext.clone()).expect("implicit data");
+	let pair: sr25519::Pair = signer.pair();
+	let signature = payload.using_encoded(|bytes| pair.sign(bytes));
+	UncheckedExtrinsic::new_signed(
+		call,
+		signer.to_account_id().into(),
+		MultiSignature::Sr25519(signature),
+		tx_ext,
+	)
+}
+
+#[test]
+fn transfer_pays_its_fee_to_the_treasury() {
+	preset_ext("development").execute_with(|| {
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let fresh = sr25519::Pair::from_seed(&[7u8; 32]).public();
+		let fresh: crate::AccountId = fresh.into();
+		let amount = 5 * KILN;
+		let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: fresh.clone().into(),
+			value: amount,
+		});
+		let xt = signed_extrinsic(Sr25519Keyring::Alice, 0, call.clone());
+		let len = xt.encoded_size() as u32;
+		let expected_fee = TransactionPayment::compute_fee(len, &xt.get_dispatch_info(), 0);
+
+		let alice_before = Balances::free_balance(&alice);
+		let treasury_before = Balances::free_balance(TreasuryAccount::get());
+		crate::Executive::apply_extrinsic(xt)
+			.expect("valid transaction")
+			.expect("dispatch succeeds");
+
+		let fee = alice_before - Balances::free_balance(&alice) - amount;
+		assert_eq!(Balances::free_balance(&fresh), amount);
+		assert_eq!(Balances::free_balance(TreasuryAccount::get()) - treasury_before, fee);
+		// The weight actually used can only lower the fee (refund after dispatch).
+		assert!(fee > 0 && fee <= expected_fee, "fee {fee}, pre-dispatch estimate {expected_fee}");
+		// A plain transfer costs on the order of 0.01 KILN: cheap but not free.
+		assert!(fee > MILLI_KILN && fee < 100 * MILLI_KILN, "fee {fee}");
+		assert_eq!(System::account_nonce(&alice), 1);
+		assert!(System::events().iter().any(|r| matches!(
+			&r.event,
+			RuntimeEvent::TransactionPayment(pallet_transaction_payment::Event::TransactionFeePaid { actual_fee, .. })
+				if *actual_fee == fee
+		)));
+
+		// The same transaction again is refused: its nonce is stale.
+		let replay = signed_extrinsic(Sr25519Keyring::Alice, 0, call);
+		assert!(crate::Executive::apply_extrinsic(replay).is_err());
+	});
+}
+
+#[test]
+fn transfer_below_existential_deposit_to_fresh_account_fails() {
+	preset_ext("development").execute_with(|| {
+		let fresh: crate::AccountId = sr25519::Pair::from_seed(&[9u8; 32]).public().into();
+		let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: fresh.clone().into(),
+			value: EXISTENTIAL_DEPOSIT - 1,
+		});
+		let outcome = crate::Executive::apply_extrinsic(signed_extrinsic(Sr25519Keyring::Bob, 0, call))
+			.expect("valid transaction");
+		assert!(outcome.is_err(), "the dispatch fails");
+		assert_eq!(Balances::free_balance(&fresh), 0);
+	});
+}
+
+#[test]
+fn session_keys_decode() {
+	let keys = SessionKeys {
+		babe: Sr25519Keyring::Alice.public().into(),
+		grandpa: Ed25519Keyring::Alice.public().into(),
+	};
+	let raw = SessionKeys::decode_into_raw_public_keys(&keys.encode()).expect("decodes");
+	assert_eq!(raw.len(), 2);
+	assert_eq!(raw[0], (Sr25519Keyring::Alice.public().0.to_vec(), sp_core::crypto::key_types::BABE));
+	assert_eq!(raw[1], (Ed25519Keyring::Alice.public().0.to_vec(), sp_core::crypto::key_types::GRANDPA));
+	assert_eq!(SessionKeys::key_ids(), &[sp_core::crypto::key_types::BABE, sp_core::crypto::key_types::GRANDPA]);
+	// Truncated input does not decode.
+	assert!(SessionKeys::decode_into_raw_public_keys(&keys.encode()[..40]).is_none());
+}
+
+/// Where the worker's typed API is generated from (`worker/artifacts/kiln-metadata.scale`).
+fn committed_metadata_path() -> std::path::PathBuf {
+	std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../worker/artifacts/kiln-metadata.scale")
+}
+
+/// Fails when the runtime changed but the worker's metadata was not regenerated
+/// (`scripts/update-metadata.sh`, which runs this test with `KILN_BLESS_METADATA=1`).
+#[test]
+fn worker_metadata_is_current() {
+	let metadata = Runtime::metadata_at_version(15).expect("metadata v15 is supported");
+	let bytes: Vec<u8> = (*metadata).clone();
+	let path = committed_metadata_path();
+	if std::env::var_os("KILN_BLESS_METADATA").is_some() {
+		std::fs::write(&path, &bytes).expect("write metadata");
+	}
+	let committed = std::fs::read(&path).unwrap_or_default();
+	assert!(
+		committed == bytes,
+		"{} is stale ({} bytes committed, {} bytes now): run scripts/update-metadata.sh",
+		path.display(),
+		committed.len(),
+		bytes.len(),
+	);
+}

@@ -1,0 +1,13 @@
+# Sourced by every script: one target directory outside the checkout (so a fresh clone, CI
+# included, reuses the compiled dependencies) and a path-independent runtime Wasm.
+KILN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export KILN_ROOT
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kiln-target}"
+# The Wasm runtime must not depend on where the checkout lives, or the committed raw chain
+# spec (which embeds it) would differ between clones.
+export WASM_BUILD_RUSTFLAGS="--remap-path-prefix=${KILN_ROOT}=/kiln ${WASM_BUILD_RUSTFLAGS:-}"
+export KILN_BIN="$CARGO_TARGET_DIR/release"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# Prints a step header with the time since the script started.
+step() { printf '\n==> [%4ss] %s\n' "$SECONDS" "$*"; }

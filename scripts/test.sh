@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The one test command: builds the workspace, runs every Rust test, checks the committed
+# artifacts (chain spec, worker metadata), then the end-to-end tests against real nodes.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$KILN_ROOT"
+
+step "setup (toolchain targets, apt and npm packages)"
+scripts/setup.sh
+
+# One profile (release) for building and testing, so dependencies compile once.
+step "build: cargo build --release --workspace (target dir $CARGO_TARGET_DIR)"
+cargo build --release --locked --workspace
+
+step "rust tests: cargo test --release --workspace"
+cargo test --release --locked --workspace
+
+step "chain spec: chain-specs/local-testnet.json matches the node's export"
+scripts/chain-spec.sh --check
+
+step "end-to-end: dev chain"
+tests/e2e/dev-chain.sh
+
+step "end-to-end: local testnet"
+timeout 600 tests/e2e/local-testnet.sh
+
+step "all tests passed in ${SECONDS}s"

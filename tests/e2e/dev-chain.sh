@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# End-to-end on a dev chain: start `kiln-node --dev --tmp` on free loopback ports, wait until
+# blocks are produced and finalized, then drive it with @polkadot/api (dev-chain.test.mjs)
+# and with `kiln-worker chain-info`. Every process started here is stopped on exit.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/env.sh"
+source "$KILN_ROOT/tests/e2e/lib.sh"
+
+rpc_port=$(free_port)
+p2p_port=$(free_port)
+prom_port=$(free_port)
+step "dev chain: starting kiln-node --dev --tmp (rpc $rpc_port, p2p $p2p_port, prometheus $prom_port)"
+start_node dev --dev --tmp --rpc-port "$rpc_port" --port "$p2p_port" \
+	--prometheus-port "$prom_port" --no-mdns
+wait_until 60 "the RPC server to answer" rpc "$rpc_port" system_health
+wait_until 60 "block #2 to be produced" best_at_least "$rpc_port" 2
+wait_until 60 "block #2 to be finalized" finalized_at_least "$rpc_port" 2
+echo "dev chain: best #$(best_number "$rpc_port"), finalized #$(finalized_number "$rpc_port")"
+grep -q "Database: ParityDb" "$KILN_LOG_DIR/dev.log" || fail "the node did not open ParityDB"
+curl -sf "http://127.0.0.1:$prom_port/metrics" | grep -q '^substrate_block_height' ||
+	fail "no Prometheus metrics on port $prom_port"
+
+step "dev chain: @polkadot/api client test"
+KILN_WS="ws://127.0.0.1:$rpc_port" node --test --test-timeout=120000 "$KILN_ROOT/tests/e2e/dev-chain.test.mjs" ||
+	fail "@polkadot/api test failed"
+
+step "dev chain: kiln-worker chain-info"
+info=$("$KILN_BIN/kiln-worker" chain-info --url "ws://127.0.0.1:$rpc_port") || fail "kiln-worker chain-info failed"
+echo "$info"
+grep -q '^chain: Kiln Development$' <<<"$info" || fail "chain-info: wrong chain name"
+grep -qE '^best: #[0-9]+ 0x[0-9a-f]{64}$' <<<"$info" || fail "chain-info: no best block"
+grep -qE '^finalized: #[0-9]+ 0x[0-9a-f]{64}$' <<<"$info" || fail "chain-info: no finalized block"
+grep -q '^existential deposit: 0.001 KILN$' <<<"$info" || fail "chain-info: typed constant not read"
+if "$KILN_BIN/kiln-worker" chain-info --url "ws://127.0.0.1:$(free_port)" 2>"$KILN_LOG_DIR/worker-err.txt"; then
+	fail "chain-info against a closed port must fail"
+fi
+grep -q "cannot connect to a node" "$KILN_LOG_DIR/worker-err.txt" || fail "chain-info: unclear error for a closed port"
+
+echo "dev chain: ok"

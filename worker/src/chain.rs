@@ -1,0 +1,164 @@
+//! Talking to a Kiln node: the typed API generated from the runtime's metadata, connection
+//! set-up and chain queries.
+
+use anyhow::{Context, Result};
+use std::fmt;
+use subxt::{
+	config::RpcConfigFor,
+	rpcs::{methods::LegacyRpcMethods, RpcClient},
+	OnlineClient, PolkadotConfig,
+};
+
+/// The typed API of the Kiln runtime, generated at compile time from
+/// `artifacts/kiln-metadata.scale` (regenerate with `scripts/update-metadata.sh`; a runtime
+/// test fails when the file is stale).
+#[subxt::subxt(runtime_metadata_path = "artifacts/kiln-metadata.scale")]
+pub mod kiln {}
+
+/// Kiln uses Substrate's default account, signature and extension types.
+pub type KilnConfig = PolkadotConfig;
+
+/// A connection to a node: the subxt client and the raw RPC methods beside it.
+pub struct Connection {
+	pub api: OnlineClient<KilnConfig>,
+	pub rpc: LegacyRpcMethods<RpcConfigFor<KilnConfig>>,
+}
+
+/// Connects to a node's WebSocket JSON-RPC endpoint.
+pub async fn connect(url: &str) -> Result<Connection> {
+	let client = RpcClient::from_insecure_url(url)
+		.await
+		.with_context(|| format!("cannot connect to a node at {url}"))?;
+	let api = OnlineClient::<KilnConfig>::from_rpc_client(client.clone())
+		.await
+		.with_context(|| format!("{url} answered, but not as a Substrate node"))?;
+	Ok(Connection { api, rpc: LegacyRpcMethods::new(client) })
+}
+
+/// What `kiln-worker chain-info` prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainInfo {
+	pub chain: String,
+	pub node: String,
+	pub spec_name: String,
+	pub spec_version: u32,
+	pub best: (u64, String),
+	pub finalized: (u64, String),
+	pub existential_deposit: u128,
+}
+
+impl fmt::Display for ChainInfo {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		writeln!(f, "chain: {}", self.chain)?;
+		writeln!(f, "node: {}", self.node)?;
+		writeln!(f, "runtime: {} v{}", self.spec_name, self.spec_version)?;
+		writeln!(f, "best: #{} {}", self.best.0, self.best.1)?;
+		writeln!(f, "finalized: #{} {}", self.finalized.0, self.finalized.1)?;
+		writeln!(f, "existential deposit: {}", format_kiln(self.existential_deposit))
+	}
+}
+
+/// Plancks (10^-12 KILN) as a decimal KILN amount, without trailing zeros.
+pub fn format_kiln(plancks: u128) -> String {
+	const UNIT: u128 = 1_000_000_000_000;
+	let (whole, frac) = (plancks / UNIT, plancks % UNIT);
+	if frac == 0 {
+		return format!("{whole} KILN");
+	}
+	let frac = format!("{frac:012}");
+	format!("{whole}.{} KILN", frac.trim_end_matches('0'))
+}
+
+/// Reads the chain name, node version, runtime version, best and finalized block.
+pub async fn chain_info(url: &str) -> Result<ChainInfo> {
+	let conn = connect(url).await?;
+	let chain = conn.rpc.system_chain().await.context("system_chain")?;
+	let node = format!(
+		"{} {}",
+		conn.rpc.system_name().await.context("system_name")?,
+		conn.rpc.system_version().await.context("system_version")?
+	);
+	let best_hash = conn
+		.rpc
+		.chain_get_block_hash(None)
+		.await
+		.context("chain_getBlockHash")?
+		.context("the node has no best block")?;
+	let best = conn
+		.rpc
+		.chain_get_header(Some(best_hash))
+		.await
+		.context("chain_getHeader")?
+		.context("the best block has no header")?;
+	let finalized_hash = conn.rpc.chain_get_finalized_head().await.context("chain_getFinalizedHead")?;
+	let finalized = conn
+		.rpc
+		.chain_get_header(Some(finalized_hash))
+		.await
+		.context("chain_getHeader(finalized)")?
+		.context("the finalized block has no header")?;
+	let version = conn.rpc.state_get_runtime_version(None).await.context("state_getRuntimeVersion")?;
+
+	// Typed access through the generated API; subxt refuses it if the node's runtime does
+	// not match the metadata this binary was built with.
+	let at = conn.api.at_block(finalized_hash).await.context("open the finalized block")?;
+	let existential_deposit = at
+		.constants()
+		.entry(kiln::constants().balances().existential_deposit())
+		.context("Balances::ExistentialDeposit (is this a Kiln node of the same runtime?)")?;
+
+	let spec_name = version
+		.other
+		.get("specName")
+		.and_then(|v| v.as_str())
+		.unwrap_or("unknown")
+		.to_string();
+	Ok(ChainInfo {
+		chain,
+		node,
+		spec_name,
+		spec_version: version.spec_version,
+		best: (best.number.into(), format!("{best_hash:?}")),
+		finalized: (finalized.number.into(), format!("{finalized_hash:?}")),
+		existential_deposit,
+	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn formats_kiln_amounts() {
+		assert_eq!(format_kiln(0), "0 KILN");
+		assert_eq!(format_kiln(1_000_000_000), "0.001 KILN");
+		assert_eq!(format_kiln(1_500_000_000_000), "1.5 KILN");
+		assert_eq!(format_kiln(1), "0.000000000001 KILN");
+		assert_eq!(format_kiln(7_000_000_000_000), "7 KILN");
+	}
+
+	#[test]
+	fn prints_one_field_per_line() {
+		let info = ChainInfo {
+			chain: "Kiln Development".into(),
+			node: "Kiln Node 0.1.0".into(),
+			spec_name: "kiln".into(),
+			spec_version: 100,
+			best: (12, "0xaa".into()),
+			finalized: (10, "0xbb".into()),
+			existential_deposit: 1_000_000_000,
+		};
+		let text = info.to_string();
+		assert!(text.contains("chain: Kiln Development\n"));
+		assert!(text.contains("best: #12 0xaa\n"));
+		assert!(text.contains("finalized: #10 0xbb\n"));
+		assert!(text.contains("existential deposit: 0.001 KILN\n"));
+	}
+
+	#[tokio::test]
+	async fn unreachable_node_is_a_clear_error() {
+		// Port 9 (discard) on loopback: nothing listens there.
+		let error = chain_info("ws://127.0.0.1:9").await.err().expect("connection must fail");
+		assert!(format!("{error:#}").contains("cannot connect to a node at ws://127.0.0.1:9"));
+	}
+}
