@@ -20,6 +20,6 @@ if [[ ${1:-} == --check ]]; then
 	fi
 	echo "chain-specs/local-testnet.json matches the node's export"
 else
-	cp "$fresh" "$committed"
+	cat "$fresh" >"$committed"
 	echo "wrote $committed ($(wc -c <"$committed") bytes)"
 fi

@@ -1,5 +1,6 @@
 //! The node's JSON-RPC extensions on top of Substrate's standard methods:
-//! `system_accountNextIndex` (nonces) and `payment_queryInfo`/`payment_queryFeeDetails`.
+//! `system_accountNextIndex` (nonces), `payment_queryInfo`/`payment_queryFeeDetails` and
+//! `babe_epochAuthorship`.
 //! The market RPC (`market_*`, SPEC §5) is added here when the market pallets land.
 
 use std::sync::Arc;
@@ -11,15 +12,25 @@ use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 
+/// What the BABE RPC needs.
+pub struct BabeDeps {
+	/// Talks to the BABE worker (epoch data).
+	pub worker_handle: sc_consensus_babe::BabeWorkerHandle<Block>,
+	/// Where this node's BABE keys are.
+	pub keystore: sp_keystore::KeystorePtr,
+}
+
 /// What the RPC extensions need from the node.
-pub struct FullDeps<C, P> {
+pub struct FullDeps<C, P, SC> {
 	pub client: Arc<C>,
 	pub pool: Arc<P>,
+	pub select_chain: SC,
+	pub babe: BabeDeps,
 }
 
 /// Builds the RPC extensions.
-pub fn create_full<C, P>(
-	deps: FullDeps<C, P>,
+pub fn create_full<C, P, SC>(
+	deps: FullDeps<C, P, SC>,
 ) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
 where
 	C: ProvideRuntimeApi<Block>
@@ -31,16 +42,20 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BlockBuilder<Block>,
+	C::Api: sp_consensus_babe::BabeApi<Block>,
 	P: TransactionPool + 'static,
+	SC: sp_consensus::SelectChain<Block> + 'static,
 {
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
+	use sc_consensus_babe_rpc::{Babe, BabeApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool } = deps;
+	let FullDeps { client, pool, select_chain, babe } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(Babe::new(client, babe.worker_handle, babe.keystore, select_chain).into_rpc())?;
 
 	Ok(module)
 }
