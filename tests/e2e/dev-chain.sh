@@ -6,6 +6,25 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/env.sh"
 source "$KILN_ROOT/tests/e2e/lib.sh"
 
+step "node CLI: export-chain-spec, build-spec, key, purge-chain"
+# (Output is captured before grepping: `grep -q` would close the pipe early under pipefail.)
+out=$("$KILN_BIN/kiln-node" export-chain-spec --chain dev 2>/dev/null) || fail "export-chain-spec --chain dev"
+grep -q '"name": "Kiln Development"' <<<"$out" || fail "export-chain-spec --chain dev: wrong name"
+out=$("$KILN_BIN/kiln-node" build-spec --chain local 2>/dev/null) || fail "build-spec --chain local"
+grep -q '"id": "kiln_local_testnet"' <<<"$out" || fail "build-spec --chain local: wrong id"
+out=$("$KILN_BIN/kiln-node" key generate --scheme sr25519 --output-type json) || fail "key generate"
+grep -q '"ss58Address"' <<<"$out" || fail "key generate: no address"
+if "$KILN_BIN/kiln-node" export-chain-spec --chain /nonexistent.json >/dev/null 2>&1; then
+	fail "an unknown chain spec path must be refused"
+fi
+purge_base=$(mktemp -d)
+"$KILN_BIN/kiln-node" export-state --chain dev --base-path "$purge_base" >/dev/null 2>&1 || true
+[[ -d $purge_base/chains/kiln_dev/paritydb ]] || fail "no ParityDB database under $purge_base"
+"$KILN_BIN/kiln-node" purge-chain --chain dev --base-path "$purge_base" -y >/dev/null 2>&1 || fail "purge-chain"
+[[ ! -d $purge_base/chains/kiln_dev/paritydb ]] || fail "purge-chain left the database"
+rm -rf "$purge_base"
+echo "node CLI: ok"
+
 rpc_port=$(free_port)
 p2p_port=$(free_port)
 prom_port=$(free_port)
@@ -17,8 +36,8 @@ wait_until 60 "block #2 to be produced" best_at_least "$rpc_port" 2
 wait_until 60 "block #2 to be finalized" finalized_at_least "$rpc_port" 2
 echo "dev chain: best #$(best_number "$rpc_port"), finalized #$(finalized_number "$rpc_port")"
 grep -q "Database: ParityDb" "$KILN_LOG_DIR/dev.log" || fail "the node did not open ParityDB"
-curl -sf "http://127.0.0.1:$prom_port/metrics" | grep -q '^substrate_block_height' ||
-	fail "no Prometheus metrics on port $prom_port"
+metrics=$(curl -sf "http://127.0.0.1:$prom_port/metrics") || fail "no Prometheus endpoint on port $prom_port"
+grep -q '^substrate_block_height' <<<"$metrics" || fail "no block height in the Prometheus metrics"
 
 step "dev chain: @polkadot/api client test"
 KILN_WS="ws://127.0.0.1:$rpc_port" node --test --test-timeout=120000 "$KILN_ROOT/tests/e2e/dev-chain.test.mjs" ||

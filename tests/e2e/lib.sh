@@ -72,7 +72,7 @@ stop_pid() {
 wait_until() {
 	local deadline=$((SECONDS + $1)) what=$2
 	shift 2
-	until "$@" 2>/dev/null; do
+	until "$@" >/dev/null 2>&1; do
 		((SECONDS < deadline)) || fail "timed out after ${deadline}s waiting for: $what"
 		sleep 1
 	done
