@@ -8,7 +8,7 @@ use crate::{
 };
 use codec::Encode;
 use frame_support::{
-	dispatch::GetDispatchInfo, genesis_builder_helper::build_state, traits::Get,
+	dispatch::GetDispatchInfo, genesis_builder_helper::build_state,
 };
 use sp_core::{crypto::Pair as _, sr25519};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
