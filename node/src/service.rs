@@ -186,10 +186,11 @@ pub fn new_full<
 	let metrics = N::register_notification_metrics(config.prometheus_registry());
 	let peer_store_handle = net_config.peer_store_handle();
 
-	let grandpa_protocol_name = sc_consensus_grandpa::protocol_standard_name(
-		&client.block_hash(0u32)?.expect("Genesis block exists; qed"),
-		&config.chain_spec,
-	);
+	let genesis_hash = client
+		.block_hash(0u32)?
+		.ok_or_else(|| ServiceError::Other("the database has no genesis block".into()))?;
+	let grandpa_protocol_name =
+		sc_consensus_grandpa::protocol_standard_name(&genesis_hash, &config.chain_spec);
 	let (grandpa_protocol_config, grandpa_notification_service) =
 		sc_consensus_grandpa::grandpa_peers_set_config::<_, N>(
 			grandpa_protocol_name.clone(),

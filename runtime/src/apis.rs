@@ -250,10 +250,9 @@ impl_runtime_apis! {
 			Vec<frame_benchmarking::BenchmarkList>,
 			Vec<frame_support::traits::StorageInfo>,
 		) {
-			use frame_benchmarking::{BenchmarkList, Benchmarking};
+			use frame_benchmarking::BenchmarkList;
 			use frame_support::traits::StorageInfoTrait;
-			use frame_system_benchmarking::Pallet as SystemBench;
-			use super::benches::*;
+			use super::benchmarks::*;
 
 			let mut list = Vec::<BenchmarkList>::new();
 			list_benchmarks!(list, extra);
@@ -266,10 +265,9 @@ impl_runtime_apis! {
 		fn dispatch_benchmark(
 			config: frame_benchmarking::BenchmarkConfig
 		) -> Result<Vec<frame_benchmarking::BenchmarkBatch>, alloc::string::String> {
-			use frame_benchmarking::{BenchmarkBatch, Benchmarking};
+			use frame_benchmarking::BenchmarkBatch;
 			use frame_support::traits::WhitelistedStorageKeys;
-			use frame_system_benchmarking::Pallet as SystemBench;
-			use super::benches::*;
+			use super::benchmarks::*;
 
 			impl frame_system_benchmarking::Config for Runtime {}
 
@@ -284,8 +282,8 @@ impl_runtime_apis! {
 	#[cfg(feature = "try-runtime")]
 	impl frame_try_runtime::TryRuntime<Block> for Runtime {
 		fn on_runtime_upgrade(checks: frame_try_runtime::UpgradeCheckSelect) -> (Weight, Weight) {
-			let weight = Executive::try_runtime_upgrade(checks)
-				.expect("try-runtime upgrade checks are only run off-chain; a failure must be loud");
+			// try-runtime runs off-chain only (never in a block): a failed check must be loud.
+			let weight = Executive::try_runtime_upgrade(checks).unwrap_or_else(|e| panic!("try-runtime upgrade checks failed: {e:?}"));
 			(weight, super::configs::RuntimeBlockWeights::get().max_block)
 		}
 
@@ -296,7 +294,7 @@ impl_runtime_apis! {
 			select: frame_try_runtime::TryStateSelect,
 		) -> Weight {
 			Executive::try_execute_block(block, state_root_check, signature_check, select)
-				.expect("try-runtime block execution is only run off-chain; a failure must be loud")
+				.unwrap_or_else(|e| panic!("try-runtime block execution failed: {e:?}"))
 		}
 	}
 }

@@ -7,7 +7,7 @@ use crate::{
 	AccountId, BabeConfig, BalancesConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys,
 	SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
 };
-use alloc::{vec, vec::Vec};
+use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
 use sp_consensus_babe::AuthorityId as BabeId;
@@ -85,11 +85,8 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
 		_ => return None,
 	};
-	Some(
-		serde_json::to_string(&patch)
-			.expect("serialization to json is expected to work. qed.")
-			.into_bytes(),
-	)
+	// Serializing a `serde_json::Value` cannot fail; `ok()` keeps a panic out of the runtime.
+	serde_json::to_string(&patch).ok().map(String::into_bytes)
 }
 
 /// The names of the presets this runtime offers.

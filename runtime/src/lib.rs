@@ -14,6 +14,11 @@ include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
 extern crate alloc;
 
+// Declared before `apis`: it defines the `list_benchmarks!`/`add_benchmarks!` macros used there.
+#[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
+mod benchmarks;
+
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
@@ -206,18 +211,4 @@ mod runtime {
 	pub type Sudo = pallet_sudo;
 	// 10..=19 are kept for governance (Council, CouncilMembership);
 	// 20..=29 for the market pallets (Providers, Collateral, Market, Escrow, ProofOfCompute).
-}
-
-#[cfg(feature = "runtime-benchmarks")]
-mod benches {
-	use super::*;
-	pub use frame_system_benchmarking::Pallet as SystemBench;
-
-	frame_benchmarking::define_benchmarks!(
-		[frame_system, SystemBench::<Runtime>]
-		[pallet_balances, Balances]
-		[pallet_timestamp, Timestamp]
-		[pallet_sudo, Sudo]
-		[pallet_treasury, Treasury]
-	);
 }

@@ -55,4 +55,5 @@ if "$KILN_BIN/kiln-worker" chain-info --url "ws://127.0.0.1:$(free_port)" 2>"$KI
 fi
 grep -q "cannot connect to a node" "$KILN_LOG_DIR/worker-err.txt" || fail "chain-info: unclear error for a closed port"
 
+rm -rf "$KILN_LOG_DIR" # kept only when a test fails
 echo "dev chain: ok"

@@ -48,4 +48,5 @@ target=$(best_number "$alice")
 wait_until 120 "dave to import up to #$target" best_at_least "$dave" "$target"
 wait_until 120 "dave to finalize #$target" finalized_at_least "$dave" "$target"
 echo "local testnet: dave caught up to #$(best_number "$dave"), finalized #$(finalized_number "$dave")"
+rm -rf "$KILN_LOG_DIR" # kept only when a test fails
 echo "local testnet: ok"

@@ -1,0 +1,13 @@
+//! The pallets `kiln-node benchmark pallet` measures (feature `runtime-benchmarks`).
+
+// Re-exported: the macros expand where `apis.rs` calls them, which glob-imports this module.
+pub use crate::{Balances, Runtime, Sudo, Timestamp, Treasury};
+pub use frame_system_benchmarking::Pallet as SystemBench;
+
+frame_benchmarking::define_benchmarks!(
+	[frame_system, SystemBench::<Runtime>]
+	[pallet_balances, Balances]
+	[pallet_timestamp, Timestamp]
+	[pallet_sudo, Sudo]
+	[pallet_treasury, Treasury]
+);
