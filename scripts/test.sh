@@ -8,6 +8,9 @@ cd "$KILN_ROOT"
 step "setup (toolchain targets, apt and npm packages)"
 scripts/setup.sh
 
+step "format: cargo fmt --all --check"
+cargo fmt --all --check
+
 # One profile (release) for building and testing, so dependencies compile once.
 step "build: cargo build --release --workspace (target dir $CARGO_TARGET_DIR)"
 cargo build --release --locked --workspace

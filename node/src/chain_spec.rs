@@ -16,29 +16,43 @@ fn properties() -> Properties {
 }
 
 fn wasm_binary() -> Result<&'static [u8], String> {
-	WASM_BINARY.ok_or_else(|| "The runtime Wasm binary is not available (built with SKIP_WASM_BUILD?)".to_string())
+	WASM_BINARY.ok_or_else(|| {
+		"The runtime Wasm binary is not available (built with SKIP_WASM_BUILD?)".to_string()
+	})
+}
+
+fn chain_spec(
+	name: &str,
+	id: &str,
+	chain_type: ChainType,
+	preset: &str,
+) -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm_binary()?, None)
+		.with_name(name)
+		.with_id(id)
+		.with_protocol_id("kiln")
+		.with_chain_type(chain_type)
+		.with_genesis_config_preset_name(preset)
+		.with_properties(properties())
+		.build())
 }
 
 /// `--dev`: one validator (Alice), the dev accounts funded.
 pub fn development_chain_spec() -> Result<ChainSpec, String> {
-	Ok(ChainSpec::builder(wasm_binary()?, None)
-		.with_name("Kiln Development")
-		.with_id("kiln_dev")
-		.with_protocol_id("kiln")
-		.with_chain_type(ChainType::Development)
-		.with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
-		.with_properties(properties())
-		.build())
+	chain_spec(
+		"Kiln Development",
+		"kiln_dev",
+		ChainType::Development,
+		sp_genesis_builder::DEV_RUNTIME_PRESET,
+	)
 }
 
 /// `--chain local`: Alice, Bob, Charlie and Dave validate.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
-	Ok(ChainSpec::builder(wasm_binary()?, None)
-		.with_name("Kiln Local Testnet")
-		.with_id("kiln_local_testnet")
-		.with_protocol_id("kiln")
-		.with_chain_type(ChainType::Local)
-		.with_genesis_config_preset_name(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
-		.with_properties(properties())
-		.build())
+	chain_spec(
+		"Kiln Local Testnet",
+		"kiln_local_testnet",
+		ChainType::Local,
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET,
+	)
 }

@@ -162,9 +162,7 @@ const GRANDPA_JUSTIFICATION_PERIOD: u32 = 512;
 
 /// Builds a full node: network, RPC, and, for an authority, BABE authoring and the GRANDPA
 /// voter.
-pub fn new_full<
-	N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>,
->(
+pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	config: Configuration,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
@@ -312,9 +310,11 @@ pub fn new_full<
 		})?;
 
 		// BABE authoring is essential: the node stops if it fails.
-		task_manager
-			.spawn_essential_handle()
-			.spawn_blocking("babe-proposer", Some("block-authoring"), babe);
+		task_manager.spawn_essential_handle().spawn_blocking(
+			"babe-proposer",
+			Some("block-authoring"),
+			babe,
+		);
 	}
 
 	if enable_grandpa {
@@ -332,8 +332,8 @@ pub fn new_full<
 			protocol_name: grandpa_protocol_name,
 		};
 
-		let grandpa_voter = sc_consensus_grandpa::run_grandpa_voter(
-			sc_consensus_grandpa::GrandpaParams {
+		let grandpa_voter =
+			sc_consensus_grandpa::run_grandpa_voter(sc_consensus_grandpa::GrandpaParams {
 				config: grandpa_config,
 				link: grandpa_link,
 				network,
@@ -344,15 +344,10 @@ pub fn new_full<
 				shared_voter_state: SharedVoterState::empty(),
 				telemetry: telemetry.as_ref().map(|x| x.handle()),
 				offchain_tx_pool_factory: OffchainTransactionPoolFactory::new(transaction_pool),
-			},
-		)?;
+			})?;
 
 		// GRANDPA voting is essential: the node stops if it fails.
-		task_manager.spawn_essential_handle().spawn_blocking(
-			"grandpa-voter",
-			None,
-			grandpa_voter,
-		);
+		task_manager.spawn_essential_handle().spawn_blocking("grandpa-voter", None, grandpa_voter);
 	}
 
 	Ok(task_manager)

@@ -24,7 +24,10 @@ pub const ENDOWMENT: u128 = 1_000_000 * KILN;
 pub fn authority_keys(babe: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AccountId, SessionKeys) {
 	(
 		babe.to_account_id(),
-		SessionKeys { babe: BabeId::from(babe.public()), grandpa: GrandpaId::from(grandpa.public()) },
+		SessionKeys {
+			babe: BabeId::from(babe.public()),
+			grandpa: GrandpaId::from(grandpa.public()),
+		},
 	)
 }
 
@@ -34,7 +37,8 @@ fn testnet_genesis(
 	root: AccountId,
 ) -> Value {
 	let treasury: AccountId = crate::configs::TreasuryPalletId::get().into_account_truncating();
-	let mut balances: Vec<(AccountId, u128)> = endowed.into_iter().map(|a| (a, ENDOWMENT)).collect();
+	let mut balances: Vec<(AccountId, u128)> =
+		endowed.into_iter().map(|a| (a, ENDOWMENT)).collect();
 	// The Treasury account exists from genesis so that the first fees can be credited to it.
 	balances.push((treasury, EXISTENTIAL_DEPOSIT));
 

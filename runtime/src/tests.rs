@@ -7,9 +7,7 @@ use crate::{
 	SignedPayload, System, TransactionPayment, TxExtension, UncheckedExtrinsic,
 };
 use codec::Encode;
-use frame_support::{
-	dispatch::GetDispatchInfo, genesis_builder_helper::build_state,
-};
+use frame_support::{dispatch::GetDispatchInfo, genesis_builder_helper::build_state};
 use sp_core::{crypto::Pair as _, sr25519};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use sp_runtime::{generic::Era, traits::OpaqueKeys, MultiSignature};
@@ -17,10 +15,11 @@ use sp_runtime::{generic::Era, traits::OpaqueKeys, MultiSignature};
 /// Overlays a preset (a JSON patch) on the default genesis config, as the node does.
 fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) =>
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
 			for (key, value) in patch {
 				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
-			},
+			}
+		},
 		(base, patch) => *base = patch,
 	}
 }
@@ -152,8 +151,9 @@ fn transfer_below_existential_deposit_to_fresh_account_fails() {
 			dest: fresh.clone().into(),
 			value: EXISTENTIAL_DEPOSIT - 1,
 		});
-		let outcome = crate::Executive::apply_extrinsic(signed_extrinsic(Sr25519Keyring::Bob, 0, call))
-			.expect("valid transaction");
+		let outcome =
+			crate::Executive::apply_extrinsic(signed_extrinsic(Sr25519Keyring::Bob, 0, call))
+				.expect("valid transaction");
 		assert!(outcome.is_err(), "the dispatch fails");
 		assert_eq!(Balances::free_balance(&fresh), 0);
 	});
@@ -167,9 +167,18 @@ fn session_keys_decode() {
 	};
 	let raw = SessionKeys::decode_into_raw_public_keys(&keys.encode()).expect("decodes");
 	assert_eq!(raw.len(), 2);
-	assert_eq!(raw[0], (Sr25519Keyring::Alice.public().0.to_vec(), sp_core::crypto::key_types::BABE));
-	assert_eq!(raw[1], (Ed25519Keyring::Alice.public().0.to_vec(), sp_core::crypto::key_types::GRANDPA));
-	assert_eq!(SessionKeys::key_ids(), &[sp_core::crypto::key_types::BABE, sp_core::crypto::key_types::GRANDPA]);
+	assert_eq!(
+		raw[0],
+		(Sr25519Keyring::Alice.public().0.to_vec(), sp_core::crypto::key_types::BABE)
+	);
+	assert_eq!(
+		raw[1],
+		(Ed25519Keyring::Alice.public().0.to_vec(), sp_core::crypto::key_types::GRANDPA)
+	);
+	assert_eq!(
+		SessionKeys::key_ids(),
+		&[sp_core::crypto::key_types::BABE, sp_core::crypto::key_types::GRANDPA]
+	);
 	// Truncated input does not decode.
 	assert!(SessionKeys::decode_into_raw_public_keys(&keys.encode()[..40]).is_none());
 }

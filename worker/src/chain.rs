@@ -35,6 +35,19 @@ pub async fn connect(url: &str) -> Result<Connection> {
 	Ok(Connection { api, rpc: LegacyRpcMethods::new(client) })
 }
 
+impl Connection {
+	/// The number of the block with this hash.
+	pub async fn block_number(&self, hash: subxt::utils::H256) -> Result<u64> {
+		let header = self
+			.rpc
+			.chain_get_header(Some(hash))
+			.await
+			.with_context(|| format!("chain_getHeader({hash:?})"))?
+			.with_context(|| format!("the node does not know block {hash:?}"))?;
+		Ok(header.number.into())
+	}
+}
+
 /// What `kiln-worker chain-info` prints.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainInfo {
@@ -84,20 +97,12 @@ pub async fn chain_info(url: &str) -> Result<ChainInfo> {
 		.await
 		.context("chain_getBlockHash")?
 		.context("the node has no best block")?;
-	let best = conn
-		.rpc
-		.chain_get_header(Some(best_hash))
-		.await
-		.context("chain_getHeader")?
-		.context("the best block has no header")?;
-	let finalized_hash = conn.rpc.chain_get_finalized_head().await.context("chain_getFinalizedHead")?;
-	let finalized = conn
-		.rpc
-		.chain_get_header(Some(finalized_hash))
-		.await
-		.context("chain_getHeader(finalized)")?
-		.context("the finalized block has no header")?;
-	let version = conn.rpc.state_get_runtime_version(None).await.context("state_getRuntimeVersion")?;
+	let finalized_hash =
+		conn.rpc.chain_get_finalized_head().await.context("chain_getFinalizedHead")?;
+	let best = conn.block_number(best_hash).await?;
+	let finalized = conn.block_number(finalized_hash).await?;
+	let version =
+		conn.rpc.state_get_runtime_version(None).await.context("state_getRuntimeVersion")?;
 
 	// Typed access through the generated API; subxt refuses it if the node's runtime does
 	// not match the metadata this binary was built with.
@@ -107,19 +112,15 @@ pub async fn chain_info(url: &str) -> Result<ChainInfo> {
 		.entry(kiln::constants().balances().existential_deposit())
 		.context("Balances::ExistentialDeposit (is this a Kiln node of the same runtime?)")?;
 
-	let spec_name = version
-		.other
-		.get("specName")
-		.and_then(|v| v.as_str())
-		.unwrap_or("unknown")
-		.to_string();
+	let spec_name =
+		version.other.get("specName").and_then(|v| v.as_str()).unwrap_or("unknown").to_string();
 	Ok(ChainInfo {
 		chain,
 		node,
 		spec_name,
 		spec_version: version.spec_version,
-		best: (best.number.into(), format!("{best_hash:?}")),
-		finalized: (finalized.number.into(), format!("{finalized_hash:?}")),
+		best: (best, format!("{best_hash:?}")),
+		finalized: (finalized, format!("{finalized_hash:?}")),
 		existential_deposit,
 	})
 }

@@ -8,7 +8,8 @@ use crate::{
 };
 use frame_support::{
 	derive_impl,
-	dispatch::DispatchClass, parameter_types,
+	dispatch::DispatchClass,
+	parameter_types,
 	traits::{
 		tokens::{imbalance::ResolveTo, pay::PayFromAccount, UnityAssetBalanceConversion},
 		ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf,
