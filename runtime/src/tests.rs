@@ -128,7 +128,7 @@ fn transfer_pays_its_fee_to_the_treasury() {
 		assert_eq!(Balances::free_balance(TreasuryAccount::get()) - treasury_before, fee);
 		// The weight actually used can only lower the fee (refund after dispatch).
 		assert!(fee > 0 && fee <= expected_fee, "fee {fee}, pre-dispatch estimate {expected_fee}");
-		// A plain transfer costs on the order of 0.01 KILN: cheap but not free.
+		// A plain transfer costs a few hundredths of a KILN: cheap but not free.
 		assert!(fee > MILLI_KILN && fee < 100 * MILLI_KILN, "fee {fee}");
 		assert_eq!(System::account_nonce(&alice), 1);
 		assert!(System::events().iter().any(|r| matches!(

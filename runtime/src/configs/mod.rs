@@ -116,7 +116,7 @@ impl pallet_balances::Config for Runtime {
 }
 
 parameter_types! {
-	/// Fee per unit of `ref_time`: a plain transfer costs about 0.01 KILN.
+	/// Fee per unit of `ref_time`: a plain transfer costs about 0.03 KILN.
 	pub const WeightFeePerRefTime: Balance = 50;
 	/// Fee per byte of an extrinsic.
 	pub const TransactionByteFee: Balance = MICRO_KILN;
