@@ -36,9 +36,6 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
-pub use frame_support::{genesis_builder_helper, weights::Weight};
-pub use sp_runtime::{Perbill, Permill};
-
 /// Alias to 512-bit hash when used in the context of a transaction signature on the chain.
 pub type Signature = MultiSignature;
 /// Some way of identifying an account on the chain (sr25519, ed25519 or ecdsa public key).
@@ -61,7 +58,6 @@ pub mod opaque {
 
 	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
 	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
-	pub type BlockId = generic::BlockId<Block>;
 	pub type Hash = <BlakeTwo256 as sp_runtime::traits::Hash>::Output;
 }
 
@@ -135,10 +131,6 @@ pub type Address = MultiAddress<AccountId, ()>;
 pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
 /// Block type as expected by this runtime.
 pub type Block = generic::Block<Header, UncheckedExtrinsic>;
-/// A Block signed with a Justification.
-pub type SignedBlock = generic::SignedBlock<Block>;
-/// BlockId type as expected by this runtime.
-pub type BlockId = generic::BlockId<Block>;
 
 /// The transaction extensions, checked in this order for every signed transaction.
 pub type TxExtension = (
