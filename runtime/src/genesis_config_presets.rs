@@ -3,9 +3,10 @@
 //! Alice the sudo key; a public network's preset will have no sudo.
 
 use crate::{
+	configs::CollateralDefaults,
 	currency::{EXISTENTIAL_DEPOSIT, KILN},
-	AccountId, BabeConfig, BalancesConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys,
-	SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+	AccountId, BabeConfig, BalancesConfig, BlockNumber, CollateralConfig, RuntimeGenesisConfig,
+	SessionConfig, SessionKeys, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
 };
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -35,7 +36,10 @@ fn testnet_genesis(
 	validators: Vec<(AccountId, SessionKeys)>,
 	endowed: Vec<AccountId>,
 	root: AccountId,
+	unbonding_period: BlockNumber,
 ) -> Value {
+	let collateral =
+		pallet_collateral::ConfigRecord { unbonding_period, ..CollateralDefaults::get() };
 	let treasury: AccountId = crate::configs::TreasuryPalletId::get().into_account_truncating();
 	let mut balances: Vec<(AccountId, u128)> =
 		endowed.into_iter().map(|a| (a, ENDOWMENT)).collect();
@@ -52,6 +56,7 @@ fn testnet_genesis(
 		},
 		babe: BabeConfig { epoch_config: BABE_GENESIS_EPOCH_CONFIG },
 		sudo: SudoConfig { key: Some(root) },
+		collateral: CollateralConfig { config: Some(collateral) },
 	})
 }
 
@@ -59,12 +64,16 @@ fn dev_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::invulnerable().map(|k| k.to_account_id()).collect()
 }
 
+/// Five blocks (30 s): long enough to see unbonding happen, short enough for tests to wait.
+pub const DEV_UNBONDING_PERIOD: BlockNumber = 5;
+
 /// `development`: Alice is the only validator.
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
 		vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		DEV_UNBONDING_PERIOD,
 	)
 }
 
@@ -79,6 +88,7 @@ pub fn local_config_genesis() -> Value {
 		],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		CollateralDefaults::get().unbonding_period,
 	)
 }
 

@@ -83,15 +83,11 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 
 /// KILN has 12 decimals: one KILN is 10^12 of the smallest unit.
 pub mod currency {
-	use super::Balance;
-	pub const KILN: Balance = 1_000_000_000_000;
-	pub const MILLI_KILN: Balance = KILN / 1_000;
-	pub const MICRO_KILN: Balance = MILLI_KILN / 1_000;
-	/// 0.001 KILN (SPEC §2).
-	pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_KILN;
-	pub const TOKEN_SYMBOL: &str = "KILN";
-	pub const TOKEN_DECIMALS: u8 = 12;
-	pub const SS58_PREFIX: u16 = 42;
+	//! The token's units, defined once in `kiln-primitives` (the worker uses them too).
+	pub use kiln_primitives::currency::{
+		EXISTENTIAL_DEPOSIT, KILN, MICRO_KILN, MILLI_KILN, SS58_PREFIX, TOKEN_DECIMALS,
+		TOKEN_SYMBOL,
+	};
 }
 
 /// Block times and the BABE epoch, in blocks.
@@ -203,4 +199,8 @@ mod runtime {
 	pub type Sudo = pallet_sudo;
 	// 10..=19 are kept for governance (Council, CouncilMembership);
 	// 20..=29 for the market pallets (Providers, Collateral, Market, Escrow, ProofOfCompute).
+	#[runtime::pallet_index(20)]
+	pub type Providers = pallet_providers;
+	#[runtime::pallet_index(21)]
+	pub type Collateral = pallet_collateral;
 }

@@ -1,5 +1,6 @@
 //! Runtime tests: the genesis presets build, a signed transfer pays the right fee to the
-//! Treasury, session keys round-trip, and the worker's committed metadata is current.
+//! Treasury, a provider joins and is slashed through the wired pallets, session keys
+//! round-trip, and the worker's committed metadata is current.
 
 use crate::{
 	configs::TreasuryAccount, currency::*, genesis_config_presets as presets, Babe, Balances,
@@ -58,6 +59,76 @@ fn development_preset_builds() {
 			assert_eq!(Balances::free_balance(who.to_account_id()), presets::ENDOWMENT, "{who}");
 		}
 		assert_eq!(Balances::free_balance(TreasuryAccount::get()), EXISTENTIAL_DEPOSIT);
+	});
+}
+
+#[test]
+fn presets_configure_the_provider_pallets() {
+	preset_ext("development").execute_with(|| {
+		let config = pallet_collateral::Configuration::<Runtime>::get();
+		assert_eq!(config.unbonding_period, presets::DEV_UNBONDING_PERIOD);
+		assert_eq!(config.min_bond, crate::configs::CollateralDefaults::get().min_bond);
+		// Nobody is registered or bonded at genesis.
+		assert_eq!(pallet_providers::Providers::<Runtime>::count(), 0);
+		assert_eq!(pallet_collateral::Ledgers::<Runtime>::count(), 0);
+	});
+	preset_ext("local_testnet").execute_with(|| {
+		let config = pallet_collateral::Configuration::<Runtime>::get();
+		assert_eq!(config.unbonding_period, 7 * crate::time::DAYS);
+		let providers = pallet_providers::Configuration::<Runtime>::get();
+		assert_eq!(providers.min_bond_per_gpu, 100 * KILN);
+	});
+}
+
+#[test]
+fn a_provider_joins_and_a_slash_is_split_between_reporter_and_treasury() {
+	use frame_support::{assert_ok, traits::UnfilteredDispatchable};
+	use kiln_primitives::{
+		Backends, Collateral as _, GpuSpec, HardwareProfile, Region, SlashReason,
+	};
+
+	preset_ext("development").execute_with(|| {
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		let origin = || crate::RuntimeOrigin::signed(bob.clone());
+		let bond = RuntimeCall::Collateral(pallet_collateral::Call::bond { amount: 250 * KILN });
+		assert_ok!(bond.dispatch_bypass_filter(origin()));
+		let profile = HardwareProfile {
+			gpus: vec![GpuSpec {
+				model: b"NVIDIA H100".to_vec().try_into().unwrap(),
+				vram_mib: 81_559,
+				compute_capability: 90,
+				count: 2,
+			}]
+			.try_into()
+			.unwrap(),
+			cpu_cores: 64,
+			ram_mib: 512 * 1024,
+			region: Region(*b"FI"),
+			backends: Backends { cuda: true, cpu: true },
+		};
+		let register = RuntimeCall::Providers(pallet_providers::Call::register {
+			profile,
+			endpoint: b"https://h100.example.org".to_vec().try_into().unwrap(),
+		});
+		assert_ok!(register.dispatch_bypass_filter(origin()));
+		assert!(<crate::Providers as kiln_primitives::ProviderRegistry<_>>::is_active(&bob));
+
+		let treasury_before = Balances::free_balance(TreasuryAccount::get());
+		let charlie_before = Balances::free_balance(&charlie);
+		let issuance = Balances::total_issuance();
+		let slashed =
+			crate::Collateral::slash(&bob, 100 * KILN, SlashReason::WrongResult, Some(&charlie));
+		assert_eq!(slashed, 100 * KILN);
+		assert_eq!(Balances::free_balance(&charlie) - charlie_before, 10 * KILN);
+		assert_eq!(Balances::free_balance(TreasuryAccount::get()) - treasury_before, 90 * KILN);
+		assert_eq!(Balances::total_issuance(), issuance);
+		// 150 KILN left, under the 200 that two GPUs need: paused by the chain.
+		let record = pallet_providers::Providers::<Runtime>::get(&bob).unwrap();
+		assert_eq!(record.status, pallet_providers::ProviderStatus::Underbonded);
+		assert_eq!(record.reputation.slashes, 1);
+		crate::Collateral::do_try_state().unwrap();
+		crate::Providers::do_try_state().unwrap();
 	});
 }
 

@@ -39,8 +39,9 @@ grep -q "Database: ParityDb" "$KILN_LOG_DIR/dev.log" || fail "the node did not o
 metrics=$(curl -sf "http://127.0.0.1:$prom_port/metrics") || fail "no Prometheus endpoint on port $prom_port"
 grep -q '^substrate_block_height' <<<"$metrics" || fail "no block height in the Prometheus metrics"
 
-step "dev chain: @polkadot/api client test"
-KILN_WS="ws://127.0.0.1:$rpc_port" node --test --test-timeout=120000 "$KILN_ROOT/tests/e2e/dev-chain.test.mjs" ||
+step "dev chain: @polkadot/api client tests (transfers, providers and collateral)"
+KILN_WS="ws://127.0.0.1:$rpc_port" node --test --test-timeout=180000 \
+	"$KILN_ROOT/tests/e2e/dev-chain.test.mjs" "$KILN_ROOT/tests/e2e/providers.test.mjs" ||
 	fail "@polkadot/api test failed"
 
 step "dev chain: kiln-worker chain-info"
@@ -54,6 +55,44 @@ if "$KILN_BIN/kiln-worker" chain-info --url "ws://127.0.0.1:$(free_port)" 2>"$KI
 	fail "chain-info against a closed port must fail"
 fi
 grep -q "cannot connect to a node" "$KILN_LOG_DIR/worker-err.txt" || fail "chain-info: unclear error for a closed port"
+
+step "dev chain: kiln-worker provider onboarding (bond, register, status, unbond, withdraw)"
+worker() { "$KILN_BIN/kiln-worker" "$@" --url "ws://127.0.0.1:$rpc_port"; }
+# Runs a worker command that must fail and checks its message.
+worker_refuses() {
+	local expected=$1 out
+	shift
+	if out=$(worker "$@" 2>&1); then fail "kiln-worker $*: should have failed"; fi
+	grep -qF -- "$expected" <<<"$out" || fail "kiln-worker $*: expected \"$expected\", got: $out"
+	echo "refused as expected: kiln-worker $* -> $(tail -n1 <<<"$out")"
+}
+config="$KILN_LOG_DIR/worker.toml"
+sed 's|^# suri = "//Alice"|suri = "//Charlie"|' "$KILN_ROOT/worker/worker.example.toml" >"$config"
+export KILN_SURI=//Charlie
+worker_refuses "bond too small: registering 2 GPUs needs 200 KILN" register --config "$config"
+worker_refuses "bond too small: a first bond must be at least 10 KILN" bond 1
+worker_refuses "not enough balance" bond 5000000
+worker_refuses "is not an amount of KILN" bond ten
+worker bond 250
+worker register --config "$config"
+worker_refuses "already registered" register --config "$config"
+status=$(worker status) || fail "kiln-worker status"
+echo "$status"
+grep -q "^bonded:    250 KILN" <<<"$status" || fail "status: wrong bond"
+grep -q "^provider:  Active, 2 GPUs, endpoint https://gpu1.example.org:8443" <<<"$status" ||
+	fail "status: provider not shown"
+worker_refuses "Collateral::BelowProviderMinimum" unbond 100
+worker deregister
+worker unbond 250
+status=$(worker status) || fail "kiln-worker status"
+unlock_at=$(sed -n 's/^unbonding: 250 KILN withdrawable from block \([0-9]*\)$/\1/p' <<<"$status")
+[[ -n $unlock_at ]] || fail "status does not show the unbonding chunk: $status"
+wait_until 120 "block #$unlock_at (end of the unbonding period)" best_at_least "$rpc_port" "$unlock_at"
+worker withdraw
+status=$(worker status) || fail "kiln-worker status"
+grep -q "^bonded:    0 KILN" <<<"$status" || fail "status after withdraw: $status"
+grep -q "^provider:  not registered" <<<"$status" || fail "status after withdraw: $status"
+unset KILN_SURI
 
 rm -rf "$KILN_LOG_DIR" # kept only when a test fails
 echo "dev chain: ok"

@@ -24,6 +24,14 @@ pub struct Connection {
 	pub rpc: LegacyRpcMethods<RpcConfigFor<KilnConfig>>,
 }
 
+/// The sr25519 key of a secret URI ("//Alice", a mnemonic, a 0x seed, with derivations).
+pub fn signer(suri: &str) -> Result<subxt_signer::sr25519::Keypair> {
+	let uri: subxt_signer::SecretUri =
+		suri.parse().map_err(|e| anyhow::anyhow!("the secret URI is malformed: {e}"))?;
+	subxt_signer::sr25519::Keypair::from_uri(&uri)
+		.map_err(|e| anyhow::anyhow!("cannot derive a key from the secret URI: {e}"))
+}
+
 /// Connects to a node's WebSocket JSON-RPC endpoint.
 pub async fn connect(url: &str) -> Result<Connection> {
 	let client = RpcClient::from_insecure_url(url)
@@ -73,13 +81,7 @@ impl fmt::Display for ChainInfo {
 
 /// Plancks (10^-12 KILN) as a decimal KILN amount, without trailing zeros.
 pub fn format_kiln(plancks: u128) -> String {
-	const UNIT: u128 = 1_000_000_000_000;
-	let (whole, frac) = (plancks / UNIT, plancks % UNIT);
-	if frac == 0 {
-		return format!("{whole} KILN");
-	}
-	let frac = format!("{frac:012}");
-	format!("{whole}.{} KILN", frac.trim_end_matches('0'))
+	kiln_primitives::currency::DisplayKiln(plancks).to_string()
 }
 
 /// Reads the chain name, node version, runtime version, best and finalized block.

@@ -1,6 +1,9 @@
 //! One `impl Config` per pallet. Parameters that the market pallets will need to agree on
 //! (block time, currency units) live in `crate::time` and `crate::currency`.
 
+mod providers;
+pub use providers::{CollateralDefaults, ProvidersDefaults};
+
 use crate::{
 	currency::*, time::*, AccountId, Babe, Balance, Balances, Block, BlockNumber, Moment, Nonce,
 	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,

@@ -1,0 +1,21 @@
+//! Kiln's shared vocabulary: the token's units, the hardware a provider offers, what a job
+//! requires of it, reputation, and the small traits through which the pallets call each other
+//! (wired together in the runtime, mocked in each pallet's tests).
+//!
+//! `no_std`: the runtime and `kiln-worker` both use this crate, so a fact such as "12 decimals"
+//! or "what counts as a valid region" is written once.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+pub mod currency;
+pub mod hardware;
+pub mod reputation;
+pub mod traits;
+
+pub use hardware::{
+	validate_endpoint, Backend, Backends, Endpoint, GpuModel, GpuSpec, HardwareProfile,
+	Ineligibility, ProfileError, Region, Requirements, MAX_ENDPOINT_LEN, MAX_GPU_KINDS,
+	MAX_GPU_MODEL_LEN,
+};
+pub use reputation::{Outcome, Reputation};
+pub use traits::{Collateral, CollateralHooks, ProviderRegistry, SlashReason};

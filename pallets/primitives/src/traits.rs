@@ -1,0 +1,81 @@
+//! How the pallets call each other. Each is implemented by one pallet, wired in the runtime,
+//! and mocked in the other pallets' tests.
+
+use crate::{Ineligibility, Outcome, Reputation, Requirements};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_runtime::DispatchResult;
+
+/// Why collateral was slashed; carried in `Collateral::Slashed`.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum SlashReason {
+	MissedDeadline,
+	FailedChallenge,
+	WrongResult,
+	UnansweredSpotCheck,
+}
+
+/// The provider registry (implemented by `pallet-providers`).
+pub trait ProviderRegistry<AccountId> {
+	/// Registered and not paused.
+	fn is_active(who: &AccountId) -> bool;
+	/// Whether `who` may take a job with `requirements`, and if not the first reason why.
+	fn check_eligible(who: &AccountId, requirements: &Requirements) -> Result<(), Ineligibility>;
+	fn reputation(who: &AccountId) -> Option<Reputation>;
+	/// A job was awarded to `who`: it cannot deregister until the job ends.
+	fn job_started(who: &AccountId) -> DispatchResult;
+	/// Records an outcome; `JobCompleted` and `JobFailed` also end a job started before.
+	fn record_outcome(who: &AccountId, outcome: Outcome);
+}
+
+/// Provider collateral (implemented by `pallet-collateral`).
+pub trait Collateral<AccountId> {
+	type Balance;
+	/// Bonded and not unbonding (includes what jobs have locked).
+	fn bonded(who: &AccountId) -> Self::Balance;
+	/// Bonded minus locked: what a new job can still lock.
+	fn free(who: &AccountId) -> Self::Balance;
+	/// Locks `amount` of the bond for a job; fails if not that much is free.
+	fn lock(who: &AccountId, amount: Self::Balance) -> DispatchResult;
+	/// Unlocks up to `amount` (less if a slash took part of the locked collateral).
+	fn unlock(who: &AccountId, amount: Self::Balance);
+	/// Slashes up to `amount` (what there is, if less is bonded) and returns what was slashed;
+	/// `slash_reward_share` of it goes to `reporter`, the rest to the Treasury.
+	fn slash(
+		who: &AccountId,
+		amount: Self::Balance,
+		reason: SlashReason,
+		reporter: Option<&AccountId>,
+	) -> Self::Balance;
+	/// Bonds `amount` for `who` from its free balance, as the `bond` call would.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn bond_for_benchmark(who: &AccountId, amount: Self::Balance) -> DispatchResult;
+}
+
+/// What the collateral pallet asks of whoever uses the bonds (implemented by
+/// `pallet-providers`).
+pub trait CollateralHooks<AccountId, Balance> {
+	/// The least `who` must keep bonded (e.g. `min_bond_per_gpu × gpus` for a registered
+	/// provider); `unbond` refuses to go below it.
+	fn minimum_bond(who: &AccountId) -> Balance;
+	/// `who` was slashed and has `remaining` bonded.
+	fn on_slashed(who: &AccountId, remaining: Balance);
+}
+
+impl<AccountId, Balance: Default> CollateralHooks<AccountId, Balance> for () {
+	fn minimum_bond(_: &AccountId) -> Balance {
+		Balance::default()
+	}
+	fn on_slashed(_: &AccountId, _: Balance) {}
+}

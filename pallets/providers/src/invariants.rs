@@ -1,0 +1,28 @@
+//! `try_state`: deposits equal the holds and the counters agree with the records.
+
+use crate::{asset, ActiveProviders, Config, Pallet, ProviderStatus, Providers};
+use sp_runtime::TryRuntimeError;
+
+impl<T: Config> Pallet<T> {
+	/// Checks every record's deposit equals its hold, no job count is negative (by type),
+	/// and the active and total counters match the records.
+	pub fn do_try_state() -> Result<(), TryRuntimeError> {
+		let (mut total, mut active) = (0u32, 0u32);
+		for (who, record) in Providers::<T>::iter() {
+			if asset::held::<T>(&who) != record.deposit {
+				return Err("a provider's deposit does not equal its hold".into());
+			}
+			total = total.checked_add(1).ok_or("provider count overflows")?;
+			if record.status == ProviderStatus::Active {
+				active = active.checked_add(1).ok_or("active count overflows")?;
+			}
+		}
+		if total != Providers::<T>::count() {
+			return Err("the provider counter is wrong".into());
+		}
+		if active != ActiveProviders::<T>::get() {
+			return Err("ActiveProviders does not match the records".into());
+		}
+		Ok(())
+	}
+}

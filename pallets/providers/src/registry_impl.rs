@@ -1,0 +1,83 @@
+//! The registry as other pallets see it: [`ProviderRegistry`] for the market and
+//! proof-of-compute pallets, [`CollateralHooks`] for the collateral pallet.
+
+use crate::{
+	ActiveProviders, BalanceOf, Config, Configuration, Error, Event, Pallet, PauseReason,
+	ProviderStatus, Providers,
+};
+use kiln_primitives::{
+	CollateralHooks, Ineligibility, Outcome, ProviderRegistry, Reputation, Requirements,
+};
+use sp_runtime::{traits::Zero, DispatchResult, Saturating};
+
+impl<T: Config> ProviderRegistry<T::AccountId> for Pallet<T> {
+	fn is_active(who: &T::AccountId) -> bool {
+		Providers::<T>::get(who).is_some_and(|r| r.status == ProviderStatus::Active)
+	}
+
+	fn check_eligible(
+		who: &T::AccountId,
+		requirements: &Requirements,
+	) -> Result<(), Ineligibility> {
+		let record = Providers::<T>::get(who).ok_or(Ineligibility::NotProvider)?;
+		if record.status != ProviderStatus::Active {
+			return Err(Ineligibility::Paused);
+		}
+		record.profile.check(requirements)?;
+		if record.reputation.score() < requirements.min_reputation {
+			return Err(Ineligibility::Reputation);
+		}
+		Ok(())
+	}
+
+	fn reputation(who: &T::AccountId) -> Option<Reputation> {
+		Providers::<T>::get(who).map(|r| r.reputation)
+	}
+
+	fn job_started(who: &T::AccountId) -> DispatchResult {
+		Providers::<T>::try_mutate(who, |record| {
+			let record = record.as_mut().ok_or(Error::<T>::NotRegistered)?;
+			record.jobs_in_flight =
+				record.jobs_in_flight.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			Ok(())
+		})
+	}
+
+	fn record_outcome(who: &T::AccountId, outcome: Outcome) {
+		Providers::<T>::mutate(who, |record| {
+			if let Some(record) = record {
+				record.reputation.record(outcome);
+				if matches!(outcome, Outcome::JobCompleted | Outcome::JobFailed) {
+					record.jobs_in_flight = record.jobs_in_flight.saturating_sub(1);
+				}
+			}
+		});
+	}
+}
+
+impl<T: Config> CollateralHooks<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn minimum_bond(who: &T::AccountId) -> BalanceOf<T> {
+		let Some(record) = Providers::<T>::get(who) else { return Zero::zero() };
+		let config = Configuration::<T>::get();
+		// Saturates: an overflowing minimum can never be met, which is the safe reading.
+		config.min_bond_per_gpu.saturating_mul(record.profile.gpu_count().into())
+	}
+
+	fn on_slashed(who: &T::AccountId, remaining: BalanceOf<T>) {
+		let minimum = Self::minimum_bond(who);
+		let Some(mut record) = Providers::<T>::get(who) else { return };
+		record.reputation.record(Outcome::Slashed);
+		let pause = record.status == ProviderStatus::Active && remaining < minimum;
+		if pause {
+			record.status = ProviderStatus::Underbonded;
+			ActiveProviders::<T>::mutate(|n| *n = n.saturating_sub(1));
+		}
+		Providers::<T>::insert(who, record);
+		if pause {
+			Self::deposit_event(Event::Paused {
+				provider: who.clone(),
+				reason: PauseReason::Underbonded,
+			});
+		}
+	}
+}

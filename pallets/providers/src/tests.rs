@@ -1,0 +1,341 @@
+//! Stories of one provider joining, working and leaving; both pallets' `try_state` runs after
+//! each.
+
+use crate::{
+	asset, mock::*, ActiveProviders, ConfigRecord, Configuration, Error, Event, PauseReason,
+	ProviderStatus, Providers as ProviderRecords,
+};
+use codec::Encode;
+use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
+use kiln_primitives::{
+	Backend, Backends, Collateral as _, Ineligibility, Outcome, ProviderRegistry, Region,
+	Requirements, SlashReason,
+};
+use sp_runtime::{DispatchError, Perbill};
+
+fn bond(who: AccountId, amount: Balance) {
+	assert_ok!(Collateral::bond(RuntimeOrigin::signed(who), amount));
+}
+
+fn register(who: AccountId, gpus: u16) {
+	assert_ok!(Providers::register(
+		RuntimeOrigin::signed(who),
+		profile(gpus),
+		endpoint("https://worker.example.org")
+	));
+}
+
+fn deposit_for(gpus: u16, url: &str) -> Balance {
+	DEPOSIT_BASE + DEPOSIT_PER_BYTE * (profile(gpus).encoded_size() + url.len()) as Balance
+}
+
+fn status(who: AccountId) -> ProviderStatus {
+	ProviderRecords::<Test>::get(who).unwrap().status
+}
+
+fn requirements(gpu_count: u16) -> Requirements {
+	Requirements {
+		min_vram_mib: 16_000,
+		min_compute_capability: 80,
+		gpu_count,
+		backend: Backend::Cuda,
+		region: None,
+		min_reputation: Perbill::zero(),
+	}
+}
+
+#[test]
+fn register_with_enough_bond_holds_the_deposit() {
+	build_and_execute(|| {
+		bond(1, 2 * MIN_BOND_PER_GPU);
+		register(1, 2);
+		let deposit = deposit_for(2, "https://worker.example.org");
+		let record = ProviderRecords::<Test>::get(1).unwrap();
+		assert_eq!(record.profile, profile(2));
+		assert_eq!(record.endpoint, endpoint("https://worker.example.org"));
+		assert_eq!(record.status, ProviderStatus::Active);
+		assert_eq!(record.deposit, deposit);
+		assert_eq!(record.registered_at, 1);
+		assert_eq!(asset::held::<Test>(&1), deposit);
+		assert_eq!(Balances::balance(&1), INITIAL_BALANCE - 2 * MIN_BOND_PER_GPU - deposit);
+		assert_eq!(ActiveProviders::<Test>::get(), 1);
+		assert_eq!(events(), vec![Event::Registered { provider: 1, gpus: 2, deposit }]);
+		assert!(Providers::is_active(&1));
+		assert_eq!(Providers::reputation(&1).unwrap().score(), Perbill::from_percent(50));
+	});
+}
+
+#[test]
+fn register_errors() {
+	build_and_execute(|| {
+		let url = endpoint("https://w.example");
+		// No bond, then a bond for one GPU when two are offered.
+		assert_noop!(
+			Providers::register(RuntimeOrigin::signed(1), profile(2), url.clone()),
+			Error::<Test>::InsufficientBond
+		);
+		bond(1, MIN_BOND_PER_GPU);
+		assert_noop!(
+			Providers::register(RuntimeOrigin::signed(1), profile(2), url.clone()),
+			Error::<Test>::InsufficientBond
+		);
+		assert_noop!(
+			Providers::register(RuntimeOrigin::signed(1), profile(0), url.clone()),
+			Error::<Test>::NoGpus
+		);
+		assert_noop!(
+			Providers::register(
+				RuntimeOrigin::signed(1),
+				profile(MAX_GPUS as u16 + 1),
+				url.clone()
+			),
+			Error::<Test>::TooManyGpus
+		);
+		let mut bad = profile(1);
+		bad.gpus[0].model = Default::default();
+		assert_noop!(
+			Providers::register(RuntimeOrigin::signed(1), bad, url.clone()),
+			Error::<Test>::InvalidGpuModel
+		);
+		let mut bad = profile(1);
+		bad.region = Region(*b"d1");
+		assert_noop!(
+			Providers::register(RuntimeOrigin::signed(1), bad, url.clone()),
+			Error::<Test>::InvalidRegion
+		);
+		let mut bad = profile(1);
+		bad.backends = Backends::default();
+		assert_noop!(
+			Providers::register(RuntimeOrigin::signed(1), bad, url.clone()),
+			Error::<Test>::NoBackend
+		);
+		assert_noop!(
+			Providers::register(RuntimeOrigin::signed(1), profile(1), endpoint("ftp://w")),
+			Error::<Test>::InvalidEndpoint
+		);
+		assert_noop!(
+			Providers::register(RuntimeOrigin::none(), profile(1), url.clone()),
+			DispatchError::BadOrigin
+		);
+		register(1, 1);
+		assert_noop!(
+			Providers::register(RuntimeOrigin::signed(1), profile(1), url),
+			Error::<Test>::AlreadyRegistered
+		);
+	});
+}
+
+#[test]
+fn register_needs_balance_for_the_deposit() {
+	build_and_execute(|| {
+		// Account 8 bonds all but a few plancks.
+		bond(8, INITIAL_BALANCE - ED - 5);
+		assert_noop!(
+			Providers::register(RuntimeOrigin::signed(8), profile(1), endpoint("http://w")),
+			Error::<Test>::InsufficientBalanceForDeposit
+		);
+	});
+}
+
+#[test]
+fn update_profile_adjusts_the_deposit_and_checks_the_bond() {
+	build_and_execute(|| {
+		bond(1, 4 * MIN_BOND_PER_GPU);
+		register(1, 2);
+		let long = "https://a-much-longer-endpoint.example.org/kiln/results";
+		assert_ok!(Providers::update_profile(RuntimeOrigin::signed(1), profile(4), endpoint(long)));
+		assert_eq!(asset::held::<Test>(&1), deposit_for(4, long));
+		assert_eq!(events().last(), Some(&Event::ProfileUpdated { provider: 1, gpus: 4 }));
+		// Shorter again: part of the deposit comes back.
+		assert_ok!(Providers::update_profile(
+			RuntimeOrigin::signed(1),
+			profile(1),
+			endpoint("http://w")
+		));
+		assert_eq!(asset::held::<Test>(&1), deposit_for(1, "http://w"));
+		assert_eq!(ProviderRecords::<Test>::get(1).unwrap().profile, profile(1));
+		assert_noop!(
+			Providers::update_profile(RuntimeOrigin::signed(1), profile(5), endpoint("http://w")),
+			Error::<Test>::InsufficientBond
+		);
+		assert_noop!(
+			Providers::update_profile(RuntimeOrigin::signed(1), profile(1), endpoint("w")),
+			Error::<Test>::InvalidEndpoint
+		);
+		assert_noop!(
+			Providers::update_profile(RuntimeOrigin::signed(2), profile(1), endpoint("http://w")),
+			Error::<Test>::NotRegistered
+		);
+	});
+}
+
+#[test]
+fn pause_and_resume() {
+	build_and_execute(|| {
+		bond(1, MIN_BOND_PER_GPU);
+		register(1, 1);
+		assert_ok!(Providers::pause(RuntimeOrigin::signed(1)));
+		assert_eq!(status(1), ProviderStatus::Paused);
+		assert_eq!(ActiveProviders::<Test>::get(), 0);
+		assert_eq!(
+			events().last(),
+			Some(&Event::Paused { provider: 1, reason: PauseReason::ByProvider })
+		);
+		assert_eq!(Providers::check_eligible(&1, &requirements(1)), Err(Ineligibility::Paused));
+		assert_noop!(Providers::pause(RuntimeOrigin::signed(1)), Error::<Test>::AlreadyPaused);
+		assert_ok!(Providers::resume(RuntimeOrigin::signed(1)));
+		assert_eq!(status(1), ProviderStatus::Active);
+		assert_eq!(ActiveProviders::<Test>::get(), 1);
+		assert_eq!(events().last(), Some(&Event::Resumed { provider: 1 }));
+		assert_noop!(Providers::resume(RuntimeOrigin::signed(1)), Error::<Test>::NotPaused);
+		assert_noop!(Providers::pause(RuntimeOrigin::signed(2)), Error::<Test>::NotRegistered);
+		assert_noop!(Providers::resume(RuntimeOrigin::signed(2)), Error::<Test>::NotRegistered);
+	});
+}
+
+#[test]
+fn deregister_returns_the_deposit_and_frees_the_bond() {
+	build_and_execute(|| {
+		bond(1, 2 * MIN_BOND_PER_GPU);
+		register(1, 2);
+		// The registry's minimum keeps the bond in place...
+		assert_noop!(
+			Collateral::unbond(RuntimeOrigin::signed(1), 1),
+			pallet_collateral::Error::<Test>::BelowProviderMinimum
+		);
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(1)));
+		assert_eq!(events().last(), Some(&Event::Deregistered { provider: 1 }));
+		assert!(ProviderRecords::<Test>::get(1).is_none());
+		assert_eq!(asset::held::<Test>(&1), 0);
+		assert_eq!(ActiveProviders::<Test>::get(), 0);
+		// ...until the provider has left.
+		assert_ok!(Collateral::unbond(RuntimeOrigin::signed(1), 2 * MIN_BOND_PER_GPU));
+		run_to_block(1 + UNBONDING_PERIOD);
+		assert_ok!(Collateral::withdraw_unbonded(RuntimeOrigin::signed(1)));
+		assert_eq!(Balances::balance(&1), INITIAL_BALANCE);
+		assert_noop!(Providers::deregister(RuntimeOrigin::signed(1)), Error::<Test>::NotRegistered);
+	});
+}
+
+#[test]
+fn deregister_is_refused_while_jobs_are_in_flight() {
+	build_and_execute(|| {
+		bond(1, MIN_BOND_PER_GPU);
+		register(1, 1);
+		assert_ok!(Providers::job_started(&1));
+		assert_ok!(Providers::job_started(&1));
+		assert_noop!(Providers::deregister(RuntimeOrigin::signed(1)), Error::<Test>::JobsInFlight);
+		Providers::record_outcome(&1, Outcome::JobCompleted);
+		assert_noop!(Providers::deregister(RuntimeOrigin::signed(1)), Error::<Test>::JobsInFlight);
+		Providers::record_outcome(&1, Outcome::JobFailed);
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(1)));
+		assert_noop!(Providers::job_started(&1), Error::<Test>::NotRegistered);
+	});
+}
+
+#[test]
+fn a_slash_under_the_minimum_pauses_the_provider_until_it_bonds_again() {
+	build_and_execute(|| {
+		bond(1, 2 * MIN_BOND_PER_GPU + 50);
+		register(1, 2);
+		// 50 over the minimum: a slash of 50 leaves it active.
+		Collateral::slash(&1, 50, SlashReason::MissedDeadline, None);
+		assert_eq!(status(1), ProviderStatus::Active);
+		Collateral::slash(&1, 1, SlashReason::WrongResult, Some(&2));
+		assert_eq!(status(1), ProviderStatus::Underbonded);
+		assert_eq!(ActiveProviders::<Test>::get(), 0);
+		assert_eq!(
+			events().last(),
+			Some(&Event::Paused { provider: 1, reason: PauseReason::Underbonded })
+		);
+		assert_eq!(Providers::reputation(&1).unwrap().slashes, 2);
+		assert_noop!(Providers::resume(RuntimeOrigin::signed(1)), Error::<Test>::InsufficientBond);
+		assert_ok!(Collateral::bond_extra(RuntimeOrigin::signed(1), 1));
+		assert_ok!(Providers::resume(RuntimeOrigin::signed(1)));
+		assert_eq!(status(1), ProviderStatus::Active);
+	});
+}
+
+#[test]
+fn eligibility_names_the_reason() {
+	build_and_execute(|| {
+		assert_eq!(
+			Providers::check_eligible(&1, &requirements(1)),
+			Err(Ineligibility::NotProvider)
+		);
+		bond(1, 2 * MIN_BOND_PER_GPU);
+		register(1, 2);
+		assert_eq!(Providers::check_eligible(&1, &requirements(2)), Ok(()));
+		assert_eq!(Providers::check_eligible(&1, &requirements(3)), Err(Ineligibility::GpuCount));
+		let mut needs_more_vram = requirements(1);
+		needs_more_vram.min_vram_mib = 40_000;
+		assert_eq!(Providers::check_eligible(&1, &needs_more_vram), Err(Ineligibility::Vram));
+		let mut needs_reputation = requirements(1);
+		needs_reputation.min_reputation = Perbill::from_percent(60);
+		assert_eq!(
+			Providers::check_eligible(&1, &needs_reputation),
+			Err(Ineligibility::Reputation)
+		);
+		Providers::record_outcome(&1, Outcome::ChallengePassed);
+		// (1 + 1) / (1 + 2) = 66.7 %
+		assert_eq!(Providers::check_eligible(&1, &needs_reputation), Ok(()));
+		Providers::record_outcome(&1, Outcome::ChallengeFailed);
+		let reputation = Providers::reputation(&1).unwrap();
+		assert_eq!((reputation.challenges_passed, reputation.challenges_failed), (1, 1));
+	});
+}
+
+#[test]
+fn configure_is_for_the_admin_only_and_validated() {
+	build_and_execute(|| {
+		let config = ConfigRecord {
+			min_bond_per_gpu: 500,
+			deposit_base: 1,
+			deposit_per_byte: 0,
+			max_gpus: 2,
+		};
+		assert_noop!(
+			Providers::configure(RuntimeOrigin::signed(1), config.clone()),
+			DispatchError::BadOrigin
+		);
+		for bad in [
+			ConfigRecord { min_bond_per_gpu: 0, ..config.clone() },
+			ConfigRecord { max_gpus: 0, ..config.clone() },
+			ConfigRecord { max_gpus: crate::MAX_GPUS_LIMIT + 1, ..config.clone() },
+		] {
+			assert_noop!(
+				Providers::configure(RuntimeOrigin::root(), bad),
+				Error::<Test>::InvalidConfiguration
+			);
+		}
+		assert_ok!(Providers::configure(RuntimeOrigin::root(), config.clone()));
+		assert_eq!(Configuration::<Test>::get(), config);
+		assert_eq!(events().last(), Some(&Event::ConfigurationSet { config }));
+		bond(1, 999);
+		assert_noop!(
+			Providers::register(RuntimeOrigin::signed(1), profile(2), endpoint("http://w")),
+			Error::<Test>::InsufficientBond
+		);
+		assert_noop!(
+			Providers::register(RuntimeOrigin::signed(1), profile(3), endpoint("http://w")),
+			Error::<Test>::TooManyGpus
+		);
+		assert_ok!(Collateral::bond_extra(RuntimeOrigin::signed(1), 1));
+		register(1, 2);
+		assert_eq!(asset::held::<Test>(&1), 1);
+	});
+}
+
+#[test]
+fn try_state_catches_a_wrong_counter_or_deposit() {
+	new_test_ext().execute_with(|| {
+		bond(1, MIN_BOND_PER_GPU);
+		register(1, 1);
+		assert_ok!(Providers::do_try_state());
+		ActiveProviders::<Test>::put(2);
+		assert!(Providers::do_try_state().is_err());
+		ActiveProviders::<Test>::put(1);
+		ProviderRecords::<Test>::mutate(1, |r| r.as_mut().unwrap().deposit += 1);
+		assert!(Providers::do_try_state().is_err());
+	});
+}

@@ -1,0 +1,51 @@
+//! The provider pallets: Collateral (bonds, unbonding, slashing) and Providers (the registry).
+
+use crate::{
+	currency::*, time::DAYS, AccountId, Balance, Balances, BlockNumber, Collateral, Providers,
+	Runtime, RuntimeEvent, RuntimeHoldReason,
+};
+use frame_support::{parameter_types, traits::ConstU32};
+use frame_system::EnsureRoot;
+use sp_runtime::Perbill;
+
+parameter_types! {
+	/// Used until genesis or governance sets a configuration.
+	pub CollateralDefaults: pallet_collateral::ConfigRecord<Balance, BlockNumber> =
+		pallet_collateral::ConfigRecord {
+			min_bond: 10 * KILN,
+			unbonding_period: 7 * DAYS,
+			slash_reward_share: Perbill::from_percent(10),
+		};
+	/// Used until genesis or governance sets a configuration.
+	pub ProvidersDefaults: pallet_providers::ConfigRecord<Balance> =
+		pallet_providers::ConfigRecord {
+			min_bond_per_gpu: 100 * KILN,
+			deposit_base: KILN,
+			deposit_per_byte: MILLI_KILN,
+			max_gpus: 64,
+		};
+}
+
+// TODO(governance issue): AdminOrigin becomes Root or a 2/3 Council motion once the Council
+// is in the runtime; until then only Root (sudo on dev and local chains) configures.
+impl pallet_collateral::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type TreasuryAccount = super::TreasuryAccount;
+	type Hooks = Providers;
+	type DefaultConfig = CollateralDefaults;
+	type MaxUnlockingChunks = ConstU32<16>;
+	type WeightInfo = pallet_collateral::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_providers::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Collateral = Collateral;
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type DefaultConfig = ProvidersDefaults;
+	type WeightInfo = pallet_providers::weights::SubstrateWeight<Runtime>;
+}
