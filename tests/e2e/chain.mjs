@@ -15,9 +15,10 @@ export async function connect() {
 
 /// Signs and sends `tx`, resolves once it is in a block with { blockHash, events, error }
 /// where `error` is "Pallet.Error" when the call failed (the transaction itself was included).
-export function send(api, tx, signer) {
+/// `options` may fix the nonce, to send several transactions into one block.
+export function send(api, tx, signer, options = {}) {
   return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+    tx.signAndSend(signer, options, ({ status, events, dispatchError }) => {
       if (status.isInBlock) {
         let error = null;
         if (dispatchError) {

@@ -39,10 +39,15 @@ grep -q "Database: ParityDb" "$KILN_LOG_DIR/dev.log" || fail "the node did not o
 metrics=$(curl -sf "http://127.0.0.1:$prom_port/metrics") || fail "no Prometheus endpoint on port $prom_port"
 grep -q '^substrate_block_height' <<<"$metrics" || fail "no block height in the Prometheus metrics"
 
-step "dev chain: @polkadot/api client tests (transfers, providers and collateral)"
-KILN_WS="ws://127.0.0.1:$rpc_port" node --test --test-timeout=180000 \
-	"$KILN_ROOT/tests/e2e/dev-chain.test.mjs" "$KILN_ROOT/tests/e2e/providers.test.mjs" ||
-	fail "@polkadot/api test failed"
+# The @polkadot/api tests and the kiln-worker onboarding below use different accounts, so
+# they run side by side (each waits on blocks most of the time).
+step "dev chain: @polkadot/api client tests (transfers, providers and collateral), in the background"
+js_log="$KILN_LOG_DIR/polkadot-api-tests.log" # printed by fail() with the node logs
+KILN_WS="ws://127.0.0.1:$rpc_port" node --test --test-concurrency=1 --test-timeout=180000 \
+	"$KILN_ROOT/tests/e2e/dev-chain.test.mjs" "$KILN_ROOT/tests/e2e/providers.test.mjs" \
+	>"$js_log" 2>&1 &
+js_pid=$!
+KILN_PIDS+=("$js_pid") # stopped on exit if a later step fails
 
 step "dev chain: kiln-worker chain-info"
 info=$("$KILN_BIN/kiln-worker" chain-info --url "ws://127.0.0.1:$rpc_port") || fail "kiln-worker chain-info failed"
@@ -93,6 +98,12 @@ status=$(worker status) || fail "kiln-worker status"
 grep -q "^bonded:    0 KILN" <<<"$status" || fail "status after withdraw: $status"
 grep -q "^provider:  not registered" <<<"$status" || fail "status after withdraw: $status"
 unset KILN_SURI
+
+step "dev chain: waiting for the @polkadot/api client tests"
+js_status=0
+wait "$js_pid" || js_status=$?
+cat "$js_log"
+((js_status == 0)) || fail "@polkadot/api tests failed"
 
 rm -rf "$KILN_LOG_DIR" # kept only when a test fails
 echo "dev chain: ok"

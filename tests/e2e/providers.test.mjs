@@ -111,17 +111,26 @@ test('bad input gets the pallet\'s error', async () => {
   const provider = keyring.addFromMnemonic(mnemonicGenerate());
   await sendOk(api, api.tx.balances.transferKeepAlive(provider.address, 100n * KILN), alice);
 
-  let r = await send(api, api.tx.providers.register(profile, endpoint), provider);
-  assert.equal(r.error, 'providers.InsufficientBond');
-  r = await send(api, api.tx.collateral.bond(KILN), provider);
-  assert.equal(r.error, 'collateral.BondTooSmall');
-  r = await send(api, api.tx.collateral.bond(1000n * KILN), provider);
-  assert.equal(r.error, 'collateral.InsufficientBalance');
-  await sendOk(api, api.tx.collateral.bond(50n * KILN), provider);
-  r = await send(api, api.tx.providers.register({ ...profile, region: 'de' }, endpoint), provider);
-  assert.equal(r.error, 'providers.InvalidRegion');
-  r = await send(api, api.tx.providers.register(profile, 'gpu1.example.org'), provider);
-  assert.equal(r.error, 'providers.InvalidEndpoint');
-  r = await send(api, api.tx.collateral.configure({ minBond: 1, unbondingPeriod: 1, slashRewardShare: 0 }), provider);
-  assert.equal(r.error, 'BadOrigin');
+  // Sent together with consecutive nonces, so they land in one block, in this order.
+  const cases = [
+    [api.tx.providers.register(profile, endpoint), 'providers.InsufficientBond'],
+    [api.tx.collateral.bond(KILN), 'collateral.BondTooSmall'],
+    [api.tx.collateral.bond(1000n * KILN), 'collateral.InsufficientBalance'],
+    [api.tx.collateral.bond(50n * KILN), null],
+    [api.tx.collateral.bond(50n * KILN), 'collateral.AlreadyBonded'],
+    [api.tx.providers.register({ ...profile, region: 'de' }, endpoint), 'providers.InvalidRegion'],
+    [api.tx.providers.register(profile, 'gpu1.example.org'), 'providers.InvalidEndpoint'],
+    [api.tx.providers.register({ ...profile, gpus: [] }, endpoint), 'providers.NoGpus'],
+    [api.tx.providers.pause(), 'providers.NotRegistered'],
+    [api.tx.collateral.unbond(51n * KILN), 'collateral.UnbondExceedsBond'],
+    [api.tx.collateral.configure({ minBond: 1, unbondingPeriod: 1, slashRewardShare: 0 }), 'BadOrigin'],
+  ];
+  const first = (await api.rpc.system.accountNextIndex(provider.address)).toNumber();
+  const results = await Promise.all(
+    cases.map(([tx], i) => send(api, tx, provider, { nonce: first + i })),
+  );
+  results.forEach((r, i) => {
+    const [tx, expected] = cases[i];
+    assert.equal(r.error, expected, `${tx.method.section}.${tx.method.method} #${i}`);
+  });
 });

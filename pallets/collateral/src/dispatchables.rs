@@ -5,11 +5,11 @@ use crate::{
 	asset, BalanceOf, Config, ConfigRecordOf, Configuration, Error, Event, Ledger, Ledgers, Pallet,
 	TotalBonded, UnlockChunk,
 };
-use frame_support::{ensure, traits::Get};
+use frame_support::ensure;
 use kiln_primitives::CollateralHooks;
 use sp_runtime::{
 	traits::{CheckedAdd, CheckedSub, Zero},
-	DispatchResult,
+	DispatchError, DispatchResult,
 };
 
 impl<T: Config> Pallet<T> {
@@ -69,8 +69,10 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_withdraw_unbonded(who: &T::AccountId) -> DispatchResult {
+	/// Returns how many chunks were withdrawn.
+	pub(crate) fn do_withdraw_unbonded(who: &T::AccountId) -> Result<u32, DispatchError> {
 		let mut ledger = Ledgers::<T>::get(who).ok_or(Error::<T>::NotBonded)?;
+		let chunks_before = ledger.unlocking.len() as u32;
 		let now = frame_system::Pallet::<T>::block_number();
 		let mut amount = BalanceOf::<T>::zero();
 		let mut overflow = false;
@@ -89,6 +91,7 @@ impl<T: Config> Pallet<T> {
 		let total = TotalBonded::<T>::get().checked_sub(&amount).ok_or(Error::<T>::Overflow)?;
 
 		asset::release::<T>(who, amount)?;
+		let withdrawn = chunks_before.saturating_sub(ledger.unlocking.len() as u32);
 		if ledger.is_empty() {
 			Ledgers::<T>::remove(who);
 		} else {
@@ -96,7 +99,7 @@ impl<T: Config> Pallet<T> {
 		}
 		TotalBonded::<T>::put(total);
 		Self::deposit_event(Event::Withdrawn { who: who.clone(), amount });
-		Ok(())
+		Ok(withdrawn)
 	}
 
 	pub(crate) fn do_configure(config: ConfigRecordOf<T>) -> DispatchResult {
@@ -104,10 +107,5 @@ impl<T: Config> Pallet<T> {
 		Configuration::<T>::put(&config);
 		Self::deposit_event(Event::ConfigurationSet { config });
 		Ok(())
-	}
-
-	/// The most unlocking chunks an account may have (for benchmarks and docs).
-	pub fn max_unlocking_chunks() -> u32 {
-		T::MaxUnlockingChunks::get()
 	}
 }

@@ -219,12 +219,14 @@ pub mod pallet {
 			Self::do_unbond(&who, amount)
 		}
 
-		/// Frees every unlocking chunk whose unbonding period is over.
+		/// Frees every unlocking chunk whose unbonding period is over. Charged for the most
+		/// chunks an account can have; the unused part is refunded.
 		#[pallet::call_index(3)]
 		#[pallet::weight(<T as Config>::WeightInfo::withdraw_unbonded(T::MaxUnlockingChunks::get()))]
-		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
+		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_withdraw_unbonded(&who)
+			let chunks = Self::do_withdraw_unbonded(&who)?;
+			Ok(Some(<T as Config>::WeightInfo::withdraw_unbonded(chunks)).into())
 		}
 
 		/// Sets the configuration (`AdminOrigin` only).

@@ -93,7 +93,13 @@ fn unbond_then_withdraw_after_the_period() {
 			Error::<Test>::NothingToWithdraw
 		);
 		run_to_block(unlock_at);
-		assert_ok!(Collateral::withdraw_unbonded(RuntimeOrigin::signed(1)));
+		// Charged for MaxUnlockingChunks, refunded down to the one chunk withdrawn.
+		let info = Collateral::withdraw_unbonded(RuntimeOrigin::signed(1)).unwrap();
+		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::withdraw_unbonded(1)));
+		assert!(
+			<() as crate::WeightInfo>::withdraw_unbonded(1).ref_time()
+				< <() as crate::WeightInfo>::withdraw_unbonded(MAX_CHUNKS).ref_time()
+		);
 		assert_eq!(events().last(), Some(&Event::Withdrawn { who: 1, amount: 200 }));
 		assert_eq!(free_balance(1), 700);
 		assert_eq!(asset::held::<Test>(&1), 300);

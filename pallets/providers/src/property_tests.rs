@@ -16,7 +16,7 @@ use kiln_primitives::{Collateral as _, Outcome, ProviderRegistry, SlashReason};
 use sp_runtime::{DispatchResult, StateVersion};
 use std::collections::BTreeMap;
 
-const SEQUENCES: u64 = 1_000;
+const SEQUENCES: u64 = 2_000;
 const STEPS: usize = 100;
 const ACCOUNTS: u64 = 3;
 

@@ -170,6 +170,22 @@ fn update_profile_adjusts_the_deposit_and_checks_the_bond() {
 }
 
 #[test]
+fn update_profile_needs_balance_for_a_larger_deposit() {
+	build_and_execute(|| {
+		bond(8, 2 * MIN_BOND_PER_GPU);
+		register(8, 1);
+		// Bond everything but the existential deposit and a few plancks.
+		let free = Balances::balance(&8);
+		assert_ok!(Collateral::bond_extra(RuntimeOrigin::signed(8), free - ED - 3));
+		let long = "https://a-much-longer-endpoint.example.org/kiln/results";
+		assert_noop!(
+			Providers::update_profile(RuntimeOrigin::signed(8), profile(1), endpoint(long)),
+			Error::<Test>::InsufficientBalanceForDeposit
+		);
+	});
+}
+
+#[test]
 fn pause_and_resume() {
 	build_and_execute(|| {
 		bond(1, MIN_BOND_PER_GPU);
