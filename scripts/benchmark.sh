@@ -32,6 +32,7 @@ for pallet in "${pallets[@]}"; do
 		--genesis-builder runtime \
 		--wasm-execution compiled \
 		--template scripts/weight-template.hbs \
+		--header scripts/weights-header.txt \
 		--output "$dir/src/weights.rs"
 done
 echo "weights written; review with: git diff pallets/*/src/weights.rs"

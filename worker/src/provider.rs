@@ -64,7 +64,6 @@ impl<'a> Provider<'a> {
 
 	/// Bonds `amount` (a first bond) or adds it to the bond.
 	pub async fn bond(&self, amount: u128) -> Result<()> {
-		let at = self.conn.api.at_current_block().await?;
 		let who = self.account();
 		let free = free_balance(self.conn, &who).await?;
 		let ed = kiln_primitives::currency::EXISTENTIAL_DEPOSIT;
@@ -78,16 +77,14 @@ impl<'a> Provider<'a> {
 			);
 		}
 		let ledger =
-			at.storage().try_fetch(kiln::storage().collateral().ledgers(), (who.clone(),)).await?;
+			fetch(self.conn, kiln::storage().collateral().ledgers(), (who.clone(),)).await?;
 		if ledger.is_some() {
 			let tx = kiln::transactions().collateral().bond_extra(amount);
 			self.submit(&tx, "Collateral.bond_extra").await?;
 		} else {
-			let config = at
-				.storage()
-				.fetch(kiln::storage().collateral().configuration(), ())
+			let config = fetch(self.conn, kiln::storage().collateral().configuration(), ())
 				.await?
-				.decode()?;
+				.context("the chain has no collateral configuration")?;
 			if amount < config.min_bond {
 				bail!(
 					"bond too small: a first bond must be at least {} (asked for {})",
@@ -113,13 +110,13 @@ impl<'a> Provider<'a> {
 
 	/// Registers the machine described in the config.
 	pub async fn register(&self, section: &ProviderSection) -> Result<()> {
-		let at = self.conn.api.at_current_block().await?;
 		let who = self.account();
-		let config =
-			at.storage().fetch(kiln::storage().providers().configuration(), ()).await?.decode()?;
+		let config = fetch(self.conn, kiln::storage().providers().configuration(), ())
+			.await?
+			.context("the chain has no providers configuration")?;
 		let (profile, endpoint) = section.to_profile(config.max_gpus)?;
 		let registered =
-			at.storage().try_fetch(kiln::storage().providers().providers(), (who.clone(),)).await?;
+			fetch(self.conn, kiln::storage().providers().providers(), (who.clone(),)).await?;
 		if registered.is_some() {
 			bail!("{who} is already registered as a provider (to change the profile, deregister and register again)");
 		}
@@ -172,19 +169,8 @@ impl<'a> Provider<'a> {
 
 /// An account's balance, collateral and provider record.
 pub async fn status(conn: &Connection, who: AccountId32) -> Result<Status> {
-	let at = conn.api.at_current_block().await?;
-	let ledger = at
-		.storage()
-		.try_fetch(kiln::storage().collateral().ledgers(), (who.clone(),))
-		.await?
-		.map(|v| v.decode())
-		.transpose()?;
-	let provider = at
-		.storage()
-		.try_fetch(kiln::storage().providers().providers(), (who.clone(),))
-		.await?
-		.map(|v| v.decode())
-		.transpose()?;
+	let ledger = fetch(conn, kiln::storage().collateral().ledgers(), (who.clone(),)).await?;
+	let provider = fetch(conn, kiln::storage().providers().providers(), (who.clone(),)).await?;
 	Ok(Status {
 		free: free_balance(conn, &who).await?,
 		bonded: ledger.as_ref().map_or(0, |l| l.active),
@@ -209,25 +195,24 @@ pub async fn status(conn: &Connection, who: AccountId32) -> Result<Status> {
 	})
 }
 
-pub async fn free_balance(conn: &Connection, who: &AccountId32) -> Result<u128> {
+/// A storage entry at the latest finalized block, `None` where nothing is stored.
+async fn fetch<Addr: subxt::storage::Address>(
+	conn: &Connection,
+	addr: Addr,
+	key: Addr::KeyParts,
+) -> Result<Option<Addr::Value>> {
 	let at = conn.api.at_current_block().await?;
-	let account = at
-		.storage()
-		.try_fetch(kiln::storage().system().account(), (who.clone(),))
-		.await?
-		.map(|v| v.decode())
-		.transpose()?;
+	let value = at.storage().try_fetch(addr, key).await?;
+	Ok(value.map(|v| v.decode()).transpose()?)
+}
+
+pub async fn free_balance(conn: &Connection, who: &AccountId32) -> Result<u128> {
+	let account = fetch(conn, kiln::storage().system().account(), (who.clone(),)).await?;
 	Ok(account.map_or(0, |a| a.data.free))
 }
 
 pub async fn bonded(conn: &Connection, who: &AccountId32) -> Result<u128> {
-	let at = conn.api.at_current_block().await?;
-	let ledger = at
-		.storage()
-		.try_fetch(kiln::storage().collateral().ledgers(), (who.clone(),))
-		.await?
-		.map(|v| v.decode())
-		.transpose()?;
+	let ledger = fetch(conn, kiln::storage().collateral().ledgers(), (who.clone(),)).await?;
 	Ok(ledger.map_or(0, |l| l.active))
 }
 

@@ -12,7 +12,7 @@ use kiln_primitives::{
 };
 use sp_runtime::{
 	traits::{CheckedAdd, CheckedMul, CheckedSub, Zero},
-	DispatchResult, Saturating,
+	DispatchError, DispatchResult, Saturating,
 };
 
 impl<T: Config> Pallet<T> {
@@ -22,12 +22,7 @@ impl<T: Config> Pallet<T> {
 		endpoint: Endpoint,
 	) -> DispatchResult {
 		ensure!(!Providers::<T>::contains_key(who), Error::<T>::AlreadyRegistered);
-		let config = Configuration::<T>::get();
-		Self::validate(&config, &profile, &endpoint)?;
-		let gpus = profile.gpu_count();
-		let required = Self::required_bond(&config, gpus)?;
-		ensure!(T::Collateral::bonded(who) >= required, Error::<T>::InsufficientBond);
-		let deposit = Self::deposit_for(&config, &profile, &endpoint)?;
+		let (gpus, deposit) = Self::check_profile(who, &profile, &endpoint)?;
 		ensure!(asset::can_hold::<T>(who, deposit), Error::<T>::InsufficientBalanceForDeposit);
 		let active = ActiveProviders::<T>::get().checked_add(1).ok_or(Error::<T>::Overflow)?;
 
@@ -55,12 +50,7 @@ impl<T: Config> Pallet<T> {
 		endpoint: Endpoint,
 	) -> DispatchResult {
 		let mut record = Providers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
-		let config = Configuration::<T>::get();
-		Self::validate(&config, &profile, &endpoint)?;
-		let gpus = profile.gpu_count();
-		let required = Self::required_bond(&config, gpus)?;
-		ensure!(T::Collateral::bonded(who) >= required, Error::<T>::InsufficientBond);
-		let deposit = Self::deposit_for(&config, &profile, &endpoint)?;
+		let (gpus, deposit) = Self::check_profile(who, &profile, &endpoint)?;
 		let extra = deposit.saturating_sub(record.deposit);
 		ensure!(asset::can_hold::<T>(who, extra), Error::<T>::InsufficientBalanceForDeposit);
 
@@ -127,14 +117,20 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	fn validate(
-		config: &ConfigRecordOf<T>,
+	/// What `register` and `update_profile` both check: the profile and endpoint are valid
+	/// and `who` has bonded enough for the GPUs. Returns the GPU count and the deposit due.
+	fn check_profile(
+		who: &T::AccountId,
 		profile: &HardwareProfile,
 		endpoint: &Endpoint,
-	) -> DispatchResult {
+	) -> Result<(u32, BalanceOf<T>), DispatchError> {
+		let config = Configuration::<T>::get();
 		profile.validate(config.max_gpus).map_err(Error::<T>::from)?;
 		validate_endpoint(endpoint).map_err(Error::<T>::from)?;
-		Ok(())
+		let gpus = profile.gpu_count();
+		let required = Self::required_bond(&config, gpus)?;
+		ensure!(T::Collateral::bonded(who) >= required, Error::<T>::InsufficientBond);
+		Ok((gpus, Self::deposit_for(&config, profile, endpoint)?))
 	}
 
 	/// `min_bond_per_gpu × gpus`.
