@@ -18,9 +18,11 @@ cargo build --release --locked --workspace
 step "rust tests: cargo test --release --workspace"
 cargo test --release --locked --workspace
 
-# The benchmarks of every Kiln pallet, run once each as tests against the pallet's mock.
-step "benchmark tests: cargo test --features runtime-benchmarks (Kiln pallets)"
-cargo test --release --locked -p pallet-collateral -p pallet-providers --features runtime-benchmarks
+# The benchmarks of every Kiln pallet, run once each as tests against the pallet's mock; with
+# try-runtime too, so the pallets' try_state hooks are compiled (the tests call the checks).
+step "benchmark tests: cargo test --features runtime-benchmarks,try-runtime (Kiln pallets)"
+cargo test --release --locked -p pallet-collateral -p pallet-providers \
+	--features runtime-benchmarks,try-runtime
 
 step "chain spec: chain-specs/local-testnet.json matches the node's export"
 scripts/chain-spec.sh --check
