@@ -18,4 +18,4 @@ pub use hardware::{
 	MAX_GPU_MODEL_LEN,
 };
 pub use reputation::{Outcome, Reputation};
-pub use traits::{Collateral, CollateralHooks, ProviderRegistry, SlashReason};
+pub use traits::{Collateral, CollateralHooks, JobEscrow, JobId, ProviderRegistry, SlashReason};

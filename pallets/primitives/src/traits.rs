@@ -4,7 +4,7 @@
 use crate::{Ineligibility, Outcome, Reputation, Requirements};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_runtime::DispatchResult;
+use sp_runtime::{DispatchError, DispatchResult};
 
 /// Why collateral was slashed; carried in `Collateral::Slashed`.
 #[derive(
@@ -78,4 +78,24 @@ impl<AccountId, Balance: Default> CollateralHooks<AccountId, Balance> for () {
 		Balance::default()
 	}
 	fn on_slashed(_: &AccountId, _: Balance) {}
+}
+
+/// Identifies a job of the market.
+pub type JobId = u64;
+
+/// A client's funds for one job, on hold until the job ends (implemented by `pallet-escrow`).
+/// Every payout comes out of what was locked for that job; nothing else can be spent.
+pub trait JobEscrow<AccountId> {
+	type Balance;
+	/// Puts `amount` of `client`'s free balance on hold for `job`; one lock per job.
+	fn lock(job: JobId, client: &AccountId, amount: Self::Balance) -> DispatchResult;
+	/// Pays `amount` of the job's escrow to `to` (the provider, a verifier).
+	fn release_to(job: JobId, to: &AccountId, amount: Self::Balance) -> DispatchResult;
+	/// Pays `amount` of the job's escrow to the Treasury as the protocol fee.
+	fn collect_fee(job: JobId, amount: Self::Balance) -> DispatchResult;
+	/// Returns what is left of the job's escrow to the client and closes it; returns the
+	/// amount refunded.
+	fn refund(job: JobId) -> Result<Self::Balance, DispatchError>;
+	/// What is still held for `job` (zero when there is no escrow).
+	fn escrowed(job: JobId) -> Self::Balance;
 }
