@@ -61,7 +61,7 @@ if "$KILN_BIN/kiln-worker" chain-info --url "ws://127.0.0.1:$(free_port)" 2>"$KI
 fi
 grep -q "cannot connect to a node" "$KILN_LOG_DIR/worker-err.txt" || fail "chain-info: unclear error for a closed port"
 
-step "dev chain: kiln-worker provider onboarding (bond, register, status, unbond, withdraw)"
+step "dev chain: kiln-worker provider onboarding (bond, register, update, status, unbond, withdraw)"
 worker() { "$KILN_BIN/kiln-worker" "$@" --url "ws://127.0.0.1:$rpc_port"; }
 # Runs a worker command that must fail and checks its message.
 worker_refuses() {
@@ -81,13 +81,20 @@ worker_refuses "is not an amount of KILN" bond ten
 worker bond 250
 worker register --config "$config"
 worker_refuses "already registered" register --config "$config"
+# A new endpoint and a third GPU: 300 KILN needed, 250 bonded.
+updated="$KILN_LOG_DIR/worker-updated.toml"
+sed 's|^endpoint = .*|endpoint = "https://gpu2.example.org"|; s|^count = 2$|count = 3|' "$config" >"$updated"
+worker_refuses "bond too small: a profile with 3 GPUs needs 300 KILN" update --config "$updated"
+sed -i 's|^count = 3$|count = 2|' "$updated"
+worker update --config "$updated"
 status=$(worker status) || fail "kiln-worker status"
 echo "$status"
 grep -q "^bonded:    250 KILN" <<<"$status" || fail "status: wrong bond"
-grep -q "^provider:  Active, 2 GPUs, endpoint https://gpu1.example.org:8443" <<<"$status" ||
+grep -q "^provider:  Active, 2 GPUs, endpoint https://gpu2.example.org" <<<"$status" ||
 	fail "status: provider not shown"
 worker_refuses "Collateral::BelowProviderMinimum" unbond 100
 worker deregister
+worker_refuses "not registered as a provider" update --config "$updated"
 worker unbond 250
 status=$(worker status) || fail "kiln-worker status"
 unlock_at=$(sed -n 's/^unbonding: 250 KILN withdrawable from block \([0-9]*\)$/\1/p' <<<"$status")

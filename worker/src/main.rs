@@ -1,7 +1,7 @@
 //! `kiln-worker`: the provider daemon and client commands of Kiln (SPEC §6).
 //!
 //! Today: `chain-info`, and provider onboarding (`bond`, `unbond`, `withdraw`, `register`,
-//! `deregister`, `status`). The daemon (`run`), `bench` and the client `job` commands come
+//! `update`, `deregister`, `status`). The daemon (`run`), `bench` and the client `job` commands come
 //! with the market issues.
 
 use anyhow::{Context, Result};
@@ -69,6 +69,11 @@ enum Command {
 		#[command(flatten)]
 		account: AccountArgs,
 	},
+	/// Replace the registered profile and endpoint with the config's [provider] section.
+	Update {
+		#[command(flatten)]
+		account: AccountArgs,
+	},
 	/// Leave the provider registry (no job may be in flight); the deposit comes back.
 	Deregister {
 		#[command(flatten)]
@@ -120,6 +125,7 @@ async fn run(command: Command) -> Result<()> {
 		| Command::Unbond { ref account, .. }
 		| Command::Withdraw { ref account }
 		| Command::Register { ref account }
+		| Command::Update { ref account }
 		| Command::Deregister { ref account }
 		| Command::Status { ref account, .. } => (account, &command),
 	};
@@ -130,8 +136,8 @@ async fn run(command: Command) -> Result<()> {
 		_ => 0,
 	};
 	let section = match command {
-		Command::Register { .. } => Some(config.provider.as_ref().context(
-			"register needs a worker config with a [provider] section: pass --config worker.toml",
+		Command::Register { .. } | Command::Update { .. } => Some(config.provider.as_ref().context(
+			"this command needs a worker config with a [provider] section: pass --config worker.toml",
 		)?),
 		_ => None,
 	};
@@ -149,6 +155,7 @@ async fn run(command: Command) -> Result<()> {
 		Command::Register { .. } => {
 			provider.register(section.context("no provider section")?).await
 		},
+		Command::Update { .. } => provider.update(section.context("no provider section")?).await,
 		Command::Deregister { .. } => provider.deregister().await,
 		Command::Status { .. } => {
 			print!("{}", provider::status(&conn, provider.account()).await?);

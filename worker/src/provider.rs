@@ -110,6 +110,28 @@ impl<'a> Provider<'a> {
 
 	/// Registers the machine described in the config.
 	pub async fn register(&self, section: &ProviderSection) -> Result<()> {
+		let (profile, endpoint) = self.checked_profile(section, false).await?;
+		let tx =
+			kiln::transactions().providers().register(to_chain(&profile), BoundedVec(endpoint));
+		self.submit(&tx, "Providers.register").await
+	}
+
+	/// Replaces the registered profile and endpoint with the config's.
+	pub async fn update(&self, section: &ProviderSection) -> Result<()> {
+		let (profile, endpoint) = self.checked_profile(section, true).await?;
+		let tx = kiln::transactions()
+			.providers()
+			.update_profile(to_chain(&profile), BoundedVec(endpoint));
+		self.submit(&tx, "Providers.update_profile").await
+	}
+
+	/// The config's profile, checked as the chain will check it: valid, the account
+	/// registered (for an update) or not (for a registration), and enough bonded for its GPUs.
+	async fn checked_profile(
+		&self,
+		section: &ProviderSection,
+		update: bool,
+	) -> Result<(HardwareProfile, Vec<u8>)> {
 		let who = self.account();
 		let config = fetch(self.conn, kiln::storage().providers().configuration(), ())
 			.await?
@@ -117,15 +139,22 @@ impl<'a> Provider<'a> {
 		let (profile, endpoint) = section.to_profile(config.max_gpus)?;
 		let registered =
 			fetch(self.conn, kiln::storage().providers().providers(), (who.clone(),)).await?;
-		if registered.is_some() {
-			bail!("{who} is already registered as a provider (to change the profile, deregister and register again)");
+		match (registered.is_some(), update) {
+			(true, false) => bail!(
+				"{who} is already registered as a provider (`kiln-worker update` changes the profile)"
+			),
+			(false, true) => {
+				bail!("{who} is not registered as a provider: run `kiln-worker register` first")
+			},
+			_ => {},
 		}
 		let needed = config.min_bond_per_gpu.saturating_mul(u128::from(profile.gpu_count()));
 		let bonded = bonded(self.conn, &who).await?;
 		if bonded < needed {
 			bail!(
-				"bond too small: registering {} GPUs needs {} bonded ({} per GPU), {who} has {}; \
+				"bond too small: {} {} GPUs needs {} bonded ({} per GPU), {who} has {}; \
 				 run `kiln-worker bond {}` first",
+				if update { "a profile with" } else { "registering" },
 				profile.gpu_count(),
 				DisplayKiln(needed),
 				DisplayKiln(config.min_bond_per_gpu),
@@ -133,9 +162,7 @@ impl<'a> Provider<'a> {
 				DisplayKiln(needed - bonded).to_string().trim_end_matches(" KILN"),
 			);
 		}
-		let tx =
-			kiln::transactions().providers().register(to_chain(&profile), BoundedVec(endpoint));
-		self.submit(&tx, "Providers.register").await
+		Ok((profile, endpoint))
 	}
 
 	pub async fn deregister(&self) -> Result<()> {
