@@ -242,7 +242,7 @@ mod tests {
 
 	fn gpu(model: &str, vram_mib: u32, cc: u16, count: u16) -> GpuSpec {
 		GpuSpec {
-			model: model.as_bytes().to_vec().try_into().unwrap(),
+			model: GpuModel::truncate_from(model.as_bytes().to_vec()),
 			vram_mib,
 			compute_capability: cc,
 			count,
@@ -251,7 +251,7 @@ mod tests {
 
 	fn profile(gpus: Vec<GpuSpec>) -> HardwareProfile {
 		HardwareProfile {
-			gpus: gpus.try_into().unwrap(),
+			gpus: BoundedVec::truncate_from(gpus),
 			cpu_cores: 32,
 			ram_mib: 256 * 1024,
 			region: Region(*b"DE"),

@@ -169,7 +169,7 @@ mod tests {
 		ContentRef {
 			hash: BlakeTwo256::hash(bytes).0,
 			len: bytes.len() as u64,
-			uri: b"https://data.example.org/x".to_vec().try_into().unwrap(),
+			uri: Uri::truncate_from(b"https://data.example.org/x".to_vec()),
 		}
 	}
 
@@ -208,7 +208,7 @@ mod tests {
 		assert_eq!(spec(wasm).validate(BOUNDS.0, BOUNDS.1), Ok(()));
 		let cuda = Workload::Cuda {
 			source: content(b"__global__ void k() {}"),
-			entry: b"k".to_vec().try_into().unwrap(),
+			entry: EntryPoint::truncate_from(b"k".to_vec()),
 			grid: [1, 1, 1],
 			block: [256, 1, 1],
 			input: content(b""),
@@ -247,7 +247,7 @@ mod tests {
 		assert_eq!(spec(no_uri).validate(BOUNDS.0, BOUNDS.1), Err(JobSpecError::EmptyUri));
 		let zero_block = Workload::Cuda {
 			source: content(b"s"),
-			entry: b"k".to_vec().try_into().unwrap(),
+			entry: EntryPoint::truncate_from(b"k".to_vec()),
 			grid: [1, 1, 1],
 			block: [0, 1, 1],
 			input: content(b""),

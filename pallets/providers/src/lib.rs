@@ -35,9 +35,9 @@ mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
-mod property_tests;
-#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_property;
 
 pub use pallet::*;
 pub use types::*;

@@ -123,7 +123,7 @@ fn apply(action: &Action, treasury_due: &mut Balance) -> Option<DispatchResult> 
 		// What the market will do when it awards a job: lock collateral, count the job.
 		Action::JobStart(who, collateral) => {
 			if Providers::is_active(&who) && Collateral::lock(&who, collateral).is_ok() {
-				Providers::job_started(&who).expect("an active provider can start a job");
+				assert_eq!(Providers::job_started(&who), Ok(()), "an active provider starts a job");
 			}
 			return None;
 		},
