@@ -24,4 +24,6 @@ pub use job::{
 	MAX_GEMM_DIM, MAX_URI_LEN,
 };
 pub use reputation::{Outcome, Reputation};
-pub use traits::{Collateral, CollateralHooks, JobEscrow, JobId, ProviderRegistry, SlashReason};
+pub use traits::{
+	Collateral, CollateralHooks, JobEscrow, JobId, ProviderRegistry, SlashReason, Verification,
+};

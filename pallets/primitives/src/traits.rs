@@ -99,3 +99,16 @@ pub trait JobEscrow<AccountId> {
 	/// What is still held for `job` (zero when there is no escrow).
 	fn escrowed(job: JobId) -> Self::Balance;
 }
+
+/// How the market verifies a result before it pays (implemented by `pallet-proof-of-compute`;
+/// until then the runtime wires the market's `SettleAfterWindow`, which checks nothing and
+/// settles `verification_window` blocks after the reveal).
+pub trait Verification<AccountId> {
+	/// `provider` committed a result for `client`'s job. `true`: the market asks for the
+	/// reveal at once; `false`: verification asks for it later (e.g. after a spot-check
+	/// verifier has committed too).
+	fn on_commit(job: JobId, provider: &AccountId, client: &AccountId) -> bool;
+	/// The result `output_hash` was revealed. `true`: the market settles after its
+	/// `verification_window`; `false`: verification decides the outcome itself.
+	fn on_reveal(job: JobId, provider: &AccountId, output_hash: &[u8; 32]) -> bool;
+}

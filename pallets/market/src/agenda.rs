@@ -1,0 +1,87 @@
+//! What happens at which block. Each block's agenda lists the jobs whose auction closes,
+//! whose deadline falls or which settle when that block starts; `on_initialize` takes the
+//! current block's list and handles each job in it, so the work per block is bounded by
+//! `MaxJobsPerBlock` and no block ever iterates over all jobs.
+
+use crate::{Agenda, Config, Error, JobState, Jobs, Pallet, WeightInfo};
+use frame_support::{traits::Get, weights::Weight};
+use frame_system::pallet_prelude::BlockNumberFor;
+use kiln_primitives::JobId;
+use sp_runtime::{traits::One, DispatchError, Saturating};
+
+/// How many blocks after the wanted one `schedule` tries when agendas are full.
+pub const AGENDA_SEARCH: u32 = 10;
+
+impl<T: Config> Pallet<T> {
+	/// Puts `job` on the agenda of the first block from `at` (within [`AGENDA_SEARCH`]
+	/// blocks) that has room, and returns that block.
+	pub(crate) fn schedule(
+		job: JobId,
+		at: BlockNumberFor<T>,
+	) -> Result<BlockNumberFor<T>, DispatchError> {
+		let mut block = at;
+		for _ in 0..AGENDA_SEARCH {
+			let pushed = Agenda::<T>::mutate(block, |jobs| jobs.try_push(job).is_ok());
+			if pushed {
+				return Ok(block);
+			}
+			block = block.saturating_add(One::one());
+		}
+		Err(Error::<T>::AgendaFull.into())
+	}
+
+	/// Takes `job` off the agenda of `at` (if it is there).
+	pub(crate) fn unschedule(job: JobId, at: BlockNumberFor<T>) {
+		Agenda::<T>::mutate_exists(at, |jobs| {
+			if let Some(list) = jobs {
+				list.retain(|j| *j != job);
+				if list.is_empty() {
+					*jobs = None;
+				}
+			}
+		});
+	}
+
+	/// Handles every job on the agenda of `now`; returns the weight used.
+	pub(crate) fn process_agenda(now: BlockNumberFor<T>) -> Weight {
+		let base_close = T::WeightInfo::close_auctions(0, 0);
+		let mut weight = base_close;
+		for job_id in Agenda::<T>::take(now) {
+			let Some(job) = Jobs::<T>::get(job_id) else { continue };
+			match &job.state {
+				JobState::Bidding if job.bidding_ends == now => {
+					let bids = Self::close_auction(job_id, job, now);
+					weight.saturating_accrue(
+						T::WeightInfo::close_auctions(1, bids).saturating_sub(base_close),
+					);
+				},
+				JobState::Awarded | JobState::Committed { .. } if job.deadline == now => {
+					Self::fail_job(job_id, job, now);
+					weight.saturating_accrue(
+						T::WeightInfo::fail_jobs(1).saturating_sub(T::WeightInfo::fail_jobs(0)),
+					);
+				},
+				JobState::Revealed { settles_at: Some(at), .. } if *at == now => {
+					Self::settle_job(job_id, job, now);
+					weight.saturating_accrue(
+						T::WeightInfo::settle_jobs(1)
+							.saturating_sub(T::WeightInfo::settle_jobs(0)),
+					);
+				},
+				// A stale entry (e.g. the deadline of a job that ended early).
+				_ => {},
+			}
+		}
+		weight
+	}
+
+	/// The most one block's agenda can cost: every slot taken by the most expensive kind of
+	/// entry (an auction with a full bid list, a failing job or a settlement).
+	pub fn worst_agenda_weight() -> Weight {
+		let jobs = T::MaxJobsPerBlock::get();
+		T::WeightInfo::close_auctions(jobs, T::MaxBidsPerJob::get())
+			.max(T::WeightInfo::fail_jobs(jobs))
+			.max(T::WeightInfo::settle_jobs(jobs))
+	}
+
+}

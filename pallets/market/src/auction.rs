@@ -1,0 +1,190 @@
+//! The reverse auction: bids, refusals, and the close that picks the winner.
+//!
+//! Ranking at the close: lowest price first; equal prices go to the higher reputation score,
+//! then to the earlier bid. The best-ranked bidder that is still eligible and can lock the job
+//! collateral wins; bidders passed over are counted in the job's refusals like refused bids.
+//! With `second_price` the client pays the price of the bid ranked right after the winner's
+//! (or `max_price` when the winner's is the last), so bidding one's true cost is the best
+//! strategy.
+
+use crate::{
+	Award, BidOf, BidRefusal, Bids, Config, Configuration, Error, Event, JobOf, JobState, Jobs,
+	Pallet,
+};
+use alloc::vec::Vec;
+use frame_support::ensure;
+use frame_system::pallet_prelude::BlockNumberFor;
+use kiln_primitives::{Collateral, Ineligibility, JobEscrow, JobId, ProviderRegistry};
+use sp_runtime::{traits::Zero, DispatchError, Perbill};
+
+impl<T: Config> Pallet<T> {
+	/// Why `provider` may not bid `price` on `job`, if it may not.
+	pub(crate) fn refusal(
+		provider: &T::AccountId,
+		job: &JobOf<T>,
+		price: crate::BalanceOf<T>,
+	) -> Option<BidRefusal> {
+		if let Err(reason) = T::Registry::check_eligible(provider, &job.spec.requirements) {
+			return Some(BidRefusal::Ineligible(reason));
+		}
+		let config = Configuration::<T>::get();
+		match config.job_collateral.for_price(price) {
+			Some(needed) if T::Collateral::free(provider) >= needed => None,
+			_ => Some(BidRefusal::Collateral),
+		}
+	}
+
+	/// Places (or replaces) `provider`'s bid, or records why it is refused; returns how many
+	/// bids the job had before.
+	pub(crate) fn do_place_bid(
+		provider: &T::AccountId,
+		job_id: JobId,
+		price: crate::BalanceOf<T>,
+	) -> Result<u32, DispatchError> {
+		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(job.state == JobState::Bidding && now < job.bidding_ends, Error::<T>::BiddingClosed);
+		ensure!(*provider != job.client, Error::<T>::OwnJob);
+		ensure!(!price.is_zero(), Error::<T>::ZeroPrice);
+		ensure!(price <= job.spec.max_price, Error::<T>::PriceAboveMax);
+		let mut bids = Bids::<T>::get(job_id);
+		let before = bids.len() as u32;
+
+		if let Some(reason) = Self::refusal(provider, &job, price) {
+			job.refusals.record(reason);
+			Jobs::<T>::insert(job_id, job);
+			Self::deposit_event(Event::BidRefused { job_id, provider: provider.clone(), reason });
+			return Ok(before);
+		}
+
+		match bids.iter().position(|b| b.provider == *provider) {
+			Some(i) => {
+				bids.remove(i);
+			},
+			None => ensure!(
+				before < Configuration::<T>::get().max_bids_per_job,
+				Error::<T>::TooManyBids
+			),
+		}
+		bids.try_push(BidOf::<T> { provider: provider.clone(), price, placed_at: now })
+			.map_err(|_| Error::<T>::TooManyBids)?;
+		Bids::<T>::insert(job_id, bids);
+		Self::deposit_event(Event::BidPlaced { job_id, provider: provider.clone(), price });
+		Ok(before)
+	}
+
+	/// Withdraws `provider`'s bid; returns how many bids the job had before.
+	pub(crate) fn do_retract_bid(
+		provider: &T::AccountId,
+		job_id: JobId,
+	) -> Result<u32, DispatchError> {
+		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(job.state == JobState::Bidding && now < job.bidding_ends, Error::<T>::BiddingClosed);
+		let mut bids = Bids::<T>::get(job_id);
+		let before = bids.len() as u32;
+		let i = bids.iter().position(|b| b.provider == *provider).ok_or(Error::<T>::NoBid)?;
+		bids.remove(i);
+		if bids.is_empty() {
+			Bids::<T>::remove(job_id);
+		} else {
+			Bids::<T>::insert(job_id, bids);
+		}
+		Self::deposit_event(Event::BidRetracted { job_id, provider: provider.clone() });
+		Ok(before)
+	}
+
+	/// The bids of a job, best first.
+	pub(crate) fn rank(bids: Vec<BidOf<T>>) -> Vec<BidOf<T>> {
+		let mut ranked: Vec<(usize, Perbill, BidOf<T>)> = bids
+			.into_iter()
+			.enumerate()
+			.map(|(i, bid)| {
+				let score =
+					T::Registry::reputation(&bid.provider).map_or(Perbill::zero(), |r| r.score());
+				(i, score, bid)
+			})
+			.collect();
+		ranked.sort_by(|(i, score_a, a), (j, score_b, b)| {
+			a.price.cmp(&b.price).then(score_b.cmp(score_a)).then(i.cmp(j))
+		});
+		ranked.into_iter().map(|(_, _, bid)| bid).collect()
+	}
+
+	/// Locks the collateral of `bid`'s provider for `price` and marks the job started; or
+	/// says why that provider cannot take the job now.
+	fn try_award(
+		bid: &BidOf<T>,
+		price: crate::BalanceOf<T>,
+		job: &JobOf<T>,
+		config: &crate::ConfigRecordOf<T>,
+		now: BlockNumberFor<T>,
+	) -> Result<crate::AwardOf<T>, BidRefusal> {
+		let provider = &bid.provider;
+		T::Registry::check_eligible(provider, &job.spec.requirements)
+			.map_err(BidRefusal::Ineligible)?;
+		let collateral = config.job_collateral.for_price(price).ok_or(BidRefusal::Collateral)?;
+		T::Collateral::lock(provider, collateral).map_err(|_| BidRefusal::Collateral)?;
+		if T::Registry::job_started(provider).is_err() {
+			T::Collateral::unlock(provider, collateral);
+			return Err(BidRefusal::Ineligible(Ineligibility::NotProvider));
+		}
+		Ok(Award { provider: provider.clone(), price, collateral, awarded_at: now })
+	}
+
+	/// Closes the auction of `job`: awards it to the best eligible bid or expires it with a
+	/// refund. Returns how many bids it had.
+	pub(crate) fn close_auction(job_id: JobId, mut job: JobOf<T>, now: BlockNumberFor<T>) -> u32 {
+		let bids = Bids::<T>::take(job_id).into_inner();
+		let count = bids.len() as u32;
+		let config = Configuration::<T>::get();
+		let ranked = Self::rank(bids);
+
+		for (position, bid) in ranked.iter().enumerate() {
+			let price = if config.second_price {
+				ranked.get(position + 1).map_or(job.spec.max_price, |next| next.price)
+			} else {
+				bid.price
+			};
+			let refusal = match Self::try_award(bid, price, &job, &config, now) {
+				Ok(award) => {
+					job.award = Some(award);
+					None
+				},
+				Err(reason) => Some(reason),
+			};
+			match refusal {
+				None => {
+					job.state = JobState::Awarded;
+					let deadline = job.deadline;
+					Jobs::<T>::insert(job_id, job);
+					Self::deposit_event(Event::JobAwarded {
+						job_id,
+						provider: bid.provider.clone(),
+						price,
+						deadline,
+					});
+					return count;
+				},
+				Some(reason) => {
+					job.refusals.record(reason);
+					Self::deposit_event(Event::BidRefused {
+						job_id,
+						provider: bid.provider.clone(),
+						reason,
+					});
+				},
+			}
+		}
+
+		// Nobody (acceptable) bid.
+		if let Err(e) = T::Escrow::refund(job_id) {
+			frame_support::defensive!("refund of an expired job failed", e);
+		}
+		Self::unschedule(job_id, job.deadline);
+		job.state = JobState::Expired { at: now };
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::JobExpired { job_id });
+		count
+	}
+}

@@ -1,0 +1,191 @@
+//! The logic of the calls that are not about bids (those are in `auction.rs`). Each function
+//! checks everything first, then moves funds and writes (a failing call's writes are reverted
+//! by FRAME anyway), then emits its event.
+
+use crate::{
+	asset, BalanceOf, Bids, Config, ConfigRecordOf, Configuration,
+	Error, Event, Job, JobSpecOf, JobState, Jobs, NextJobId, Pallet, RefusalCounts,
+};
+use codec::Encode;
+use frame_support::{ensure, traits::Get};
+use kiln_primitives::{
+	result_commitment, ContentRef, JobEscrow, JobId, JobSpecError, Verification,
+};
+use sp_runtime::{
+	traits::{CheckedAdd, CheckedMul, Saturating, Zero},
+	DispatchError, DispatchResult,
+};
+
+impl<T: Config> From<JobSpecError> for Error<T> {
+	fn from(e: JobSpecError) -> Self {
+		match e {
+			JobSpecError::ZeroPrice => Error::<T>::ZeroMaxPrice,
+			JobSpecError::GemmDimension => Error::<T>::InvalidGemmDimension,
+			JobSpecError::CudaLaunch => Error::<T>::InvalidCudaLaunch,
+			JobSpecError::NoFuel => Error::<T>::NoFuel,
+			JobSpecError::EmptyUri => Error::<T>::EmptyUri,
+			JobSpecError::Window => Error::<T>::WindowOutOfBounds,
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// `deposit_base + deposit_per_byte × encoded spec size`.
+	pub fn job_deposit(
+		config: &ConfigRecordOf<T>,
+		spec: &JobSpecOf<T>,
+	) -> Result<BalanceOf<T>, Error<T>> {
+		let bytes: BalanceOf<T> = (spec.encoded_size() as u32).into();
+		config
+			.deposit_per_byte
+			.checked_mul(&bytes)
+			.and_then(|b| b.checked_add(&config.deposit_base))
+			.ok_or(Error::<T>::Overflow)
+	}
+
+	pub(crate) fn do_create_job(
+		client: &T::AccountId,
+		spec: JobSpecOf<T>,
+	) -> Result<JobId, DispatchError> {
+		let config = Configuration::<T>::get();
+		spec.validate(config.bidding_blocks, config.execution_blocks).map_err(Error::<T>::from)?;
+		let escrowed =
+			spec.max_price.checked_add(&config.verification_fee).ok_or(Error::<T>::Overflow)?;
+		let deposit = Self::job_deposit(&config, &spec)?;
+		let total = escrowed.checked_add(&deposit).ok_or(Error::<T>::Overflow)?;
+		ensure!(asset::can_hold::<T>(client, total), Error::<T>::InsufficientBalance);
+		let job_id = NextJobId::<T>::get();
+		let next = job_id.checked_add(1).ok_or(Error::<T>::Overflow)?;
+		let now = frame_system::Pallet::<T>::block_number();
+
+		let bidding_ends = Self::schedule(job_id, now.saturating_add(spec.bidding_blocks))?;
+		let deadline = Self::schedule(job_id, bidding_ends.saturating_add(spec.execution_blocks))?;
+		if !deposit.is_zero() {
+			asset::hold::<T>(client, deposit)?;
+		}
+		T::Escrow::lock(job_id, client, escrowed)?;
+		let max_price = spec.max_price;
+		Jobs::<T>::insert(
+			job_id,
+			Job {
+				client: client.clone(),
+				spec,
+				deposit,
+				escrowed,
+				created_at: now,
+				bidding_ends,
+				deadline,
+				state: JobState::Bidding,
+				award: None,
+				refusals: RefusalCounts::default(),
+			},
+		);
+		NextJobId::<T>::put(next);
+		Self::deposit_event(Event::JobCreated {
+			job_id,
+			client: client.clone(),
+			max_price,
+			bidding_ends,
+		});
+		Ok(job_id)
+	}
+
+	/// Cancels a job whose auction runs; returns how many bids it had.
+	pub(crate) fn do_cancel_job(
+		client: &T::AccountId,
+		job_id: JobId,
+	) -> Result<u32, DispatchError> {
+		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
+		ensure!(job.client == *client, Error::<T>::NotClient);
+		ensure!(job.state == JobState::Bidding, Error::<T>::BiddingClosed);
+		let now = frame_system::Pallet::<T>::block_number();
+
+		let bids = Bids::<T>::take(job_id).len() as u32;
+		T::Escrow::refund(job_id)?;
+		Self::unschedule(job_id, job.bidding_ends);
+		Self::unschedule(job_id, job.deadline);
+		job.state = JobState::Cancelled { at: now };
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::JobCancelled { job_id });
+		Ok(bids)
+	}
+
+	pub(crate) fn do_commit_result(
+		provider: &T::AccountId,
+		job_id: JobId,
+		commitment: [u8; 32],
+	) -> DispatchResult {
+		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
+		ensure!(job.state == JobState::Awarded, Error::<T>::NotAwarded);
+		let award = job.award.as_ref().ok_or(Error::<T>::NotAwarded)?;
+		ensure!(award.provider == *provider, Error::<T>::NotProvider);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
+
+		let reveal_requested = T::Verification::on_commit(job_id, provider, &job.client);
+		job.state = JobState::Committed { commitment, reveal_requested };
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::ResultCommitted { job_id, provider: provider.clone() });
+		if reveal_requested {
+			Self::deposit_event(Event::RevealRequested { job_id });
+		}
+		Ok(())
+	}
+
+	pub(crate) fn do_reveal_result(
+		provider: &T::AccountId,
+		job_id: JobId,
+		output: ContentRef,
+		salt: [u8; 32],
+	) -> DispatchResult {
+		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
+		let JobState::Committed { commitment, reveal_requested: true } = job.state else {
+			return Err(Error::<T>::RevealNotRequested.into());
+		};
+		let award = job.award.as_ref().ok_or(Error::<T>::NotAwarded)?;
+		ensure!(award.provider == *provider, Error::<T>::NotProvider);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
+		ensure!(!output.uri.is_empty(), Error::<T>::EmptyUri);
+		ensure!(
+			result_commitment(&output.hash, &salt) == commitment,
+			Error::<T>::CommitmentMismatch
+		);
+
+		let settles_at = if T::Verification::on_reveal(job_id, provider, &output.hash) {
+			let window = Configuration::<T>::get().verification_window;
+			Some(Self::schedule(job_id, now.saturating_add(window))?)
+		} else {
+			None
+		};
+		Self::unschedule(job_id, job.deadline);
+		job.state = JobState::Revealed { output: output.clone(), settles_at };
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::ResultRevealed { job_id, output, settles_at });
+		Ok(())
+	}
+
+	pub(crate) fn do_drop_job(job_id: JobId) -> DispatchResult {
+		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
+		let ended_at = job.state.ended_at().ok_or(Error::<T>::NotFinished)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let retention = Configuration::<T>::get().retention_blocks;
+		ensure!(now >= ended_at.saturating_add(retention), Error::<T>::TooEarly);
+
+		if !job.deposit.is_zero() {
+			asset::release::<T>(&job.client, job.deposit)?;
+		}
+		Jobs::<T>::remove(job_id);
+		Self::deposit_event(Event::JobDropped { job_id });
+		Ok(())
+	}
+
+	pub(crate) fn do_configure(config: ConfigRecordOf<T>) -> DispatchResult {
+		config
+			.validate(T::MaxBidsPerJob::get())
+			.map_err(|()| Error::<T>::InvalidConfiguration)?;
+		Configuration::<T>::put(&config);
+		Self::deposit_event(Event::ConfigurationSet { config });
+		Ok(())
+	}
+}

@@ -1,0 +1,94 @@
+//! `try_state`: every job is where its state says it is (agenda entries, bids, escrow), and
+//! each client's deposits add up to its hold.
+
+use crate::{asset, Agenda, BalanceOf, Bids, Config, JobState, Jobs, NextJobId, Pallet};
+use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
+use frame_support::traits::Get;
+use frame_system::pallet_prelude::BlockNumberFor;
+use kiln_primitives::{JobEscrow, JobId};
+use sp_runtime::{traits::Zero, Saturating, TryRuntimeError};
+
+impl<T: Config> Pallet<T> {
+	/// Checks, for every job: its id was handed out; a job in flight has its escrow (exactly
+	/// what it locked), its agenda entries (the close while bidding, the deadline until the
+	/// reveal, the settlement after it) and an award once awarded; an ended job has no escrow,
+	/// no bids and no agenda entry. Every agenda entry and bid list belongs to such a job;
+	/// bid lists are within bounds, below `max_price`, one per provider and never the
+	/// client's; the job counter is right; each client's deposits equal its hold.
+	pub fn do_try_state() -> Result<(), TryRuntimeError> {
+		let on_agenda = |job: JobId, at: BlockNumberFor<T>| Agenda::<T>::get(at).contains(&job);
+		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut count = 0u32;
+		let mut expected_entries = 0usize;
+		for (id, job) in Jobs::<T>::iter() {
+			count = count.checked_add(1).ok_or("job count overflows")?;
+			if id >= NextJobId::<T>::get() {
+				return Err("a job id was never handed out".into());
+			}
+			let deposit = deposits.entry(job.client.clone()).or_insert_with(Zero::zero);
+			*deposit = deposit.saturating_add(job.deposit);
+			let in_flight = job.state.ended_at().is_none();
+			let escrow = T::Escrow::escrowed(id);
+			if in_flight && escrow != job.escrowed {
+				return Err("a job in flight does not hold exactly its escrow".into());
+			}
+			if !in_flight && !escrow.is_zero() {
+				return Err("an ended job still holds escrow".into());
+			}
+			let awarded = !matches!(
+				job.state,
+				JobState::Bidding | JobState::Expired { .. } | JobState::Cancelled { .. }
+			);
+			if awarded != job.award.is_some() {
+				return Err("a job has an award exactly when its auction found a winner".into());
+			}
+			let entries: &[BlockNumberFor<T>] = match &job.state {
+				JobState::Bidding => &[job.bidding_ends, job.deadline],
+				JobState::Awarded | JobState::Committed { .. } => &[job.deadline],
+				JobState::Revealed { settles_at: Some(at), .. } => &[*at],
+				_ => &[],
+			};
+			if !entries.iter().all(|at| on_agenda(id, *at)) {
+				return Err("a job in flight is missing from the agenda".into());
+			}
+			expected_entries += entries.len();
+			let bids = Bids::<T>::get(id);
+			if job.state != JobState::Bidding && !bids.is_empty() {
+				return Err("a job whose auction closed still has bids".into());
+			}
+			let providers: BTreeSet<_> = bids.iter().map(|b| b.provider.clone()).collect();
+			if providers.len() != bids.len() ||
+				providers.contains(&job.client) ||
+				bids.iter().any(|b| b.price.is_zero() || b.price > job.spec.max_price)
+			{
+				return Err("a bid list has a duplicate, the client's or an invalid price".into());
+			}
+		}
+		if count != Jobs::<T>::count() {
+			return Err("the job counter is wrong".into());
+		}
+		let mut agenda_entries = 0usize;
+		for (_, jobs) in Agenda::<T>::iter() {
+			if jobs.is_empty() || jobs.len() as u32 > T::MaxJobsPerBlock::get() {
+				return Err("an agenda is empty or too long".into());
+			}
+			agenda_entries += jobs.len();
+		}
+		// The agenda holds no stale entry (`expected_entries` counts a job scheduled twice on
+		// one block twice, as the agenda does).
+		if agenda_entries != expected_entries {
+			return Err("the agenda has entries for no job in flight".into());
+		}
+		for (id, _) in Bids::<T>::iter() {
+			if Jobs::<T>::get(id).is_none_or(|j| j.state != JobState::Bidding) {
+				return Err("bids for a job that is not bidding".into());
+			}
+		}
+		for (client, deposit) in deposits {
+			if asset::held::<T>(&client) != deposit {
+				return Err("a client's job deposits do not equal its hold".into());
+			}
+		}
+		Ok(())
+	}
+}

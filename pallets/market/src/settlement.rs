@@ -1,0 +1,80 @@
+//! How a job ends after its award: settled (the provider paid, the protocol fee to the
+//! Treasury, the rest back to the client) or failed (the client refunded in full, the
+//! provider slashed). Both run from the agenda, so neither may fail: a currency operation that
+//! fails anyway is reported as a defensive error and the job still ends (`try_state` would
+//! then show the escrow left behind).
+
+use crate::{Config, Configuration, Event, JobOf, JobState, Jobs, Pallet};
+use frame_system::pallet_prelude::BlockNumberFor;
+use kiln_primitives::{Collateral, JobEscrow, JobId, Outcome, ProviderRegistry, SlashReason};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	DispatchResult,
+};
+
+fn defensive(what: &'static str, result: DispatchResult) {
+	if let Err(e) = result {
+		frame_support::defensive!(what, e);
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Pays the provider `price - protocol_fee`, the Treasury the fee, refunds the rest.
+	pub(crate) fn settle_job(job_id: JobId, mut job: JobOf<T>, now: BlockNumberFor<T>) {
+		let Some(award) = job.award.clone() else {
+			frame_support::defensive!("settling a job without an award");
+			return;
+		};
+		let fee = Configuration::<T>::get().protocol_fee * award.price;
+		let paid = award.price.saturating_sub(fee);
+		if !paid.is_zero() {
+			defensive("paying the provider", T::Escrow::release_to(job_id, &award.provider, paid));
+		}
+		if !fee.is_zero() {
+			defensive("collecting the protocol fee", T::Escrow::collect_fee(job_id, fee));
+		}
+		let refunded = T::Escrow::refund(job_id).unwrap_or_else(|e| {
+			frame_support::defensive!("refunding the rest of a settled job", e);
+			Zero::zero()
+		});
+		T::Collateral::unlock(&award.provider, award.collateral);
+		T::Registry::record_outcome(&award.provider, Outcome::JobCompleted);
+		job.state = JobState::Completed { at: now };
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::JobCompleted {
+			job_id,
+			provider: award.provider,
+			paid,
+			fee,
+			refunded,
+		});
+	}
+
+	/// Refunds the client in full and slashes `slash_missed_deadline` of the job collateral.
+	pub(crate) fn fail_job(job_id: JobId, mut job: JobOf<T>, now: BlockNumberFor<T>) {
+		let Some(award) = job.award.clone() else {
+			frame_support::defensive!("failing a job without an award");
+			return;
+		};
+		let refunded = T::Escrow::refund(job_id).unwrap_or_else(|e| {
+			frame_support::defensive!("refunding a failed job", e);
+			Zero::zero()
+		});
+		T::Collateral::unlock(&award.provider, award.collateral);
+		let penalty = Configuration::<T>::get().slash_missed_deadline * award.collateral;
+		let slashed = if penalty.is_zero() {
+			Zero::zero()
+		} else {
+			T::Collateral::slash(&award.provider, penalty, SlashReason::MissedDeadline, None)
+		};
+		T::Registry::record_outcome(&award.provider, Outcome::JobFailed);
+		job.state = JobState::Failed { at: now };
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::JobFailed {
+			job_id,
+			provider: award.provider,
+			refunded,
+			slashed,
+		});
+	}
+}

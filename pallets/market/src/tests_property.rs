@@ -1,0 +1,1 @@
+//! Random interleavings of every market call across many jobs and blocks (added below).

@@ -1,0 +1,297 @@
+//! A job's record, its bids, why bids were refused, and the pallet's configuration.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use kiln_primitives::{ContentRef, Ineligibility, JobSpec};
+use scale_info::TypeInfo;
+use sp_runtime::{
+	traits::{AtLeast32BitUnsigned, Zero},
+	Perbill,
+};
+
+/// Most `max_bids_per_job` may be set to is the runtime's `MaxBidsPerJob`; this is the upper
+/// limit any runtime may choose for the percentage in [`CollateralRule`].
+pub const MAX_COLLATERAL_PERCENT: u32 = 10_000;
+
+/// What a provider must lock of its bond while it runs a job:
+/// `fixed + price × percent_of_price / 100`.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct CollateralRule<Balance> {
+	pub fixed: Balance,
+	/// Percent of the job's price (100 = as much as the price; at most
+	/// [`MAX_COLLATERAL_PERCENT`]).
+	pub percent_of_price: u32,
+}
+
+impl<Balance: AtLeast32BitUnsigned + Copy> CollateralRule<Balance> {
+	/// The collateral for a job paying `price`; `None` on overflow.
+	pub fn for_price(&self, price: Balance) -> Option<Balance> {
+		// price × percent / 100 without overflowing for prices near the maximum: split the
+		// percent into whole multiples and a remainder.
+		let whole = price.checked_mul(&Balance::from(self.percent_of_price / 100))?;
+		let part = Perbill::from_percent(self.percent_of_price % 100) * price;
+		let variable = whole.checked_add(&part)?;
+		self.fixed.checked_add(&variable)
+	}
+}
+
+/// The market's parameters (governance sets them through `configure`).
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigRecord<Balance, BlockNumber> {
+	/// Shortest and longest auction a job may ask for (inclusive).
+	pub bidding_blocks: (BlockNumber, BlockNumber),
+	/// Shortest and longest execution window a job may ask for (inclusive).
+	pub execution_blocks: (BlockNumber, BlockNumber),
+	/// Share of the price paid to the Treasury at settlement.
+	pub protocol_fee: Perbill,
+	/// Locked with the price when a job is created; pays verifiers, refunded when unused.
+	pub verification_fee: Balance,
+	/// Collateral the winner locks for the job.
+	pub job_collateral: CollateralRule<Balance>,
+	/// Share of the job collateral slashed when the provider misses its deadline.
+	pub slash_missed_deadline: Perbill,
+	/// Blocks between the reveal and the settlement (at least 1).
+	pub verification_window: BlockNumber,
+	/// Pay the second-lowest bid instead of the winner's (a Vickrey reverse auction).
+	pub second_price: bool,
+	/// Most bids one job takes (at most the runtime's `MaxBidsPerJob`).
+	pub max_bids_per_job: u32,
+	/// Storage deposit per job record (covers its bid list).
+	pub deposit_base: Balance,
+	/// Storage deposit per byte of the encoded job spec.
+	pub deposit_per_byte: Balance,
+	/// How long a finished job's record stays readable before anyone may remove it.
+	pub retention_blocks: BlockNumber,
+}
+
+impl<Balance: Zero, BlockNumber: Zero + PartialOrd + Copy> ConfigRecord<Balance, BlockNumber> {
+	/// Checks the configuration is usable with a bid list bound of `max_bids_bound`.
+	pub fn validate(&self, max_bids_bound: u32) -> Result<(), ()> {
+		let window_ok = |(lo, hi): (BlockNumber, BlockNumber)| !lo.is_zero() && lo <= hi;
+		if !window_ok(self.bidding_blocks) ||
+			!window_ok(self.execution_blocks) ||
+			self.verification_window.is_zero() ||
+			self.max_bids_per_job == 0 ||
+			self.max_bids_per_job > max_bids_bound ||
+			self.job_collateral.percent_of_price > MAX_COLLATERAL_PERCENT
+		{
+			return Err(());
+		}
+		Ok(())
+	}
+}
+
+/// One provider's offer to run a job.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Bid<AccountId, Balance, BlockNumber> {
+	pub provider: AccountId,
+	pub price: Balance,
+	pub placed_at: BlockNumber,
+}
+
+/// Why a bid was refused (or its provider passed over at the close).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum BidRefusal {
+	/// The provider does not meet the job's requirements (or is not an active provider).
+	Ineligible(Ineligibility),
+	/// The provider's free collateral cannot cover `job_collateral` for this price.
+	Collateral,
+}
+
+/// How many bids were refused for a job, by reason: what a client reads to see why nobody
+/// (or nobody better) bid.
+#[derive(
+	Clone,
+	Copy,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct RefusalCounts {
+	pub not_provider: u32,
+	pub paused: u32,
+	pub backend: u32,
+	pub region: u32,
+	pub vram: u32,
+	pub compute_capability: u32,
+	pub gpu_count: u32,
+	pub reputation: u32,
+	pub collateral: u32,
+}
+
+impl RefusalCounts {
+	/// Counts one refusal (saturating).
+	pub fn record(&mut self, refusal: BidRefusal) {
+		let counter = match refusal {
+			BidRefusal::Collateral => &mut self.collateral,
+			BidRefusal::Ineligible(reason) => match reason {
+				Ineligibility::NotProvider => &mut self.not_provider,
+				Ineligibility::Paused => &mut self.paused,
+				Ineligibility::Backend => &mut self.backend,
+				Ineligibility::Region => &mut self.region,
+				Ineligibility::Vram => &mut self.vram,
+				Ineligibility::ComputeCapability => &mut self.compute_capability,
+				Ineligibility::GpuCount => &mut self.gpu_count,
+				Ineligibility::Reputation => &mut self.reputation,
+			},
+		};
+		*counter = counter.saturating_add(1);
+	}
+
+	pub fn total(&self) -> u64 {
+		[
+			self.not_provider,
+			self.paused,
+			self.backend,
+			self.region,
+			self.vram,
+			self.compute_capability,
+			self.gpu_count,
+			self.reputation,
+			self.collateral,
+		]
+		.iter()
+		.map(|c| u64::from(*c))
+		.sum()
+	}
+}
+
+/// The winner of a job's auction and what it was awarded.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Award<AccountId, Balance, BlockNumber> {
+	pub provider: AccountId,
+	/// What the client pays (the winning bid, or the runner-up's with `second_price`).
+	pub price: Balance,
+	/// Locked of the provider's bond until the job ends.
+	pub collateral: Balance,
+	pub awarded_at: BlockNumber,
+}
+
+/// Where a job is in its life.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum JobState<BlockNumber> {
+	/// The reverse auction runs until `bidding_ends`.
+	Bidding,
+	/// Awarded; the provider must commit (and reveal) before the deadline.
+	Awarded,
+	/// A result commitment is on chain; `reveal_requested` once the chain asks for the
+	/// reveal.
+	Committed { commitment: [u8; 32], reveal_requested: bool },
+	/// The result is revealed; it settles at the start of block `settles_at`, or when
+	/// verification decides (`None`).
+	Revealed { output: ContentRef, settles_at: Option<BlockNumber> },
+	/// Settled: the provider was paid.
+	Completed { at: BlockNumber },
+	/// The provider missed its deadline: the client was refunded, the provider slashed.
+	Failed { at: BlockNumber },
+	/// The auction ended without an acceptable bid: the client was refunded.
+	Expired { at: BlockNumber },
+	/// The client cancelled before the award and was refunded.
+	Cancelled { at: BlockNumber },
+}
+
+impl<BlockNumber: Copy> JobState<BlockNumber> {
+	/// When the job ended, if it has.
+	pub fn ended_at(&self) -> Option<BlockNumber> {
+		match self {
+			Self::Completed { at } |
+			Self::Failed { at } |
+			Self::Expired { at } |
+			Self::Cancelled { at } => Some(*at),
+			_ => None,
+		}
+	}
+}
+
+/// A job and everything the chain knows about it.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Job<AccountId, Balance, BlockNumber> {
+	pub client: AccountId,
+	pub spec: JobSpec<Balance, BlockNumber>,
+	/// Storage deposit held until the record is removed.
+	pub deposit: Balance,
+	/// What the client locked in escrow: `max_price + verification_fee`.
+	pub escrowed: Balance,
+	pub created_at: BlockNumber,
+	/// The block whose start closes the auction.
+	pub bidding_ends: BlockNumber,
+	/// The block whose start fails the job if no result was revealed by then.
+	pub deadline: BlockNumber,
+	pub state: JobState<BlockNumber>,
+	pub award: Option<Award<AccountId, Balance, BlockNumber>>,
+	pub refusals: RefusalCounts,
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn collateral_rule_scales_with_the_price() {
+		let rule = CollateralRule { fixed: 10u128, percent_of_price: 150 };
+		assert_eq!(rule.for_price(1_000), Some(1_510));
+		let rule = CollateralRule { fixed: 0u128, percent_of_price: 0 };
+		assert_eq!(rule.for_price(1_000), Some(0));
+		let rule = CollateralRule { fixed: 1u128, percent_of_price: 100 };
+		assert_eq!(rule.for_price(u128::MAX), None);
+	}
+
+	#[test]
+	fn refusals_are_counted_by_reason() {
+		let mut counts = RefusalCounts::default();
+		counts.record(BidRefusal::Collateral);
+		counts.record(BidRefusal::Ineligible(Ineligibility::Vram));
+		counts.record(BidRefusal::Ineligible(Ineligibility::Vram));
+		assert_eq!((counts.collateral, counts.vram, counts.total()), (1, 2, 3));
+	}
+}
