@@ -1,7 +1,7 @@
 //! The pallets `kiln-node benchmark pallet` measures (feature `runtime-benchmarks`).
 
 // Re-exported: the macros expand where `apis.rs` calls them, which glob-imports this module.
-pub use crate::{Balances, Collateral, Providers, Runtime, Sudo, Timestamp, Treasury};
+pub use crate::{Balances, Collateral, Market, Providers, Runtime, Sudo, Timestamp, Treasury};
 pub use frame_system_benchmarking::Pallet as SystemBench;
 
 frame_benchmarking::define_benchmarks!(
@@ -12,4 +12,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_treasury, Treasury]
 	[pallet_collateral, Collateral]
 	[pallet_providers, Providers]
+	[pallet_market, Market]
 );

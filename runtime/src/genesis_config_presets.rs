@@ -3,10 +3,10 @@
 //! Alice the sudo key; a public network's preset will have no sudo.
 
 use crate::{
-	configs::CollateralDefaults,
+	configs::{CollateralDefaults, MarketDefaults},
 	currency::{EXISTENTIAL_DEPOSIT, KILN},
-	AccountId, BabeConfig, BalancesConfig, BlockNumber, CollateralConfig, RuntimeGenesisConfig,
-	SessionConfig, SessionKeys, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+	AccountId, BabeConfig, BalancesConfig, BlockNumber, CollateralConfig, MarketConfig,
+	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
 };
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -37,6 +37,7 @@ fn testnet_genesis(
 	endowed: Vec<AccountId>,
 	root: AccountId,
 	unbonding_period: BlockNumber,
+	market: pallet_market::ConfigRecord<u128, BlockNumber>,
 ) -> Value {
 	let collateral =
 		pallet_collateral::ConfigRecord { unbonding_period, ..CollateralDefaults::get() };
@@ -57,6 +58,7 @@ fn testnet_genesis(
 		babe: BabeConfig { epoch_config: BABE_GENESIS_EPOCH_CONFIG },
 		sudo: SudoConfig { key: Some(root) },
 		collateral: CollateralConfig { config: Some(collateral) },
+		market: MarketConfig { config: Some(market) },
 	})
 }
 
@@ -67,6 +69,19 @@ fn dev_accounts() -> Vec<AccountId> {
 /// Five blocks (30 s): long enough to see unbonding happen, short enough for tests to wait.
 pub const DEV_UNBONDING_PERIOD: BlockNumber = 5;
 
+/// The market on a dev chain: auctions and windows of a few blocks so that a whole job
+/// lifecycle fits in a test (bidding from 2 blocks, execution from 3, settlement 2 blocks
+/// after the reveal, records droppable 10 blocks after the end).
+pub fn dev_market_config() -> pallet_market::ConfigRecord<u128, BlockNumber> {
+	pallet_market::ConfigRecord {
+		bidding_blocks: (2, MarketDefaults::get().bidding_blocks.1),
+		execution_blocks: (3, MarketDefaults::get().execution_blocks.1),
+		verification_window: 2,
+		retention_blocks: 10,
+		..MarketDefaults::get()
+	}
+}
+
 /// `development`: Alice is the only validator.
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
@@ -74,6 +89,7 @@ pub fn development_config_genesis() -> Value {
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		DEV_UNBONDING_PERIOD,
+		dev_market_config(),
 	)
 }
 
@@ -89,6 +105,7 @@ pub fn local_config_genesis() -> Value {
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		CollateralDefaults::get().unbonding_period,
+		MarketDefaults::get(),
 	)
 }
 

@@ -203,4 +203,8 @@ mod runtime {
 	pub type Providers = pallet_providers;
 	#[runtime::pallet_index(21)]
 	pub type Collateral = pallet_collateral;
+	#[runtime::pallet_index(22)]
+	pub type Market = pallet_market;
+	#[runtime::pallet_index(23)]
+	pub type Escrow = pallet_escrow;
 }

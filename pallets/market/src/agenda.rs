@@ -64,8 +64,7 @@ impl<T: Config> Pallet<T> {
 				JobState::Revealed { settles_at: Some(at), .. } if *at == now => {
 					Self::settle_job(job_id, job, now);
 					weight.saturating_accrue(
-						T::WeightInfo::settle_jobs(1)
-							.saturating_sub(T::WeightInfo::settle_jobs(0)),
+						T::WeightInfo::settle_jobs(1).saturating_sub(T::WeightInfo::settle_jobs(0)),
 					);
 				},
 				// A stale entry (e.g. the deadline of a job that ended early).
@@ -83,5 +82,4 @@ impl<T: Config> Pallet<T> {
 			.max(T::WeightInfo::fail_jobs(jobs))
 			.max(T::WeightInfo::settle_jobs(jobs))
 	}
-
 }

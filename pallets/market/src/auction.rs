@@ -43,7 +43,10 @@ impl<T: Config> Pallet<T> {
 	) -> Result<u32, DispatchError> {
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		ensure!(job.state == JobState::Bidding && now < job.bidding_ends, Error::<T>::BiddingClosed);
+		ensure!(
+			job.state == JobState::Bidding && now < job.bidding_ends,
+			Error::<T>::BiddingClosed
+		);
 		ensure!(*provider != job.client, Error::<T>::OwnJob);
 		ensure!(!price.is_zero(), Error::<T>::ZeroPrice);
 		ensure!(price <= job.spec.max_price, Error::<T>::PriceAboveMax);
@@ -80,7 +83,10 @@ impl<T: Config> Pallet<T> {
 	) -> Result<u32, DispatchError> {
 		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		ensure!(job.state == JobState::Bidding && now < job.bidding_ends, Error::<T>::BiddingClosed);
+		ensure!(
+			job.state == JobState::Bidding && now < job.bidding_ends,
+			Error::<T>::BiddingClosed
+		);
 		let mut bids = Bids::<T>::get(job_id);
 		let before = bids.len() as u32;
 		let i = bids.iter().position(|b| b.provider == *provider).ok_or(Error::<T>::NoBid)?;

@@ -3,8 +3,8 @@
 //! by FRAME anyway), then emits its event.
 
 use crate::{
-	asset, BalanceOf, Bids, Config, ConfigRecordOf, Configuration,
-	Error, Event, Job, JobSpecOf, JobState, Jobs, NextJobId, Pallet, RefusalCounts,
+	asset, BalanceOf, Bids, Config, ConfigRecordOf, Configuration, Error, Event, Job, JobSpecOf,
+	JobState, Jobs, NextJobId, Pallet, RefusalCounts,
 };
 use codec::Encode;
 use frame_support::{ensure, traits::Get};
@@ -152,13 +152,14 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::CommitmentMismatch
 		);
 
+		// Off the deadline's agenda first: the settlement may fall on the same block.
+		Self::unschedule(job_id, job.deadline);
 		let settles_at = if T::Verification::on_reveal(job_id, provider, &output.hash) {
 			let window = Configuration::<T>::get().verification_window;
 			Some(Self::schedule(job_id, now.saturating_add(window))?)
 		} else {
 			None
 		};
-		Self::unschedule(job_id, job.deadline);
 		job.state = JobState::Revealed { output: output.clone(), settles_at };
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::ResultRevealed { job_id, output, settles_at });
@@ -181,9 +182,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_configure(config: ConfigRecordOf<T>) -> DispatchResult {
-		config
-			.validate(T::MaxBidsPerJob::get())
-			.map_err(|()| Error::<T>::InvalidConfiguration)?;
+		config.validate(T::MaxBidsPerJob::get()).map_err(|()| Error::<T>::InvalidConfiguration)?;
 		Configuration::<T>::put(&config);
 		Self::deposit_event(Event::ConfigurationSet { config });
 		Ok(())

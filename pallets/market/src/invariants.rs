@@ -57,9 +57,9 @@ impl<T: Config> Pallet<T> {
 				return Err("a job whose auction closed still has bids".into());
 			}
 			let providers: BTreeSet<_> = bids.iter().map(|b| b.provider.clone()).collect();
-			if providers.len() != bids.len() ||
-				providers.contains(&job.client) ||
-				bids.iter().any(|b| b.price.is_zero() || b.price > job.spec.max_price)
+			if providers.len() != bids.len()
+				|| providers.contains(&job.client)
+				|| bids.iter().any(|b| b.price.is_zero() || b.price > job.spec.max_price)
 			{
 				return Err("a bid list has a duplicate, the client's or an invalid price".into());
 			}

@@ -222,11 +222,7 @@ pub mod pallet {
 		RevealRequested { job_id: JobId },
 		/// The result was revealed and matches the commitment; it settles at the start of
 		/// block `settles_at` (`None`: when verification decides).
-		ResultRevealed {
-			job_id: JobId,
-			output: ContentRef,
-			settles_at: Option<BlockNumberFor<T>>,
-		},
+		ResultRevealed { job_id: JobId, output: ContentRef, settles_at: Option<BlockNumberFor<T>> },
 		/// Settled: the provider got `paid`, the Treasury `fee`, the client `refunded`.
 		JobCompleted {
 			job_id: JobId,

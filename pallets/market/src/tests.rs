@@ -9,8 +9,8 @@ use frame_support::{
 	traits::fungible::{InspectHold, Mutate},
 };
 use kiln_primitives::{
-	result_commitment, Collateral as _, ContentRef, Ineligibility, JobEscrow,
-	JobId, ProviderRegistry, Workload,
+	result_commitment, Collateral as _, ContentRef, Ineligibility, JobEscrow, JobId,
+	ProviderRegistry, Workload,
 };
 use sp_runtime::{DispatchError, Perbill};
 
@@ -145,10 +145,10 @@ fn place_bid_stores_and_replaces_bids() {
 		bid(P2, job, 700);
 		bid(P1, job, 600);
 		let bids = Bids::<Test>::get(job);
-		assert_eq!(bids.iter().map(|b| (b.provider, b.price)).collect::<Vec<_>>(), vec![
-			(P2, 700),
-			(P1, 600)
-		]);
+		assert_eq!(
+			bids.iter().map(|b| (b.provider, b.price)).collect::<Vec<_>>(),
+			vec![(P2, 700), (P1, 600)]
+		);
 	});
 }
 
@@ -190,7 +190,7 @@ fn ineligible_bids_are_refused_with_the_reason_and_counted() {
 		register(16, cuda_less); // backend
 		register(17, profile(1, 24_564, 89, *b"FR")); // region
 		assert_ok!(Providers::pause(RuntimeOrigin::signed(P3))); // paused
-		// Bonded exactly its minimum (200): cannot lock 100 + price for price 150.
+														   // Bonded exactly its minimum (200): cannot lock 100 + price for price 150.
 		assert_ok!(pallet_collateral::Pallet::<Test>::bond(RuntimeOrigin::signed(18), 200));
 		assert_ok!(Providers::register(
 			RuntimeOrigin::signed(18),
@@ -263,10 +263,7 @@ fn ineligible_bids_are_refused_with_the_reason_and_counted() {
 fn retract_bid_removes_only_the_callers_bid() {
 	build_and_execute(|| {
 		let job = create(CLIENT, 1_000);
-		assert_noop!(
-			Market::retract_bid(RuntimeOrigin::signed(P1), 42),
-			Error::<Test>::NoSuchJob
-		);
+		assert_noop!(Market::retract_bid(RuntimeOrigin::signed(P1), 42), Error::<Test>::NoSuchJob);
 		assert_noop!(Market::retract_bid(RuntimeOrigin::signed(P1), job), Error::<Test>::NoBid);
 		bid(P1, job, 500);
 		bid(P2, job, 600);
@@ -293,7 +290,10 @@ fn cancel_job_refunds_the_escrow_before_the_award() {
 			Market::cancel_job(RuntimeOrigin::signed(OTHER_CLIENT), job),
 			Error::<Test>::NotClient
 		);
-		assert_noop!(Market::cancel_job(RuntimeOrigin::signed(CLIENT), 7), Error::<Test>::NoSuchJob);
+		assert_noop!(
+			Market::cancel_job(RuntimeOrigin::signed(CLIENT), 7),
+			Error::<Test>::NoSuchJob
+		);
 		assert_ok!(Market::cancel_job(RuntimeOrigin::signed(CLIENT), job));
 		assert_eq!(last_event(), Event::JobCancelled { job_id: job });
 		assert_eq!(free(CLIENT), INITIAL_BALANCE - deposit_of(1_000));
@@ -329,7 +329,11 @@ fn a_revealed_result_settles_after_the_window_with_exact_payouts() {
 		let revealed_at = System::block_number();
 		assert_eq!(
 			last_event(),
-			Event::ResultRevealed { job_id: job, output: out, settles_at: Some(revealed_at + WINDOW) }
+			Event::ResultRevealed {
+				job_id: job,
+				output: out,
+				settles_at: Some(revealed_at + WINDOW)
+			}
 		);
 		run_to_block(revealed_at + WINDOW - 1);
 		assert_eq!(free(P1), p1);
@@ -440,7 +444,10 @@ fn drop_job_returns_the_deposit_after_retention_for_free() {
 		assert_eq!(last_event(), Event::JobDropped { job_id: job });
 		assert_eq!(free(CLIENT), INITIAL_BALANCE);
 		assert_eq!(
-			Balances::balance_on_hold(&RuntimeHoldReason::Market(crate::HoldReason::JobDeposit), &CLIENT),
+			Balances::balance_on_hold(
+				&RuntimeHoldReason::Market(crate::HoldReason::JobDeposit),
+				&CLIENT
+			),
 			0
 		);
 		assert_noop!(Market::drop_job(RuntimeOrigin::signed(P2), job), Error::<Test>::NoSuchJob);

@@ -93,12 +93,12 @@ impl<Balance: Zero, BlockNumber: Zero + PartialOrd + Copy> ConfigRecord<Balance,
 	/// Checks the configuration is usable with a bid list bound of `max_bids_bound`.
 	pub fn validate(&self, max_bids_bound: u32) -> Result<(), ()> {
 		let window_ok = |(lo, hi): (BlockNumber, BlockNumber)| !lo.is_zero() && lo <= hi;
-		if !window_ok(self.bidding_blocks) ||
-			!window_ok(self.execution_blocks) ||
-			self.verification_window.is_zero() ||
-			self.max_bids_per_job == 0 ||
-			self.max_bids_per_job > max_bids_bound ||
-			self.job_collateral.percent_of_price > MAX_COLLATERAL_PERCENT
+		if !window_ok(self.bidding_blocks)
+			|| !window_ok(self.execution_blocks)
+			|| self.verification_window.is_zero()
+			|| self.max_bids_per_job == 0
+			|| self.max_bids_per_job > max_bids_bound
+			|| self.job_collateral.percent_of_price > MAX_COLLATERAL_PERCENT
 		{
 			return Err(());
 		}
@@ -242,10 +242,10 @@ impl<BlockNumber: Copy> JobState<BlockNumber> {
 	/// When the job ended, if it has.
 	pub fn ended_at(&self) -> Option<BlockNumber> {
 		match self {
-			Self::Completed { at } |
-			Self::Failed { at } |
-			Self::Expired { at } |
-			Self::Cancelled { at } => Some(*at),
+			Self::Completed { at }
+			| Self::Failed { at }
+			| Self::Expired { at }
+			| Self::Cancelled { at } => Some(*at),
 			_ => None,
 		}
 	}

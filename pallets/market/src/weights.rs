@@ -5,7 +5,10 @@
 #![allow(dead_code)]
 
 use core::marker::PhantomData;
-use frame_support::{traits::Get, weights::{constants::ParityDbWeight, Weight}};
+use frame_support::{
+	traits::Get,
+	weights::{constants::ParityDbWeight, Weight},
+};
 
 /// Weight functions needed for `pallet_market`.
 pub trait WeightInfo {
@@ -33,33 +36,81 @@ fn provisional<T: Get<frame_support::weights::RuntimeDbWeight>>(
 /// Provisional weights (see the header).
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	fn create_job() -> Weight { provisional::<T::DbWeight>(200, 30, 10) }
-	fn place_bid(b: u32) -> Weight { provisional::<T::DbWeight>(100 + b as u64, 8, 2) }
-	fn retract_bid(b: u32) -> Weight { provisional::<T::DbWeight>(50 + b as u64, 2, 1) }
-	fn cancel_job(b: u32) -> Weight { provisional::<T::DbWeight>(150 + b as u64, 10, 8) }
-	fn commit_result() -> Weight { provisional::<T::DbWeight>(50, 2, 1) }
-	fn reveal_result() -> Weight { provisional::<T::DbWeight>(100, 20, 4) }
-	fn drop_job() -> Weight { provisional::<T::DbWeight>(80, 4, 3) }
-	fn configure() -> Weight { provisional::<T::DbWeight>(20, 0, 1) }
-	fn close_auctions(n: u32, b: u32) -> Weight {
-		provisional::<T::DbWeight>(20 + n as u64 * (200 + 30 * b as u64), 1 + n as u64 * (10 + 2 * b as u64), 1 + 8 * n as u64)
+	fn create_job() -> Weight {
+		provisional::<T::DbWeight>(200, 30, 10)
 	}
-	fn fail_jobs(n: u32) -> Weight { provisional::<T::DbWeight>(20 + 300 * n as u64, 1 + 15 * n as u64, 1 + 12 * n as u64) }
-	fn settle_jobs(n: u32) -> Weight { provisional::<T::DbWeight>(20 + 300 * n as u64, 1 + 15 * n as u64, 1 + 12 * n as u64) }
+	fn place_bid(b: u32) -> Weight {
+		provisional::<T::DbWeight>(100 + b as u64, 8, 2)
+	}
+	fn retract_bid(b: u32) -> Weight {
+		provisional::<T::DbWeight>(50 + b as u64, 2, 1)
+	}
+	fn cancel_job(b: u32) -> Weight {
+		provisional::<T::DbWeight>(150 + b as u64, 10, 8)
+	}
+	fn commit_result() -> Weight {
+		provisional::<T::DbWeight>(50, 2, 1)
+	}
+	fn reveal_result() -> Weight {
+		provisional::<T::DbWeight>(100, 20, 4)
+	}
+	fn drop_job() -> Weight {
+		provisional::<T::DbWeight>(80, 4, 3)
+	}
+	fn configure() -> Weight {
+		provisional::<T::DbWeight>(20, 0, 1)
+	}
+	fn close_auctions(n: u32, b: u32) -> Weight {
+		provisional::<T::DbWeight>(
+			20 + n as u64 * (200 + 30 * b as u64),
+			1 + n as u64 * (10 + 2 * b as u64),
+			1 + 8 * n as u64,
+		)
+	}
+	fn fail_jobs(n: u32) -> Weight {
+		provisional::<T::DbWeight>(20 + 300 * n as u64, 1 + 15 * n as u64, 1 + 12 * n as u64)
+	}
+	fn settle_jobs(n: u32) -> Weight {
+		provisional::<T::DbWeight>(20 + 300 * n as u64, 1 + 15 * n as u64, 1 + 12 * n as u64)
+	}
 }
 
 impl WeightInfo for () {
-	fn create_job() -> Weight { provisional::<ParityDbWeight>(200, 30, 10) }
-	fn place_bid(b: u32) -> Weight { provisional::<ParityDbWeight>(100 + b as u64, 8, 2) }
-	fn retract_bid(b: u32) -> Weight { provisional::<ParityDbWeight>(50 + b as u64, 2, 1) }
-	fn cancel_job(b: u32) -> Weight { provisional::<ParityDbWeight>(150 + b as u64, 10, 8) }
-	fn commit_result() -> Weight { provisional::<ParityDbWeight>(50, 2, 1) }
-	fn reveal_result() -> Weight { provisional::<ParityDbWeight>(100, 20, 4) }
-	fn drop_job() -> Weight { provisional::<ParityDbWeight>(80, 4, 3) }
-	fn configure() -> Weight { provisional::<ParityDbWeight>(20, 0, 1) }
-	fn close_auctions(n: u32, b: u32) -> Weight {
-		provisional::<ParityDbWeight>(20 + n as u64 * (200 + 30 * b as u64), 1 + n as u64 * (10 + 2 * b as u64), 1 + 8 * n as u64)
+	fn create_job() -> Weight {
+		provisional::<ParityDbWeight>(200, 30, 10)
 	}
-	fn fail_jobs(n: u32) -> Weight { provisional::<ParityDbWeight>(20 + 300 * n as u64, 1 + 15 * n as u64, 1 + 12 * n as u64) }
-	fn settle_jobs(n: u32) -> Weight { provisional::<ParityDbWeight>(20 + 300 * n as u64, 1 + 15 * n as u64, 1 + 12 * n as u64) }
+	fn place_bid(b: u32) -> Weight {
+		provisional::<ParityDbWeight>(100 + b as u64, 8, 2)
+	}
+	fn retract_bid(b: u32) -> Weight {
+		provisional::<ParityDbWeight>(50 + b as u64, 2, 1)
+	}
+	fn cancel_job(b: u32) -> Weight {
+		provisional::<ParityDbWeight>(150 + b as u64, 10, 8)
+	}
+	fn commit_result() -> Weight {
+		provisional::<ParityDbWeight>(50, 2, 1)
+	}
+	fn reveal_result() -> Weight {
+		provisional::<ParityDbWeight>(100, 20, 4)
+	}
+	fn drop_job() -> Weight {
+		provisional::<ParityDbWeight>(80, 4, 3)
+	}
+	fn configure() -> Weight {
+		provisional::<ParityDbWeight>(20, 0, 1)
+	}
+	fn close_auctions(n: u32, b: u32) -> Weight {
+		provisional::<ParityDbWeight>(
+			20 + n as u64 * (200 + 30 * b as u64),
+			1 + n as u64 * (10 + 2 * b as u64),
+			1 + 8 * n as u64,
+		)
+	}
+	fn fail_jobs(n: u32) -> Weight {
+		provisional::<ParityDbWeight>(20 + 300 * n as u64, 1 + 15 * n as u64, 1 + 12 * n as u64)
+	}
+	fn settle_jobs(n: u32) -> Weight {
+		provisional::<ParityDbWeight>(20 + 300 * n as u64, 1 + 15 * n as u64, 1 + 12 * n as u64)
+	}
 }

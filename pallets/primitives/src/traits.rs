@@ -37,6 +37,10 @@ pub trait ProviderRegistry<AccountId> {
 	fn job_started(who: &AccountId) -> DispatchResult;
 	/// Records an outcome; `JobCompleted` and `JobFailed` also end a job started before.
 	fn record_outcome(who: &AccountId, outcome: Outcome);
+	/// Registers `who` (already bonded enough, with free balance for the deposit) with a
+	/// machine of 8 data-centre GPUs that meets any CUDA or CPU requirements.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_for_benchmark(who: &AccountId) -> DispatchResult;
 }
 
 /// Provider collateral (implemented by `pallet-collateral`).

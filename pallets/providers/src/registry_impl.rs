@@ -53,6 +53,26 @@ impl<T: Config> ProviderRegistry<T::AccountId> for Pallet<T> {
 			}
 		});
 	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_for_benchmark(who: &T::AccountId) -> DispatchResult {
+		use kiln_primitives::{Backends, GpuSpec, HardwareProfile, Region};
+		let gpu = GpuSpec {
+			model: b"NVIDIA H100 80GB HBM3".to_vec().try_into().unwrap_or_default(),
+			vram_mib: 81_559,
+			compute_capability: 90,
+			count: 8,
+		};
+		let profile = HardwareProfile {
+			gpus: alloc::vec![gpu].try_into().unwrap_or_default(),
+			cpu_cores: 128,
+			ram_mib: 1 << 20,
+			region: Region(*b"DE"),
+			backends: Backends { cuda: true, cpu: true },
+		};
+		let endpoint = b"https://provider.example.org".to_vec().try_into().unwrap_or_default();
+		Self::do_register(who, profile, endpoint)
+	}
 }
 
 impl<T: Config> CollateralHooks<T::AccountId, BalanceOf<T>> for Pallet<T> {

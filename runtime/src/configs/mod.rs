@@ -1,7 +1,9 @@
 //! One `impl Config` per pallet. Parameters that the market pallets will need to agree on
 //! (block time, currency units) live in `crate::time` and `crate::currency`.
 
+mod market;
 mod providers;
+pub use market::MarketDefaults;
 pub use providers::{CollateralDefaults, ProvidersDefaults};
 
 use crate::{

@@ -1,0 +1,319 @@
+//! Benchmarks for every call and for the agenda (auction closes, deadlines, settlements),
+//! each in its worst case: the largest spec, full bid lists, full agendas to search past,
+//! closing bidders that all fail to lock their collateral but the last.
+
+use super::*;
+use crate::agenda::AGENDA_SEARCH;
+use alloc::{vec, vec::Vec};
+use frame_benchmarking::v2::*;
+use frame_support::{
+	traits::{fungible::Mutate, EnsureOrigin, Get},
+	BoundedVec,
+};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use kiln_primitives::{
+	result_commitment, Backend, Collateral, ContentRef, JobId, JobSpec, ProviderRegistry,
+	Requirements, Workload, MAX_ENTRY_LEN, MAX_URI_LEN,
+};
+use sp_runtime::{
+	traits::{One, Saturating},
+	Perbill,
+};
+
+/// 10^12: one KILN in the runtime.
+fn units<T: Config>(n: u32) -> BalanceOf<T> {
+	let unit: BalanceOf<T> = 1_000_000u32.into();
+	unit.saturating_mul(1_000_000u32.into()).saturating_mul(n.into())
+}
+
+fn funded<T: Config>(name: &'static str, i: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, i, 0);
+	T::Currency::set_balance(&who, units::<T>(10_000));
+	who
+}
+
+/// A registered provider with 5 000 units bonded.
+fn provider<T: Config>(i: u32) -> Result<T::AccountId, BenchmarkError> {
+	let who = funded::<T>("provider", i);
+	T::Collateral::bond_for_benchmark(&who, units::<T>(5_000))?;
+	T::Registry::register_for_benchmark(&who)?;
+	Ok(who)
+}
+
+fn content(len: u32) -> ContentRef {
+	let mut uri = b"https://".to_vec();
+	uri.resize(len as usize, b'c');
+	ContentRef { hash: [7; 32], len: 1 << 30, uri: uri.try_into().unwrap_or_default() }
+}
+
+/// The largest spec: a CUDA job with the longest URIs and entry point.
+fn largest_spec<T: Config>() -> JobSpecOf<T> {
+	let config = Configuration::<T>::get();
+	JobSpec {
+		workload: Workload::Cuda {
+			source: content(MAX_URI_LEN),
+			entry: vec![b'k'; MAX_ENTRY_LEN as usize].try_into().unwrap_or_default(),
+			grid: [1_024, 1, 1],
+			block: [256, 1, 1],
+			input: content(MAX_URI_LEN),
+			output_len: 1 << 30,
+		},
+		requirements: Requirements {
+			min_vram_mib: 40_000,
+			min_compute_capability: 80,
+			gpu_count: 8,
+			backend: Backend::Cuda,
+			region: None,
+			min_reputation: Perbill::zero(),
+		},
+		max_price: units::<T>(10),
+		bidding_blocks: config.bidding_blocks.0,
+		execution_blocks: config.execution_blocks.0,
+	}
+}
+
+fn now<T: Config>() -> BlockNumberFor<T> {
+	frame_system::Pallet::<T>::block_number()
+}
+
+/// Fills the agendas of the `AGENDA_SEARCH - 1` blocks from `from` with jobs that do not
+/// exist, so that `schedule` has to search to the last block it tries.
+fn fill_agendas<T: Config>(from: BlockNumberFor<T>) {
+	let mut block = from;
+	for _ in 1..AGENDA_SEARCH {
+		let ids: Vec<JobId> = (0..T::MaxJobsPerBlock::get()).map(|i| u64::MAX - i as u64).collect();
+		Agenda::<T>::insert(block, BoundedVec::truncate_from(ids));
+		block = block.saturating_add(One::one());
+	}
+}
+
+/// A job of `client` with bids from `bidders` (the first bids lowest).
+fn job_with_bids<T: Config>(
+	client: &T::AccountId,
+	bidders: &[T::AccountId],
+) -> Result<JobId, BenchmarkError> {
+	let job = Pallet::<T>::do_create_job(client, largest_spec::<T>())?;
+	for (i, who) in bidders.iter().enumerate() {
+		Pallet::<T>::do_place_bid(who, job, units::<T>(1).saturating_add((i as u32).into()))?;
+	}
+	Ok(job)
+}
+
+fn providers<T: Config>(count: u32) -> Result<Vec<T::AccountId>, BenchmarkError> {
+	(0..count).map(provider::<T>).collect()
+}
+
+/// `n` jobs of one client awarded to one provider at the same block; returns them and the
+/// block their deadline falls on.
+fn awarded_jobs<T: Config>(
+	n: u32,
+) -> Result<(Vec<JobId>, T::AccountId, BlockNumberFor<T>), BenchmarkError> {
+	let client = funded::<T>("client", 0);
+	let winner = provider::<T>(0)?;
+	let jobs = (0..n)
+		.map(|_| job_with_bids::<T>(&client, core::slice::from_ref(&winner)))
+		.collect::<Result<Vec<_>, _>>()?;
+	let close = now::<T>().saturating_add(Configuration::<T>::get().bidding_blocks.0);
+	frame_system::Pallet::<T>::set_block_number(close);
+	Pallet::<T>::process_agenda(close);
+	let deadline = close.saturating_add(Configuration::<T>::get().execution_blocks.0);
+	Ok((jobs, winner, deadline))
+}
+
+fn commit<T: Config>(provider: &T::AccountId, job: JobId) -> Result<ContentRef, BenchmarkError> {
+	let output = content(MAX_URI_LEN);
+	Pallet::<T>::do_commit_result(provider, job, result_commitment(&output.hash, &[1; 32]))?;
+	Ok(output)
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	/// Worst case: the largest spec, and both the close and the deadline searched to the last
+	/// block `schedule` tries.
+	#[benchmark]
+	fn create_job() -> Result<(), BenchmarkError> {
+		let client = funded::<T>("client", 0);
+		let spec = largest_spec::<T>();
+		let close = now::<T>().saturating_add(spec.bidding_blocks);
+		fill_agendas::<T>(close);
+		let last = close.saturating_add((AGENDA_SEARCH - 1).into());
+		fill_agendas::<T>(last.saturating_add(spec.execution_blocks));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client.clone()), spec);
+
+		let job = Jobs::<T>::get(0).ok_or(BenchmarkError::Stop("no job"))?;
+		assert_eq!(job.bidding_ends, last);
+		Ok(())
+	}
+
+	/// `b` bids already there; the caller's is a new one.
+	#[benchmark]
+	fn place_bid(b: Linear<0, { T::MaxBidsPerJob::get() - 1 }>) -> Result<(), BenchmarkError> {
+		let client = funded::<T>("client", 0);
+		let bidders = providers::<T>(b + 1)?;
+		let job = job_with_bids::<T>(&client, &bidders[..b as usize])?;
+		let caller = bidders[b as usize].clone();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), job, units::<T>(2));
+
+		assert_eq!(Bids::<T>::get(job).len() as u32, b + 1);
+		Ok(())
+	}
+
+	/// `b` bids; the caller's is the last.
+	#[benchmark]
+	fn retract_bid(b: Linear<1, { T::MaxBidsPerJob::get() }>) -> Result<(), BenchmarkError> {
+		let client = funded::<T>("client", 0);
+		let bidders = providers::<T>(b)?;
+		let job = job_with_bids::<T>(&client, &bidders)?;
+		let caller = bidders[b as usize - 1].clone();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), job);
+
+		assert_eq!(Bids::<T>::get(job).len() as u32, b - 1);
+		Ok(())
+	}
+
+	#[benchmark]
+	fn cancel_job(b: Linear<0, { T::MaxBidsPerJob::get() }>) -> Result<(), BenchmarkError> {
+		let client = funded::<T>("client", 0);
+		let bidders = providers::<T>(b)?;
+		let job = job_with_bids::<T>(&client, &bidders)?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client), job);
+
+		assert!(!Bids::<T>::contains_key(job));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn commit_result() -> Result<(), BenchmarkError> {
+		let (jobs, winner, _) = awarded_jobs::<T>(1)?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(winner), jobs[0], [3; 32]);
+
+		Ok(())
+	}
+
+	/// Worst case: the settlement searched to the last block `schedule` tries.
+	#[benchmark]
+	fn reveal_result() -> Result<(), BenchmarkError> {
+		let (jobs, winner, _) = awarded_jobs::<T>(1)?;
+		let output = commit::<T>(&winner, jobs[0])?;
+		let window = Configuration::<T>::get().verification_window;
+		fill_agendas::<T>(now::<T>().saturating_add(window));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(winner), jobs[0], output, [1; 32]);
+
+		Ok(())
+	}
+
+	#[benchmark]
+	fn drop_job() -> Result<(), BenchmarkError> {
+		let client = funded::<T>("client", 0);
+		let job = job_with_bids::<T>(&client, &[])?;
+		let close = now::<T>().saturating_add(Configuration::<T>::get().bidding_blocks.0);
+		Pallet::<T>::process_agenda(close);
+		let later = close.saturating_add(Configuration::<T>::get().retention_blocks);
+		frame_system::Pallet::<T>::set_block_number(later);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(client), job);
+
+		assert!(!Jobs::<T>::contains_key(job));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn configure() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let mut config = Configuration::<T>::get();
+		config.second_price = !config.second_price;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, config.clone());
+
+		assert_eq!(Configuration::<T>::get(), config);
+		Ok(())
+	}
+
+	/// `n` auctions close in one block, each with `b` bids; every bidder but the last has
+	/// locked all its collateral elsewhere, so each close tries every bid before it awards.
+	#[benchmark]
+	fn close_auctions(
+		n: Linear<0, { T::MaxJobsPerBlock::get() }>,
+		b: Linear<0, { T::MaxBidsPerJob::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let client = funded::<T>("client", 0);
+		let bidders = providers::<T>(b)?;
+		for _ in 0..n {
+			job_with_bids::<T>(&client, &bidders)?;
+		}
+		for who in bidders.iter().take((b as usize).saturating_sub(1)) {
+			T::Collateral::lock(who, T::Collateral::free(who))?;
+		}
+		let close = now::<T>().saturating_add(Configuration::<T>::get().bidding_blocks.0);
+		frame_system::Pallet::<T>::set_block_number(close);
+
+		#[block]
+		{
+			Pallet::<T>::process_agenda(close);
+		}
+
+		let awarded = Jobs::<T>::iter_values().filter(|j| j.award.is_some()).count() as u32;
+		assert_eq!(awarded, if b > 0 { n } else { 0 });
+		Ok(())
+	}
+
+	/// `n` awarded jobs miss their deadline in one block.
+	#[benchmark]
+	fn fail_jobs(n: Linear<0, { T::MaxJobsPerBlock::get() }>) -> Result<(), BenchmarkError> {
+		let (_, _, deadline) = awarded_jobs::<T>(n)?;
+		frame_system::Pallet::<T>::set_block_number(deadline);
+
+		#[block]
+		{
+			Pallet::<T>::process_agenda(deadline);
+		}
+
+		let failed = Jobs::<T>::iter_values()
+			.filter(|j| matches!(j.state, JobState::Failed { .. }))
+			.count() as u32;
+		assert_eq!(failed, n);
+		Ok(())
+	}
+
+	/// `n` revealed jobs settle in one block.
+	#[benchmark]
+	fn settle_jobs(n: Linear<0, { T::MaxJobsPerBlock::get() }>) -> Result<(), BenchmarkError> {
+		let (jobs, winner, _) = awarded_jobs::<T>(n)?;
+		for job in &jobs {
+			let output = commit::<T>(&winner, *job)?;
+			Pallet::<T>::do_reveal_result(&winner, *job, output, [1; 32])?;
+		}
+		let settle = now::<T>().saturating_add(Configuration::<T>::get().verification_window);
+		frame_system::Pallet::<T>::set_block_number(settle);
+
+		#[block]
+		{
+			Pallet::<T>::process_agenda(settle);
+		}
+
+		let completed = Jobs::<T>::iter_values()
+			.filter(|j| matches!(j.state, JobState::Completed { .. }))
+			.count() as u32;
+		assert_eq!(completed, n);
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}
