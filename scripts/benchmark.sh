@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$KILN_ROOT"
 
 pallets=("$@")
-[[ ${#pallets[@]} -gt 0 ]] || pallets=(pallet_collateral pallet_providers)
+[[ ${#pallets[@]} -gt 0 ]] || pallets=(pallet_collateral pallet_providers pallet_market)
 steps=${STEPS:-50}
 repeat=${REPEAT:-20}
 

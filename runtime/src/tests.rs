@@ -1,6 +1,6 @@
 //! Runtime tests: the genesis presets build, a signed transfer pays the right fee to the
-//! Treasury, a provider joins and is slashed through the wired pallets, session keys
-//! round-trip, and the worker's committed metadata is current.
+//! Treasury, a provider joins and is slashed and a job is auctioned, run and settled through
+//! the wired pallets, session keys round-trip, and the worker's committed metadata is current.
 
 use crate::{
 	configs::TreasuryAccount, currency::*, genesis_config_presets as presets, Babe, Balances,
@@ -71,8 +71,13 @@ fn presets_configure_the_provider_pallets() {
 		// Nobody is registered or bonded at genesis.
 		assert_eq!(pallet_providers::Providers::<Runtime>::count(), 0);
 		assert_eq!(pallet_collateral::Ledgers::<Runtime>::count(), 0);
+		assert_eq!(pallet_market::Configuration::<Runtime>::get(), presets::dev_market_config());
 	});
 	preset_ext("local_testnet").execute_with(|| {
+		assert_eq!(
+			pallet_market::Configuration::<Runtime>::get(),
+			crate::configs::MarketDefaults::get()
+		);
 		let config = pallet_collateral::Configuration::<Runtime>::get();
 		assert_eq!(config.unbonding_period, 7 * crate::time::DAYS);
 		let providers = pallet_providers::Configuration::<Runtime>::get();
@@ -277,4 +282,108 @@ fn worker_metadata_is_current() {
 		committed.len(),
 		bytes.len(),
 	);
+}
+
+#[test]
+fn a_job_is_auctioned_run_and_settled_through_the_wired_runtime() {
+	use frame_support::{
+		assert_ok,
+		traits::{OnInitialize, UnfilteredDispatchable},
+	};
+	use kiln_primitives::{
+		result_commitment, Backend, Backends, ContentRef, GpuSpec, HardwareProfile, JobSpec,
+		Region, Requirements, Workload,
+	};
+
+	preset_ext("development").execute_with(|| {
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		let signed = |who: &crate::AccountId| crate::RuntimeOrigin::signed(who.clone());
+		let next_block = || {
+			let n = System::block_number() + 1;
+			System::set_block_number(n);
+			crate::AllPalletsWithSystem::on_initialize(n);
+		};
+		System::set_block_number(1);
+		let bond = RuntimeCall::Collateral(pallet_collateral::Call::bond { amount: 250 * KILN });
+		assert_ok!(bond.dispatch_bypass_filter(signed(&bob)));
+		let profile = HardwareProfile {
+			gpus: vec![GpuSpec {
+				model: b"NVIDIA L4".to_vec().try_into().unwrap(),
+				vram_mib: 23_034,
+				compute_capability: 89,
+				count: 1,
+			}]
+			.try_into()
+			.unwrap(),
+			cpu_cores: 8,
+			ram_mib: 32 * 1024,
+			region: Region(*b"NL"),
+			backends: Backends { cuda: true, cpu: true },
+		};
+		let endpoint = b"https://l4.example.org".to_vec().try_into().unwrap();
+		let register =
+			RuntimeCall::Providers(pallet_providers::Call::register { profile, endpoint });
+		assert_ok!(register.dispatch_bypass_filter(signed(&bob)));
+
+		let spec = JobSpec {
+			workload: Workload::Gemm { m: 512, n: 512, k: 512, seed: [1; 32] },
+			requirements: Requirements {
+				min_vram_mib: 16_000,
+				min_compute_capability: 80,
+				gpu_count: 1,
+				backend: Backend::Cuda,
+				region: None,
+				min_reputation: sp_runtime::Perbill::zero(),
+			},
+			max_price: 10 * KILN,
+			bidding_blocks: 2,
+			execution_blocks: 5,
+		};
+		let charlie_before = Balances::free_balance(&charlie);
+		let bob_before = Balances::free_balance(&bob);
+		let treasury_before = Balances::free_balance(TreasuryAccount::get());
+		let create = RuntimeCall::Market(pallet_market::Call::create_job { spec });
+		assert_ok!(create.dispatch_bypass_filter(signed(&charlie)));
+		let bid =
+			RuntimeCall::Market(pallet_market::Call::place_bid { job_id: 0, price: 4 * KILN });
+		assert_ok!(bid.dispatch_bypass_filter(signed(&bob)));
+		next_block();
+		next_block(); // block 3: the auction closes
+		let job = pallet_market::Jobs::<Runtime>::get(0).unwrap();
+		assert_eq!(
+			job.award.as_ref().map(|a| (a.provider.clone(), a.price)),
+			Some((bob.clone(), 4 * KILN))
+		);
+
+		let output = ContentRef {
+			hash: [5; 32],
+			len: 4,
+			uri: b"https://l4.example.org/out/0".to_vec().try_into().unwrap(),
+		};
+		let commitment = result_commitment(&output.hash, &[6; 32]);
+		let commit =
+			RuntimeCall::Market(pallet_market::Call::commit_result { job_id: 0, commitment });
+		assert_ok!(commit.dispatch_bypass_filter(signed(&bob)));
+		let reveal = RuntimeCall::Market(pallet_market::Call::reveal_result {
+			job_id: 0,
+			output,
+			salt: [6; 32],
+		});
+		assert_ok!(reveal.dispatch_bypass_filter(signed(&bob)));
+		next_block();
+		next_block(); // the dev verification window: 2 blocks
+		let job = pallet_market::Jobs::<Runtime>::get(0).unwrap();
+		assert!(matches!(job.state, pallet_market::JobState::Completed { .. }), "{:?}", job.state);
+
+		// 2 % of 4 KILN to the Treasury; the client paid 4 KILN plus the deposit it still holds.
+		let fee = 4 * KILN / 50;
+		assert_eq!(Balances::free_balance(&bob) - bob_before, 4 * KILN - fee);
+		assert_eq!(Balances::free_balance(TreasuryAccount::get()) - treasury_before, fee);
+		assert_eq!(charlie_before - Balances::free_balance(&charlie), 4 * KILN + job.deposit);
+		crate::Market::do_try_state().unwrap();
+		crate::Escrow::do_try_state().unwrap();
+		crate::Collateral::do_try_state().unwrap();
+		crate::Providers::do_try_state().unwrap();
+	});
 }
