@@ -41,10 +41,11 @@ grep -q '^substrate_block_height' <<<"$metrics" || fail "no block height in the 
 
 # The @polkadot/api tests and the kiln-worker onboarding below use different accounts, so
 # they run side by side (each waits on blocks most of the time).
-step "dev chain: @polkadot/api client tests (transfers, providers and collateral), in the background"
+step "dev chain: @polkadot/api client tests (transfers, providers and collateral, market), in the background"
 js_log="$KILN_LOG_DIR/polkadot-api-tests.log" # printed by fail() with the node logs
-KILN_WS="ws://127.0.0.1:$rpc_port" node --test --test-concurrency=1 --test-timeout=180000 \
+KILN_WS="ws://127.0.0.1:$rpc_port" node --test --test-concurrency=1 --test-timeout=300000 \
 	"$KILN_ROOT/tests/e2e/dev-chain.test.mjs" "$KILN_ROOT/tests/e2e/providers.test.mjs" \
+	"$KILN_ROOT/tests/e2e/market.test.mjs" \
 	>"$js_log" 2>&1 &
 js_pid=$!
 KILN_PIDS+=("$js_pid") # stopped on exit if a later step fails

@@ -20,7 +20,7 @@ pub trait WeightInfo {
 	fn reveal_result() -> Weight;
 	fn drop_job() -> Weight;
 	fn configure() -> Weight;
-	fn close_auctions(n: u32, b: u32) -> Weight;
+	fn close_auctions(n: u32) -> Weight;
 	fn fail_jobs(n: u32) -> Weight;
 	fn settle_jobs(n: u32) -> Weight;
 }
@@ -60,12 +60,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn configure() -> Weight {
 		provisional::<T::DbWeight>(20, 0, 1)
 	}
-	fn close_auctions(n: u32, b: u32) -> Weight {
-		provisional::<T::DbWeight>(
-			20 + n as u64 * (200 + 30 * b as u64),
-			1 + n as u64 * (10 + 2 * b as u64),
-			1 + 8 * n as u64,
-		)
+	fn close_auctions(n: u32) -> Weight {
+		provisional::<T::DbWeight>(20 + n as u64 * 1_200, 1 + n as u64 * 74, 1 + 8 * n as u64)
 	}
 	fn fail_jobs(n: u32) -> Weight {
 		provisional::<T::DbWeight>(20 + 300 * n as u64, 1 + 15 * n as u64, 1 + 12 * n as u64)
@@ -100,12 +96,8 @@ impl WeightInfo for () {
 	fn configure() -> Weight {
 		provisional::<ParityDbWeight>(20, 0, 1)
 	}
-	fn close_auctions(n: u32, b: u32) -> Weight {
-		provisional::<ParityDbWeight>(
-			20 + n as u64 * (200 + 30 * b as u64),
-			1 + n as u64 * (10 + 2 * b as u64),
-			1 + 8 * n as u64,
-		)
+	fn close_auctions(n: u32) -> Weight {
+		provisional::<ParityDbWeight>(20 + n as u64 * 1_200, 1 + n as u64 * 74, 1 + 8 * n as u64)
 	}
 	fn fail_jobs(n: u32) -> Weight {
 		provisional::<ParityDbWeight>(20 + 300 * n as u64, 1 + 15 * n as u64, 1 + 12 * n as u64)
