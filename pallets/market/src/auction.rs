@@ -19,15 +19,15 @@ use sp_runtime::{traits::Zero, DispatchError, Perbill};
 
 impl<T: Config> Pallet<T> {
 	/// Why `provider` may not bid `price` on `job`, if it may not.
-	pub(crate) fn refusal(
+	fn refusal(
 		provider: &T::AccountId,
 		job: &JobOf<T>,
 		price: crate::BalanceOf<T>,
+		config: &crate::ConfigRecordOf<T>,
 	) -> Option<BidRefusal> {
 		if let Err(reason) = T::Registry::check_eligible(provider, &job.spec.requirements) {
 			return Some(BidRefusal::Ineligible(reason));
 		}
-		let config = Configuration::<T>::get();
 		match config.job_collateral.for_price(price) {
 			Some(needed) if T::Collateral::free(provider) >= needed => None,
 			_ => Some(BidRefusal::Collateral),
@@ -52,8 +52,9 @@ impl<T: Config> Pallet<T> {
 		ensure!(price <= job.spec.max_price, Error::<T>::PriceAboveMax);
 		let mut bids = Bids::<T>::get(job_id);
 		let before = bids.len() as u32;
+		let config = Configuration::<T>::get();
 
-		if let Some(reason) = Self::refusal(provider, &job, price) {
+		if let Some(reason) = Self::refusal(provider, &job, price, &config) {
 			job.refusals.record(reason);
 			Jobs::<T>::insert(job_id, job);
 			Self::deposit_event(Event::BidRefused { job_id, provider: provider.clone(), reason });
@@ -64,10 +65,7 @@ impl<T: Config> Pallet<T> {
 			Some(i) => {
 				bids.remove(i);
 			},
-			None => ensure!(
-				before < Configuration::<T>::get().max_bids_per_job,
-				Error::<T>::TooManyBids
-			),
+			None => ensure!(before < config.max_bids_per_job, Error::<T>::TooManyBids),
 		}
 		bids.try_push(BidOf::<T> { provider: provider.clone(), price, placed_at: now })
 			.map_err(|_| Error::<T>::TooManyBids)?;
@@ -139,10 +137,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Closes the auction of `job`: awards it to the best eligible bid or expires it with a
-	/// refund. Returns how many bids it had.
-	pub(crate) fn close_auction(job_id: JobId, mut job: JobOf<T>, now: BlockNumberFor<T>) -> u32 {
+	/// refund.
+	pub(crate) fn close_auction(job_id: JobId, mut job: JobOf<T>, now: BlockNumberFor<T>) {
 		let bids = Bids::<T>::take(job_id).into_inner();
-		let count = bids.len() as u32;
 		let config = Configuration::<T>::get();
 		let ranked = Self::rank(bids);
 
@@ -170,7 +167,7 @@ impl<T: Config> Pallet<T> {
 						price,
 						deadline,
 					});
-					return count;
+					return;
 				},
 				Some(reason) => {
 					job.refusals.record(reason);
@@ -191,6 +188,5 @@ impl<T: Config> Pallet<T> {
 		job.state = JobState::Expired { at: now };
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobExpired { job_id });
-		count
 	}
 }

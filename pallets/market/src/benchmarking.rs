@@ -99,25 +99,29 @@ fn job_with_bids<T: Config>(
 	Ok(job)
 }
 
-fn providers<T: Config>(count: u32) -> Result<Vec<T::AccountId>, BenchmarkError> {
-	(0..count).map(provider::<T>).collect()
+/// `count` registered providers, numbered from `first`.
+fn providers<T: Config>(first: u32, count: u32) -> Result<Vec<T::AccountId>, BenchmarkError> {
+	(first..first.saturating_add(count)).map(provider::<T>).collect()
 }
 
-/// `n` jobs of one client awarded to one provider at the same block; returns them and the
-/// block their deadline falls on.
+/// `n` jobs of one client awarded at the same block, each to a provider of its own (so that
+/// no storage read is shared between jobs); returns them, their providers and the block their
+/// deadline falls on.
 fn awarded_jobs<T: Config>(
 	n: u32,
-) -> Result<(Vec<JobId>, T::AccountId, BlockNumberFor<T>), BenchmarkError> {
+) -> Result<(Vec<JobId>, Vec<T::AccountId>, BlockNumberFor<T>), BenchmarkError> {
 	let client = funded::<T>("client", 0);
-	let winner = provider::<T>(0)?;
-	let jobs = (0..n)
-		.map(|_| job_with_bids::<T>(&client, core::slice::from_ref(&winner)))
+	let winners = providers::<T>(0, n.max(1))?;
+	let jobs = winners
+		.iter()
+		.take(n as usize)
+		.map(|winner| job_with_bids::<T>(&client, core::slice::from_ref(winner)))
 		.collect::<Result<Vec<_>, _>>()?;
 	let close = now::<T>().saturating_add(Configuration::<T>::get().bidding_blocks.0);
 	frame_system::Pallet::<T>::set_block_number(close);
 	Pallet::<T>::process_agenda(close);
 	let deadline = close.saturating_add(Configuration::<T>::get().execution_blocks.0);
-	Ok((jobs, winner, deadline))
+	Ok((jobs, winners, deadline))
 }
 
 fn commit<T: Config>(provider: &T::AccountId, job: JobId) -> Result<ContentRef, BenchmarkError> {
@@ -153,7 +157,7 @@ mod benchmarks {
 	#[benchmark]
 	fn place_bid(b: Linear<0, { T::MaxBidsPerJob::get() - 1 }>) -> Result<(), BenchmarkError> {
 		let client = funded::<T>("client", 0);
-		let bidders = providers::<T>(b + 1)?;
+		let bidders = providers::<T>(0, b + 1)?;
 		let job = job_with_bids::<T>(&client, &bidders[..b as usize])?;
 		let caller = bidders[b as usize].clone();
 
@@ -168,7 +172,7 @@ mod benchmarks {
 	#[benchmark]
 	fn retract_bid(b: Linear<1, { T::MaxBidsPerJob::get() }>) -> Result<(), BenchmarkError> {
 		let client = funded::<T>("client", 0);
-		let bidders = providers::<T>(b)?;
+		let bidders = providers::<T>(0, b)?;
 		let job = job_with_bids::<T>(&client, &bidders)?;
 		let caller = bidders[b as usize - 1].clone();
 
@@ -182,7 +186,7 @@ mod benchmarks {
 	#[benchmark]
 	fn cancel_job(b: Linear<0, { T::MaxBidsPerJob::get() }>) -> Result<(), BenchmarkError> {
 		let client = funded::<T>("client", 0);
-		let bidders = providers::<T>(b)?;
+		let bidders = providers::<T>(0, b)?;
 		let job = job_with_bids::<T>(&client, &bidders)?;
 
 		#[extrinsic_call]
@@ -194,10 +198,10 @@ mod benchmarks {
 
 	#[benchmark]
 	fn commit_result() -> Result<(), BenchmarkError> {
-		let (jobs, winner, _) = awarded_jobs::<T>(1)?;
+		let (jobs, winners, _) = awarded_jobs::<T>(1)?;
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(winner), jobs[0], [3; 32]);
+		_(RawOrigin::Signed(winners[0].clone()), jobs[0], [3; 32]);
 
 		Ok(())
 	}
@@ -205,13 +209,13 @@ mod benchmarks {
 	/// Worst case: the settlement searched to the last block `schedule` tries.
 	#[benchmark]
 	fn reveal_result() -> Result<(), BenchmarkError> {
-		let (jobs, winner, _) = awarded_jobs::<T>(1)?;
-		let output = commit::<T>(&winner, jobs[0])?;
+		let (jobs, winners, _) = awarded_jobs::<T>(1)?;
+		let output = commit::<T>(&winners[0], jobs[0])?;
 		let window = Configuration::<T>::get().verification_window;
 		fill_agendas::<T>(now::<T>().saturating_add(window));
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(winner), jobs[0], output, [1; 32]);
+		_(RawOrigin::Signed(winners[0].clone()), jobs[0], output, [1; 32]);
 
 		Ok(())
 	}
@@ -246,20 +250,21 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// `n` auctions close in one block, each with a full bid list (`MaxBidsPerJob`); every
-	/// bidder but the last has locked all its collateral elsewhere, so each close tries every
-	/// bid before it awards. (The cost grows with n × bids, so the per-job weight is taken at
-	/// the full list: the agenda charges every close as a worst-case one.)
+	/// `n` auctions close in one block, each with a full bid list (`MaxBidsPerJob`) from
+	/// bidders of its own (no storage read shared between jobs); every bidder but the last has
+	/// locked all its collateral elsewhere, so each close tries every bid before it awards.
+	/// (The cost grows with jobs × bids, so the agenda charges every close as one at a full
+	/// bid list.)
 	#[benchmark]
 	fn close_auctions(n: Linear<0, { T::MaxJobsPerBlock::get() }>) -> Result<(), BenchmarkError> {
 		let b = Configuration::<T>::get().max_bids_per_job.min(T::MaxBidsPerJob::get());
 		let client = funded::<T>("client", 0);
-		let bidders = providers::<T>(b)?;
-		for _ in 0..n {
+		for j in 0..n {
+			let bidders = providers::<T>(j.saturating_mul(b), b)?;
 			job_with_bids::<T>(&client, &bidders)?;
-		}
-		for who in bidders.iter().take((b as usize).saturating_sub(1)) {
-			T::Collateral::lock(who, T::Collateral::free(who))?;
+			for who in bidders.iter().take((b as usize).saturating_sub(1)) {
+				T::Collateral::lock(who, T::Collateral::free(who))?;
+			}
 		}
 		let close = now::<T>().saturating_add(Configuration::<T>::get().bidding_blocks.0);
 		frame_system::Pallet::<T>::set_block_number(close);
@@ -295,10 +300,10 @@ mod benchmarks {
 	/// `n` revealed jobs settle in one block.
 	#[benchmark]
 	fn settle_jobs(n: Linear<0, { T::MaxJobsPerBlock::get() }>) -> Result<(), BenchmarkError> {
-		let (jobs, winner, _) = awarded_jobs::<T>(n)?;
-		for job in &jobs {
-			let output = commit::<T>(&winner, *job)?;
-			Pallet::<T>::do_reveal_result(&winner, *job, output, [1; 32])?;
+		let (jobs, winners, _) = awarded_jobs::<T>(n)?;
+		for (job, winner) in jobs.iter().zip(&winners) {
+			let output = commit::<T>(winner, *job)?;
+			Pallet::<T>::do_reveal_result(winner, *job, output, [1; 32])?;
 		}
 		let settle = now::<T>().saturating_add(Configuration::<T>::get().verification_window);
 		frame_system::Pallet::<T>::set_block_number(settle);

@@ -8,8 +8,7 @@ use sp_runtime::{
 	Perbill,
 };
 
-/// Most `max_bids_per_job` may be set to is the runtime's `MaxBidsPerJob`; this is the upper
-/// limit any runtime may choose for the percentage in [`CollateralRule`].
+/// Largest `percent_of_price` a [`CollateralRule`] may have (100 times the price).
 pub const MAX_COLLATERAL_PERCENT: u32 = 10_000;
 
 /// What a provider must lock of its bond while it runs a job:
