@@ -387,3 +387,21 @@ fn a_job_is_auctioned_run_and_settled_through_the_wired_runtime() {
 		crate::Providers::do_try_state().unwrap();
 	});
 }
+
+/// The market's worst block (every agenda slot taken by the most expensive kind of job) with
+/// the generated weights: printed for the README, and held to the quarter-block bound that
+/// `pallet_market`'s `integrity_test` enforces.
+#[test]
+fn a_full_market_agenda_fits_in_a_quarter_block() {
+	let worst = pallet_market::Pallet::<Runtime>::worst_agenda_weight();
+	let max = <Runtime as frame_system::Config>::BlockWeights::get().max_block;
+	let share = |part: u64, whole: u64| part as f64 * 100.0 / whole as f64;
+	println!(
+		"worst market agenda: {} µs ({:.2} % of the block's compute), proof {} KiB ({:.2} %)",
+		worst.ref_time() / 1_000_000,
+		share(worst.ref_time(), max.ref_time()),
+		worst.proof_size() / 1024,
+		share(worst.proof_size(), max.proof_size()),
+	);
+	assert!(worst.all_lte(max / 4));
+}

@@ -38,8 +38,8 @@ export function send(api, tx, signer, options = {}) {
 }
 
 /// Like `send`, but fails unless the call succeeded; returns the events as "section.Method".
-export async function sendOk(api, tx, signer) {
-  const result = await send(api, tx, signer);
+export async function sendOk(api, tx, signer, options = {}) {
+  const result = await send(api, tx, signer, options);
   if (result.error) throw new Error(`${tx.method.section}.${tx.method.method} failed: ${result.error}`);
   return { ...result, names: result.events.map(({ event }) => `${event.section}.${event.method}`) };
 }

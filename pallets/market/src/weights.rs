@@ -87,8 +87,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1489`
 		//  Estimated: `53126`
-		// Minimum execution time: 170_835_000 picoseconds.
-		Weight::from_parts(182_592_000, 0)
+		// Minimum execution time: 166_318_000 picoseconds.
+		Weight::from_parts(176_293_000, 0)
 			.saturating_add(Weight::from_parts(0, 53126))
 			.saturating_add(T::DbWeight::get().reads(28))
 			.saturating_add(T::DbWeight::get().writes(27))
@@ -97,10 +97,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Bids` (r:1 w:1)
 	/// Proof: `Market::Bids` (`max_values`: None, `max_size`: Some(1681), added: 4156, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:1 w:0)
-	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Configuration` (r:1 w:0)
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(105), added: 600, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:0)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Ledgers` (r:1 w:0)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[0, 31]`.
@@ -108,11 +108,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1828 + b * (80 ±0)`
 		//  Estimated: `5146`
-		// Minimum execution time: 27_331_000 picoseconds.
-		Weight::from_parts(32_185_577, 0)
+		// Minimum execution time: 25_689_000 picoseconds.
+		Weight::from_parts(30_703_263, 0)
 			.saturating_add(Weight::from_parts(0, 5146))
-			// Standard Error: 4_423
-			.saturating_add(Weight::from_parts(668_106, 0).saturating_mul(b.into()))
+			// Standard Error: 4_900
+			.saturating_add(Weight::from_parts(516_679, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -125,11 +125,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1128 + b * (52 ±0)`
 		//  Estimated: `5146`
-		// Minimum execution time: 15_754_000 picoseconds.
-		Weight::from_parts(15_435_857, 0)
+		// Minimum execution time: 15_473_000 picoseconds.
+		Weight::from_parts(16_217_468, 0)
 			.saturating_add(Weight::from_parts(0, 5146))
-			// Standard Error: 3_884
-			.saturating_add(Weight::from_parts(493_983, 0).saturating_mul(b.into()))
+			// Standard Error: 2_576
+			.saturating_add(Weight::from_parts(315_302, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -154,11 +154,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1605 + b * (78 ±0)`
 		//  Estimated: `6478`
-		// Minimum execution time: 73_550_000 picoseconds.
-		Weight::from_parts(78_568_175, 0)
+		// Minimum execution time: 69_223_000 picoseconds.
+		Weight::from_parts(75_328_859, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 6_241
-			.saturating_add(Weight::from_parts(947_362, 0).saturating_mul(b.into()))
+			// Standard Error: 3_156
+			.saturating_add(Weight::from_parts(480_280, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
@@ -168,8 +168,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1155`
 		//  Estimated: `4701`
-		// Minimum execution time: 16_795_000 picoseconds.
-		Weight::from_parts(18_538_000, 0)
+		// Minimum execution time: 16_114_000 picoseconds.
+		Weight::from_parts(17_486_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -184,8 +184,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1925`
 		//  Estimated: `28430`
-		// Minimum execution time: 55_213_000 picoseconds.
-		Weight::from_parts(58_387_000, 0)
+		// Minimum execution time: 53_260_000 picoseconds.
+		Weight::from_parts(56_895_000, 0)
 			.saturating_add(Weight::from_parts(0, 28430))
 			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().writes(11))
@@ -204,8 +204,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1379`
 		//  Estimated: `4701`
-		// Minimum execution time: 50_215_000 picoseconds.
-		Weight::from_parts(53_570_000, 0)
+		// Minimum execution time: 49_153_000 picoseconds.
+		Weight::from_parts(52_007_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -216,8 +216,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_477_000 picoseconds.
-		Weight::from_parts(4_948_000, 0)
+		// Minimum execution time: 4_426_000 picoseconds.
+		Weight::from_parts(4_888_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -229,25 +229,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Bids` (`max_values`: None, `max_size`: Some(1681), added: 4156, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Configuration` (r:1 w:0)
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(105), added: 600, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:32 w:1)
+	/// Storage: `Providers::Providers` (r:1024 w:32)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
-	/// Storage: `Collateral::Ledgers` (r:32 w:1)
+	/// Storage: `Collateral::Ledgers` (r:1024 w:32)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn close_auctions(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `8591 + n * (112 ±0)`
-		//  Estimated: `110718 + n * (4156 ±0)`
-		// Minimum execution time: 6_339_000 picoseconds.
-		Weight::from_parts(307_882_793, 0)
-			.saturating_add(Weight::from_parts(0, 110718))
-			// Standard Error: 3_564_878
-			.saturating_add(Weight::from_parts(287_104_250, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(56))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(3))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 4156).saturating_mul(n.into()))
+		//  Measured:  `1474 + n * (7233 ±0)`
+		//  Estimated: `3734 + n * (109728 ±0)`
+		// Minimum execution time: 3_395_000 picoseconds.
+		Weight::from_parts(3_645_000, 0)
+			.saturating_add(Weight::from_parts(0, 3734))
+			// Standard Error: 810_904
+			.saturating_add(Weight::from_parts(470_893_549, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(T::DbWeight::get().reads((66_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 109728).saturating_mul(n.into()))
 	}
 	/// Storage: `Market::Agenda` (r:1 w:1)
 	/// Proof: `Market::Agenda` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
@@ -257,13 +257,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
 	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:3 w:3)
+	/// Storage: `System::Account` (r:34 w:34)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Storage: `Balances::Holds` (r:33 w:33)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
 	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Collateral::Ledgers` (r:1 w:1)
+	/// Storage: `Collateral::Ledgers` (r:32 w:32)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Configuration` (r:1 w:0)
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(105), added: 600, mode: `MaxEncodedLen`)
@@ -271,22 +271,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Configuration` (r:1 w:0)
 	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:1 w:1)
+	/// Storage: `Providers::Providers` (r:32 w:32)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn fail_jobs(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2340 + n * (112 ±0)`
-		//  Estimated: `8799 + n * (3711 ±0)`
-		// Minimum execution time: 3_575_000 picoseconds.
-		Weight::from_parts(36_723_147, 0)
-			.saturating_add(Weight::from_parts(0, 8799))
-			// Standard Error: 83_272
-			.saturating_add(Weight::from_parts(100_904_458, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(12))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(10))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
+		//  Measured:  `1028 + n * (1334 ±0)`
+		//  Estimated: `6196 + n * (3711 ±0)`
+		// Minimum execution time: 3_506_000 picoseconds.
+		Weight::from_parts(3_686_000, 0)
+			.saturating_add(Weight::from_parts(0, 6196))
+			// Standard Error: 60_477
+			.saturating_add(Weight::from_parts(118_404_777, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(8))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(6))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3711).saturating_mul(n.into()))
 	}
 	/// Storage: `Market::Agenda` (r:1 w:1)
@@ -301,28 +301,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:3 w:3)
+	/// Storage: `System::Account` (r:34 w:34)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
 	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Collateral::Ledgers` (r:1 w:1)
+	/// Storage: `Collateral::Ledgers` (r:32 w:32)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:1 w:1)
+	/// Storage: `Providers::Providers` (r:32 w:32)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn settle_jobs(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2580 + n * (112 ±0)`
-		//  Estimated: `8799 + n * (3711 ±0)`
-		// Minimum execution time: 3_485_000 picoseconds.
-		Weight::from_parts(22_757_805, 0)
-			.saturating_add(Weight::from_parts(0, 8799))
-			// Standard Error: 104_110
-			.saturating_add(Weight::from_parts(133_600_554, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(9))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(8))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
+		//  Measured:  `1108 + n * (1568 ±0)`
+		//  Estimated: `6196 + n * (3711 ±0)`
+		// Minimum execution time: 3_415_000 picoseconds.
+		Weight::from_parts(22_431_824, 0)
+			.saturating_add(Weight::from_parts(0, 6196))
+			// Standard Error: 111_340
+			.saturating_add(Weight::from_parts(137_761_460, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3711).saturating_mul(n.into()))
 	}
 }
@@ -353,8 +353,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1489`
 		//  Estimated: `53126`
-		// Minimum execution time: 170_835_000 picoseconds.
-		Weight::from_parts(182_592_000, 0)
+		// Minimum execution time: 166_318_000 picoseconds.
+		Weight::from_parts(176_293_000, 0)
 			.saturating_add(Weight::from_parts(0, 53126))
 			.saturating_add(ParityDbWeight::get().reads(28))
 			.saturating_add(ParityDbWeight::get().writes(27))
@@ -363,10 +363,10 @@ impl WeightInfo for () {
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Bids` (r:1 w:1)
 	/// Proof: `Market::Bids` (`max_values`: None, `max_size`: Some(1681), added: 4156, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:1 w:0)
-	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Configuration` (r:1 w:0)
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(105), added: 600, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:0)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Ledgers` (r:1 w:0)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[0, 31]`.
@@ -374,11 +374,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1828 + b * (80 ±0)`
 		//  Estimated: `5146`
-		// Minimum execution time: 27_331_000 picoseconds.
-		Weight::from_parts(32_185_577, 0)
+		// Minimum execution time: 25_689_000 picoseconds.
+		Weight::from_parts(30_703_263, 0)
 			.saturating_add(Weight::from_parts(0, 5146))
-			// Standard Error: 4_423
-			.saturating_add(Weight::from_parts(668_106, 0).saturating_mul(b.into()))
+			// Standard Error: 4_900
+			.saturating_add(Weight::from_parts(516_679, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -391,11 +391,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1128 + b * (52 ±0)`
 		//  Estimated: `5146`
-		// Minimum execution time: 15_754_000 picoseconds.
-		Weight::from_parts(15_435_857, 0)
+		// Minimum execution time: 15_473_000 picoseconds.
+		Weight::from_parts(16_217_468, 0)
 			.saturating_add(Weight::from_parts(0, 5146))
-			// Standard Error: 3_884
-			.saturating_add(Weight::from_parts(493_983, 0).saturating_mul(b.into()))
+			// Standard Error: 2_576
+			.saturating_add(Weight::from_parts(315_302, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -420,11 +420,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1605 + b * (78 ±0)`
 		//  Estimated: `6478`
-		// Minimum execution time: 73_550_000 picoseconds.
-		Weight::from_parts(78_568_175, 0)
+		// Minimum execution time: 69_223_000 picoseconds.
+		Weight::from_parts(75_328_859, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 6_241
-			.saturating_add(Weight::from_parts(947_362, 0).saturating_mul(b.into()))
+			// Standard Error: 3_156
+			.saturating_add(Weight::from_parts(480_280, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(9))
 			.saturating_add(ParityDbWeight::get().writes(9))
 	}
@@ -434,8 +434,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1155`
 		//  Estimated: `4701`
-		// Minimum execution time: 16_795_000 picoseconds.
-		Weight::from_parts(18_538_000, 0)
+		// Minimum execution time: 16_114_000 picoseconds.
+		Weight::from_parts(17_486_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -450,8 +450,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1925`
 		//  Estimated: `28430`
-		// Minimum execution time: 55_213_000 picoseconds.
-		Weight::from_parts(58_387_000, 0)
+		// Minimum execution time: 53_260_000 picoseconds.
+		Weight::from_parts(56_895_000, 0)
 			.saturating_add(Weight::from_parts(0, 28430))
 			.saturating_add(ParityDbWeight::get().reads(12))
 			.saturating_add(ParityDbWeight::get().writes(11))
@@ -470,8 +470,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1379`
 		//  Estimated: `4701`
-		// Minimum execution time: 50_215_000 picoseconds.
-		Weight::from_parts(53_570_000, 0)
+		// Minimum execution time: 49_153_000 picoseconds.
+		Weight::from_parts(52_007_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(4))
@@ -482,8 +482,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_477_000 picoseconds.
-		Weight::from_parts(4_948_000, 0)
+		// Minimum execution time: 4_426_000 picoseconds.
+		Weight::from_parts(4_888_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -495,25 +495,25 @@ impl WeightInfo for () {
 	/// Proof: `Market::Bids` (`max_values`: None, `max_size`: Some(1681), added: 4156, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Configuration` (r:1 w:0)
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(105), added: 600, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:32 w:1)
+	/// Storage: `Providers::Providers` (r:1024 w:32)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
-	/// Storage: `Collateral::Ledgers` (r:32 w:1)
+	/// Storage: `Collateral::Ledgers` (r:1024 w:32)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn close_auctions(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `8591 + n * (112 ±0)`
-		//  Estimated: `110718 + n * (4156 ±0)`
-		// Minimum execution time: 6_339_000 picoseconds.
-		Weight::from_parts(307_882_793, 0)
-			.saturating_add(Weight::from_parts(0, 110718))
-			// Standard Error: 3_564_878
-			.saturating_add(Weight::from_parts(287_104_250, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(56))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(3))
-			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 4156).saturating_mul(n.into()))
+		//  Measured:  `1474 + n * (7233 ±0)`
+		//  Estimated: `3734 + n * (109728 ±0)`
+		// Minimum execution time: 3_395_000 picoseconds.
+		Weight::from_parts(3_645_000, 0)
+			.saturating_add(Weight::from_parts(0, 3734))
+			// Standard Error: 810_904
+			.saturating_add(Weight::from_parts(470_893_549, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(2))
+			.saturating_add(ParityDbWeight::get().reads((66_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(1))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 109728).saturating_mul(n.into()))
 	}
 	/// Storage: `Market::Agenda` (r:1 w:1)
 	/// Proof: `Market::Agenda` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
@@ -523,13 +523,13 @@ impl WeightInfo for () {
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
 	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:3 w:3)
+	/// Storage: `System::Account` (r:34 w:34)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Storage: `Balances::Holds` (r:33 w:33)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
 	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Collateral::Ledgers` (r:1 w:1)
+	/// Storage: `Collateral::Ledgers` (r:32 w:32)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Configuration` (r:1 w:0)
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(105), added: 600, mode: `MaxEncodedLen`)
@@ -537,22 +537,22 @@ impl WeightInfo for () {
 	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Configuration` (r:1 w:0)
 	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:1 w:1)
+	/// Storage: `Providers::Providers` (r:32 w:32)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn fail_jobs(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2340 + n * (112 ±0)`
-		//  Estimated: `8799 + n * (3711 ±0)`
-		// Minimum execution time: 3_575_000 picoseconds.
-		Weight::from_parts(36_723_147, 0)
-			.saturating_add(Weight::from_parts(0, 8799))
-			// Standard Error: 83_272
-			.saturating_add(Weight::from_parts(100_904_458, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(12))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(10))
-			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
+		//  Measured:  `1028 + n * (1334 ±0)`
+		//  Estimated: `6196 + n * (3711 ±0)`
+		// Minimum execution time: 3_506_000 picoseconds.
+		Weight::from_parts(3_686_000, 0)
+			.saturating_add(Weight::from_parts(0, 6196))
+			// Standard Error: 60_477
+			.saturating_add(Weight::from_parts(118_404_777, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(8))
+			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(6))
+			.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3711).saturating_mul(n.into()))
 	}
 	/// Storage: `Market::Agenda` (r:1 w:1)
@@ -567,28 +567,28 @@ impl WeightInfo for () {
 	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:3 w:3)
+	/// Storage: `System::Account` (r:34 w:34)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
 	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Collateral::Ledgers` (r:1 w:1)
+	/// Storage: `Collateral::Ledgers` (r:32 w:32)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:1 w:1)
+	/// Storage: `Providers::Providers` (r:32 w:32)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn settle_jobs(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2580 + n * (112 ±0)`
-		//  Estimated: `8799 + n * (3711 ±0)`
-		// Minimum execution time: 3_485_000 picoseconds.
-		Weight::from_parts(22_757_805, 0)
-			.saturating_add(Weight::from_parts(0, 8799))
-			// Standard Error: 104_110
-			.saturating_add(Weight::from_parts(133_600_554, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(9))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(8))
-			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
+		//  Measured:  `1108 + n * (1568 ±0)`
+		//  Estimated: `6196 + n * (3711 ±0)`
+		// Minimum execution time: 3_415_000 picoseconds.
+		Weight::from_parts(22_431_824, 0)
+			.saturating_add(Weight::from_parts(0, 6196))
+			// Standard Error: 111_340
+			.saturating_add(Weight::from_parts(137_761_460, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(6))
+			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(5))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3711).saturating_mul(n.into()))
 	}
 }
