@@ -72,11 +72,10 @@ impl<T: Config> Pallet<T> {
 				},
 				JobState::Revealed { settles_at: Some(at), .. } if *at == now => {
 					Self::settle_job(job_id, job, now);
-					weight.saturating_accrue(
-						T::WeightInfo::settle_jobs(1).saturating_sub(T::WeightInfo::settle_jobs(0)),
-					);
+					weight.saturating_accrue(per_job(T::WeightInfo::settle_jobs));
 				},
-				// A stale entry (e.g. the deadline of a job that ended early).
+				// Not expected: an entry leaves the agenda when its job leaves the state it was
+				// made for (`try_state` checks there is none left over); skipped if it happens.
 				_ => {},
 			}
 		}

@@ -526,3 +526,59 @@ fn provider_with_a_job_in_flight_cannot_deregister_or_unbond_its_lock() {
 		assert!(pallet_collateral::Pallet::<Test>::unbond(RuntimeOrigin::signed(P1), 301).is_err());
 	});
 }
+
+#[test]
+fn amounts_that_overflow_are_refused() {
+	build_and_execute(|| {
+		// max_price + verification_fee does not fit in a balance.
+		assert_noop!(
+			Market::create_job(RuntimeOrigin::signed(CLIENT), spec(Balance::MAX)),
+			Error::<Test>::Overflow
+		);
+	});
+}
+
+#[test]
+fn commit_after_the_deadline_is_refused_even_before_the_agenda_ran() {
+	build_and_execute(|| {
+		let job = awarded(1_000, 600);
+		System::set_block_number(16);
+		assert_noop!(
+			Market::commit_result(RuntimeOrigin::signed(P1), job, [1; 32]),
+			Error::<Test>::DeadlinePassed
+		);
+		System::set_block_number(15);
+	});
+}
+
+#[test]
+fn a_reveal_whose_settlement_finds_no_room_is_refused_and_changes_nothing() {
+	build_and_execute(|| {
+		let job = awarded(1_000, 600);
+		let out = output(b"the result");
+		assert_ok!(Market::commit_result(
+			RuntimeOrigin::signed(P1),
+			job,
+			result_commitment(&out.hash, &SALT)
+		));
+		// A window long enough that the slot the reveal frees (the deadline, block 16) lies
+		// before the blocks searched for the settlement.
+		let mut config = crate::Configuration::<Test>::get();
+		config.verification_window = 20;
+		assert_ok!(Market::configure(RuntimeOrigin::root(), config));
+		// Fill the 10 blocks from now + window with jobs created by another client: each
+		// create takes one close slot, so 3 creates per block fill a block's agenda.
+		let settle_from = System::block_number() + 20;
+		for block in settle_from..settle_from + crate::agenda::AGENDA_SEARCH as u64 {
+			System::set_block_number(block - BIDDING);
+			while crate::Agenda::<Test>::get(block).len() < MAX_JOBS_PER_BLOCK as usize {
+				create(OTHER_CLIENT, 100);
+			}
+		}
+		System::set_block_number(6);
+		assert_noop!(
+			Market::reveal_result(RuntimeOrigin::signed(P1), job, out, SALT),
+			Error::<Test>::AgendaFull
+		);
+	});
+}
