@@ -8,9 +8,12 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
 pub mod currency;
 pub mod hardware;
 pub mod job;
+pub mod poc;
 pub mod reputation;
 pub mod traits;
 
