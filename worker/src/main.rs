@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 mod chain;
 mod config;
+mod gemm;
 mod provider;
 
 const DEFAULT_URL: &str = "ws://127.0.0.1:9944";
@@ -79,6 +80,19 @@ enum Command {
 		#[command(flatten)]
 		account: AccountArgs,
 	},
+	/// Run PoC-GEMM once on this machine and print its throughput (CPU backend; the CUDA
+	/// backend is not built yet).
+	Bench {
+		#[arg(long, default_value_t = 1024)]
+		m: u32,
+		#[arg(long, default_value_t = 1024)]
+		n: u32,
+		#[arg(long, default_value_t = 4096)]
+		k: u32,
+		/// CPU threads [default: all].
+		#[arg(long)]
+		threads: Option<usize>,
+	},
 	/// Show an account's balance, collateral and provider record.
 	Status {
 		/// The account to show (SS58) [default: the signing account].
@@ -121,6 +135,12 @@ async fn run(command: Command) -> Result<()> {
 			print!("{}", chain::chain_info(&url).await?);
 			return Ok(());
 		},
+		Command::Bench { m, n, k, threads } => {
+			let shape = kiln_primitives::poc::Shape { m, n, k };
+			let seed = kiln_primitives::poc::challenge_seed(0, b"kiln-worker bench", &[0; 32]);
+			print!("{}", gemm::bench(&gemm::Cpu::new(threads), &seed, shape)?);
+			return Ok(());
+		},
 		Command::Bond { ref account, .. }
 		| Command::Unbond { ref account, .. }
 		| Command::Withdraw { ref account }
@@ -161,7 +181,7 @@ async fn run(command: Command) -> Result<()> {
 			print!("{}", provider::status(&conn, provider.account()).await?);
 			Ok(())
 		},
-		Command::ChainInfo { .. } => Ok(()),
+		Command::ChainInfo { .. } | Command::Bench { .. } => Ok(()),
 	}
 }
 

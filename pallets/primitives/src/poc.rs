@@ -26,6 +26,10 @@ pub const LEAF_BYTES: usize = 1 + 4 + 4 * LEAF_ENTRIES;
 pub const TAG_A: u64 = 0x41;
 /// Tag of matrix B in the PRNG.
 pub const TAG_B: u64 = 0x42;
+/// Largest k: sums of k int8·int8 products stay inside int32.
+pub const MAX_K: u32 = crate::MAX_GEMM_DIM;
+/// Most entries of C the worker's tools accept (16 GiB of int32).
+pub const MAX_SHAPE_ENTRIES: u64 = 1 << 32;
 /// Domain prefix of a challenge seed.
 pub const SEED_DOMAIN: &[u8] = b"kiln/poc";
 
@@ -131,6 +135,20 @@ pub fn entry(seed: &[u8; 32], shape: Shape, row: u32, col: u32) -> i32 {
 		sum = sum.wrapping_add(x * y);
 	}
 	sum
+}
+
+/// The `samples` entries of C a challenge opens, drawn from `randomness` (which must be
+/// unknown when the root was committed). Drawn with replacement: each draw is uniform over
+/// all entries, so a provider that computed a fraction f of C correctly passes with
+/// probability f^samples (0.5^32 ≈ 2.3e-10).
+pub fn sample_indices(randomness: &[u8; 32], shape: Shape, samples: u32) -> alloc::vec::Vec<u64> {
+	let gen = MatrixGen::new(randomness, 0x53); // "S"
+	let entries = shape.entries().max(1);
+	// Multiply-shift maps a uniform 64-bit value onto 0..entries without modulo bias worth
+	// counting (at most entries / 2^64).
+	(0..u64::from(samples))
+		.map(|i| ((u128::from(gen.block(i)) * u128::from(entries)) >> 64) as u64)
+		.collect()
 }
 
 /// The encoding a leaf is hashed from.
@@ -447,6 +465,59 @@ mod tests {
 				assert_eq!(hex(&hash_leaf(leaf_index as u32, &leaf(&c, leaf_index))), *leaf_hash);
 			}
 		}
+	}
+
+	#[test]
+	fn samples_are_spread_over_all_entries() {
+		let shape = Shape { m: 100, n: 37, k: 1 };
+		let mut seen = vec![0u32; shape.entries() as usize];
+		for r in 0..200u8 {
+			for i in sample_indices(&[r; 32], shape, 32) {
+				seen[i as usize] += 1;
+			}
+		}
+		// 6 400 draws over 3 700 entries: every entry index is in range, and the draws are
+		// not stuck in a corner (each tenth of C gets 10 % ± 3 %).
+		for tenth in seen.chunks(370) {
+			let share = tenth.iter().sum::<u32>() as f64 / 6_400.0;
+			assert!((0.07..0.13).contains(&share), "{share}");
+		}
+		assert_eq!(sample_indices(&[1; 32], shape, 32), sample_indices(&[1; 32], shape, 32));
+		assert_ne!(sample_indices(&[1; 32], shape, 32), sample_indices(&[2; 32], shape, 32));
+	}
+
+	/// A provider that computed only half of C (the other half is garbage) against 32 samples:
+	/// over 2 000 challenges (fresh seed and randomness each) it never passes; the exact pass
+	/// probability is 0.5^32 ≈ 2.3e-10. With 4 samples it passes about 1/16 of the time, which
+	/// shows the test can see a pass when one is likely.
+	#[test]
+	fn a_provider_that_computed_half_of_c_fails() {
+		let shape = Shape { m: 16, n: 16, k: 8 };
+		let pass_rate = |samples: u32| {
+			let mut passes = 0;
+			for trial in 0..2_000u32 {
+				let seed = challenge_seed(u64::from(trial), b"lazy", &[3; 32]);
+				let mut c = gemm(&seed, shape);
+				// Every odd leaf's entries are made up (the honest ones are kept).
+				for (i, v) in c.iter_mut().enumerate() {
+					if (i / LEAF_ENTRIES) % 2 == 1 {
+						*v = v.wrapping_add(1 + i as i32);
+					}
+				}
+				let tree = Tree::build(&c);
+				let randomness = challenge_seed(u64::from(trial), b"open", &[4; 32]);
+				let ok = sample_indices(&randomness, shape, samples).into_iter().all(|s| {
+					let (entries, proof) = open(&c, &tree, s);
+					verify_opening(&seed, shape, &tree.root(), s, &entries, &proof).is_ok()
+				});
+				passes += u32::from(ok);
+			}
+			passes as f64 / 2_000.0
+		};
+		let (rate_32, rate_4) = (pass_rate(32), pass_rate(4));
+		println!("half-computed C: pass rate {rate_32} with 32 samples, {rate_4} with 4");
+		assert_eq!(rate_32, 0.0);
+		assert!((0.03..0.10).contains(&rate_4), "{rate_4}");
 	}
 
 	#[test]
