@@ -37,6 +37,10 @@ pub trait ProviderRegistry<AccountId> {
 	fn job_started(who: &AccountId) -> DispatchResult;
 	/// Records an outcome; `JobCompleted` and `JobFailed` also end a job started before.
 	fn record_outcome(who: &AccountId, outcome: Outcome);
+	/// Up to `max` registered providers (active or not) following `cursor` in storage order,
+	/// from the first when `cursor` is `None`; fewer at the end of the registry. Lets a pallet
+	/// visit every provider over several blocks with bounded work in each.
+	fn providers_after(cursor: Option<&AccountId>, max: u32) -> alloc::vec::Vec<AccountId>;
 	/// Registers `who` (already bonded enough, with free balance for the deposit) with a
 	/// machine of 8 data-centre GPUs that meets any CUDA or CPU requirements.
 	#[cfg(feature = "runtime-benchmarks")]

@@ -54,6 +54,14 @@ impl<T: Config> ProviderRegistry<T::AccountId> for Pallet<T> {
 		});
 	}
 
+	fn providers_after(cursor: Option<&T::AccountId>, max: u32) -> alloc::vec::Vec<T::AccountId> {
+		let keys = match cursor {
+			Some(after) => Providers::<T>::iter_from(Providers::<T>::hashed_key_for(after)),
+			None => Providers::<T>::iter(),
+		};
+		keys.map(|(who, _)| who).take(max as usize).collect()
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
 	fn register_for_benchmark(who: &T::AccountId) -> DispatchResult {
 		use kiln_primitives::{Backends, GpuSpec, HardwareProfile, Region};

@@ -355,3 +355,27 @@ fn try_state_catches_a_wrong_counter_or_deposit() {
 		assert!(Providers::do_try_state().is_err());
 	});
 }
+
+#[test]
+fn providers_after_walks_the_whole_registry_in_pages() {
+	build_and_execute(|| {
+		for who in 1..=5 {
+			bond(who, MIN_BOND_PER_GPU);
+			register(who, 1);
+		}
+		let mut seen = Vec::new();
+		let mut cursor = None;
+		loop {
+			let page = Providers::providers_after(cursor.as_ref(), 2);
+			seen.extend(page.iter().copied());
+			if page.len() < 2 {
+				break;
+			}
+			cursor = page.last().copied();
+		}
+		seen.sort();
+		assert_eq!(seen, vec![1, 2, 3, 4, 5]);
+		assert_eq!(Providers::providers_after(None, 10).len(), 5);
+		assert!(Providers::providers_after(None, 0).is_empty());
+	});
+}

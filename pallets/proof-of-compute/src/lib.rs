@@ -1,0 +1,261 @@
+//! # Proof of compute
+//!
+//! Hardware challenges of PoC-GEMM v1 (SPEC §3 `ProofOfCompute`, §4), verified by the chain:
+//!
+//! - Each block a sweep visits `providers_per_block` registered providers (a cursor walks the
+//!   registry, so every provider is visited over time and no block iterates all of them);
+//!   an active provider without an open challenge gets one with probability
+//!   `challenge_rate`: `ChallengeIssued { id, provider, seed, m, n, k, commit_by }`, with the
+//!   seed from the block's randomness.
+//! - The provider computes C = A·B and commits the Merkle root of C before `commit_by`
+//!   (`commit_challenge`).
+//! - At the start of block `opens_at = commit_by + 1` the chain draws `samples` entries of C
+//!   from randomness revealed in block `commit_by`, after every block a root could have been
+//!   committed in (`ChallengeOpened { id, indices }`).
+//! - The provider reveals the leaf of each entry with its Merkle proof before `reveal_by`
+//!   (`reveal_challenge`); the chain recomputes each entry in O(k) and checks each proof
+//!   (`kiln_primitives::poc::verify_opening`): `ChallengePassed` (reputation up) or
+//!   `ChallengeFailed { reason }` with a slash of `slash_failed_challenge` (reputation down).
+//!   No root or no reveal in time also fails and slashes, from the agenda, so an unanswered
+//!   challenge never blocks anything.
+//!
+//! Every block of a challenge's life is fixed when it is issued, and its two agenda entries
+//! (opening, reveal deadline) are reserved then: a sweep that finds no room in an agenda
+//! skips the provider this time.
+//!
+//! Not yet: spot-checks of market jobs and disputes (the `Verification` policy), benchmarks
+//! (the weights are provisional), and the runtime wiring.
+//!
+//! Layout: `types.rs`, `challenges.rs` (issue, commit, open, reveal, expire), `invariants.rs`.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod challenges;
+mod invariants;
+pub mod types;
+pub mod weights;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{fungible::Inspect, Randomness},
+	};
+	use frame_system::pallet_prelude::*;
+	use kiln_primitives::{Collateral, ProviderRegistry};
+
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+	pub type ConfigRecordOf<T> = ConfigRecord<BalanceOf<T>, BlockNumberFor<T>>;
+	pub type ChallengeOf<T> = Challenge<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+	pub type ChallengeId = u64;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// The currency slashes are counted in.
+		type Currency: Inspect<Self::AccountId>;
+
+		/// Who is challenged, and where outcomes are recorded.
+		type Registry: ProviderRegistry<Self::AccountId>;
+
+		/// Slashed on a failed or unanswered challenge.
+		type Collateral: Collateral<Self::AccountId, Balance = BalanceOf<Self>>;
+
+		/// Randomness and the block since which it is known (BABE's `ParentBlockRandomness` in
+		/// the runtime: known since the parent block).
+		type Randomness: Randomness<Option<Self::Hash>, BlockNumberFor<Self>>;
+
+		/// Changes the configuration: Root or a Council supermajority.
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The configuration before genesis or governance set one.
+		type DefaultConfig: Get<ConfigRecordOf<Self>>;
+
+		/// Most challenge events (openings, reveal deadlines) one block's agenda holds.
+		#[pallet::constant]
+		type MaxAgendaPerBlock: Get<u32>;
+
+		type WeightInfo: WeightInfo;
+	}
+
+	#[pallet::type_value]
+	pub fn DefaultConfiguration<T: Config>() -> ConfigRecordOf<T> {
+		T::DefaultConfig::get()
+	}
+
+	/// The pallet's parameters; changed only by `AdminOrigin` through `configure`.
+	#[pallet::storage]
+	pub type Configuration<T: Config> =
+		StorageValue<_, ConfigRecordOf<T>, ValueQuery, DefaultConfiguration<T>>;
+
+	/// The id the next challenge gets.
+	#[pallet::storage]
+	pub type NextChallengeId<T: Config> = StorageValue<_, ChallengeId, ValueQuery>;
+
+	/// Every open challenge (at most one per provider).
+	#[pallet::storage]
+	pub type Challenges<T: Config> =
+		CountedStorageMap<_, Twox64Concat, ChallengeId, ChallengeOf<T>, OptionQuery>;
+
+	/// Each provider's open challenge.
+	#[pallet::storage]
+	pub type OpenChallenge<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, ChallengeId, OptionQuery>;
+
+	/// The last provider the sweep visited (`None`: start from the first).
+	#[pallet::storage]
+	pub type SweepCursor<T: Config> = StorageValue<_, T::AccountId, OptionQuery>;
+
+	/// The challenges to look at when a block starts (openings and reveal deadlines).
+	#[pallet::storage]
+	pub type Agenda<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<ChallengeId, T::MaxAgendaPerBlock>,
+		ValueQuery,
+	>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Overrides `DefaultConfig`.
+		pub config: Option<ConfigRecordOf<T>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some(config) = &self.config {
+				assert!(config.validate().is_ok(), "invalid proof-of-compute configuration");
+				Configuration::<T>::put(config);
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// `provider` must commit the root of C = A·B (from `seed`) before `commit_by`.
+		ChallengeIssued {
+			id: ChallengeId,
+			provider: T::AccountId,
+			seed: [u8; 32],
+			m: u32,
+			n: u32,
+			k: u32,
+			commit_by: BlockNumberFor<T>,
+		},
+		/// The root is committed.
+		ChallengeCommitted { id: ChallengeId, root: [u8; 32] },
+		/// Open these entries of C (row-major indices) before `reveal_by`.
+		ChallengeOpened {
+			id: ChallengeId,
+			indices: alloc::vec::Vec<u64>,
+			reveal_by: BlockNumberFor<T>,
+		},
+		/// Every opening checked out.
+		ChallengePassed { id: ChallengeId, provider: T::AccountId },
+		/// The provider failed (and was slashed `slashed`).
+		ChallengeFailed {
+			id: ChallengeId,
+			provider: T::AccountId,
+			reason: FailReason,
+			slashed: BalanceOf<T>,
+		},
+		/// No randomness was available to open the challenge; it was dropped without penalty.
+		ChallengeVoided { id: ChallengeId },
+		/// The configuration changed.
+		ConfigurationSet { config: ConfigRecordOf<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No open challenge with this id.
+		NoSuchChallenge,
+		/// The challenge is not the caller's.
+		NotYourChallenge,
+		/// A root is committed already.
+		AlreadyCommitted,
+		/// `commit_by` has passed.
+		CommitWindowClosed,
+		/// The entries to open are not drawn yet (wait for `ChallengeOpened`).
+		NotOpened,
+		/// One opening per drawn entry, in the order of `ChallengeOpened`'s indices.
+		WrongOpeningCount,
+		/// The configuration is out of range.
+		InvalidConfiguration,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let agenda = Self::process_agenda(now);
+			agenda.saturating_add(Self::sweep(now))
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+
+		fn integrity_test() {
+			assert!(T::DefaultConfig::get().validate().is_ok(), "DefaultConfig is invalid");
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Commits the Merkle root of C for challenge `id`.
+		#[pallet::call_index(0)]
+		pub fn commit_challenge(
+			origin: OriginFor<T>,
+			id: ChallengeId,
+			root: [u8; 32],
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_commit(&who, id, root)
+		}
+
+		/// Reveals one opening per drawn entry. A wrong opening fails the challenge (the
+		/// call succeeds: the failure and the slash are its outcome).
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::reveal_challenge(openings.len() as u32, Configuration::<T>::get().k))]
+		pub fn reveal_challenge(
+			origin: OriginFor<T>,
+			id: ChallengeId,
+			openings: BoundedVec<Opening, ConstU32<MAX_SAMPLES>>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_reveal(&who, id, openings)
+		}
+
+		/// Sets the configuration (`AdminOrigin` only).
+		#[pallet::call_index(2)]
+		pub fn configure(origin: OriginFor<T>, config: ConfigRecordOf<T>) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			config.validate().map_err(|()| Error::<T>::InvalidConfiguration)?;
+			Configuration::<T>::put(&config);
+			Self::deposit_event(Event::ConfigurationSet { config });
+			Ok(())
+		}
+	}
+}

@@ -1,0 +1,211 @@
+//! A runtime with System, Balances, the real Collateral and Providers pallets, and a
+//! randomness source the tests control.
+
+use crate::{self as pallet_proof_of_compute, ConfigRecord};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, Hooks, Randomness},
+};
+use frame_system::EnsureRoot;
+use kiln_primitives::{Backends, GpuSpec, HardwareProfile, Region};
+use sp_core::H256;
+use sp_runtime::{
+	traits::{BlakeTwo256, Hash},
+	BuildStorage, Perbill,
+};
+use std::cell::Cell;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+pub type Balance = u64;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Collateral: pallet_collateral,
+		Providers: pallet_providers,
+		ProofOfCompute: pallet_proof_of_compute,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ExistentialDeposit = ExistentialDeposit;
+}
+
+pub const ED: Balance = 10;
+pub const TREASURY: AccountId = 999;
+pub const P1: AccountId = 11;
+pub const P2: AccountId = 12;
+pub const P3: AccountId = 13;
+pub const BOND: Balance = 1_000;
+pub const SLASH: Balance = 50;
+pub const COMMIT_BLOCKS: u64 = 3;
+pub const REVEAL_BLOCKS: u64 = 3;
+pub const SAMPLES: u32 = 8;
+
+thread_local! {
+	/// When false the randomness source has nothing to give (as BABE before its first VRF).
+	pub static RANDOMNESS_AVAILABLE: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Like BABE's `ParentBlockRandomness`: a hash of the subject and the parent block, known
+/// since the parent block.
+pub struct TestRandomness;
+impl Randomness<Option<H256>, u64> for TestRandomness {
+	fn random(subject: &[u8]) -> (Option<H256>, u64) {
+		let parent = System::block_number().saturating_sub(1);
+		let value = RANDOMNESS_AVAILABLE
+			.with(Cell::get)
+			.then(|| BlakeTwo256::hash(&[subject, &parent.to_le_bytes()].concat()));
+		(value, parent)
+	}
+}
+
+parameter_types! {
+	pub const ExistentialDeposit: Balance = ED;
+	pub const TreasuryAccount: AccountId = TREASURY;
+	pub CollateralDefaults: pallet_collateral::ConfigRecord<Balance, u64> =
+		pallet_collateral::ConfigRecord {
+			min_bond: 100,
+			unbonding_period: 10,
+			slash_reward_share: Perbill::from_percent(10),
+		};
+	pub ProvidersDefaults: pallet_providers::ConfigRecord<Balance> =
+		pallet_providers::ConfigRecord {
+			min_bond_per_gpu: 200,
+			deposit_base: 20,
+			deposit_per_byte: 1,
+			max_gpus: 16,
+		};
+	pub PocDefaults: ConfigRecord<Balance, u64> = poc_config();
+}
+
+pub fn poc_config() -> ConfigRecord<Balance, u64> {
+	ConfigRecord {
+		challenge_rate: Perbill::one(),
+		providers_per_block: 10,
+		m: 16,
+		n: 16,
+		k: 8,
+		commit_blocks: COMMIT_BLOCKS,
+		reveal_blocks: REVEAL_BLOCKS,
+		samples: SAMPLES,
+		slash_failed_challenge: SLASH,
+	}
+}
+
+impl pallet_collateral::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type TreasuryAccount = TreasuryAccount;
+	type Hooks = Providers;
+	type DefaultConfig = CollateralDefaults;
+	type MaxUnlockingChunks = ConstU32<4>;
+	type WeightInfo = ();
+}
+
+impl pallet_providers::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Collateral = Collateral;
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type DefaultConfig = ProvidersDefaults;
+	type WeightInfo = ();
+}
+
+impl pallet_proof_of_compute::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type Registry = Providers;
+	type Collateral = Collateral;
+	type Randomness = TestRandomness;
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type DefaultConfig = PocDefaults;
+	type MaxAgendaPerBlock = ConstU32<8>;
+	type WeightInfo = ();
+}
+
+/// P1–P3 have bonded [`BOND`] and registered one GPU; the Treasury exists; block 1.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut balances: Vec<_> = (1..=20).map(|a| (a, 100_000)).collect();
+	balances.push((TREASURY, ED));
+	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		RANDOMNESS_AVAILABLE.with(|r| r.set(true));
+		for p in [P1, P2, P3] {
+			Collateral::bond(RuntimeOrigin::signed(p), BOND).unwrap();
+			Providers::register(
+				RuntimeOrigin::signed(p),
+				profile(),
+				b"https://worker.example.org".to_vec().try_into().unwrap(),
+			)
+			.unwrap();
+		}
+	});
+	ext
+}
+
+pub fn profile() -> HardwareProfile {
+	HardwareProfile {
+		gpus: vec![GpuSpec {
+			model: b"NVIDIA L4".to_vec().try_into().unwrap(),
+			vram_mib: 23_034,
+			compute_capability: 89,
+			count: 1,
+		}]
+		.try_into()
+		.unwrap(),
+		cpu_cores: 8,
+		ram_mib: 32_768,
+		region: Region(*b"NL"),
+		backends: Backends { cuda: true, cpu: true },
+	}
+}
+
+pub fn try_state() {
+	ProofOfCompute::do_try_state().expect("proof-of-compute try_state");
+	pallet_collateral::Pallet::<Test>::do_try_state().expect("collateral try_state");
+	Providers::do_try_state().expect("providers try_state");
+}
+
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		try_state();
+	});
+}
+
+/// Starts each block up to `n` (the pallet's hook runs), checking the invariants after each.
+pub fn run_to_block(n: u64) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		ProofOfCompute::on_initialize(next);
+		try_state();
+	}
+}
+
+pub fn events() -> Vec<pallet_proof_of_compute::Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| if let RuntimeEvent::ProofOfCompute(e) = r.event { Some(e) } else { None })
+		.collect()
+}

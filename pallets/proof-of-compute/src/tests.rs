@@ -1,0 +1,297 @@
+//! Challenges end to end against the mock: honest providers pass, lazy ones fail, every
+//! deadline and error path, and the randomness that draws the openings.
+
+use crate::{
+	mock::*, ChallengeId, ChallengeState, Challenges, Error, Event, FailReason, OpenChallenge,
+	Opening, MAX_SAMPLES,
+};
+use frame_support::{assert_noop, assert_ok, BoundedVec};
+use kiln_primitives::{
+	poc::{reference::Tree, Shape, LEAF_ENTRIES},
+	Collateral as _, ProviderRegistry,
+};
+use sp_runtime::traits::ConstU32;
+
+/// The challenge issued to `who` and its seed.
+fn challenge_of(who: AccountId) -> (ChallengeId, [u8; 32]) {
+	let id = OpenChallenge::<Test>::get(who).expect("a challenge");
+	(id, Challenges::<Test>::get(id).unwrap().seed)
+}
+
+fn shape() -> Shape {
+	let c = poc_config();
+	Shape { m: c.m, n: c.n, k: c.k }
+}
+
+/// What a provider computes: the real C, or with every other leaf made up.
+fn compute(seed: &[u8; 32], lazy: bool) -> Vec<i32> {
+	let mut c = kiln_primitives::poc::reference::gemm(seed, shape());
+	if lazy {
+		for (i, v) in c.iter_mut().enumerate() {
+			if (i / LEAF_ENTRIES) % 2 == 1 {
+				*v = v.wrapping_add(1);
+			}
+		}
+	}
+	c
+}
+
+fn openings(c: &[i32], tree: &Tree, indices: &[u64]) -> BoundedVec<Opening, ConstU32<MAX_SAMPLES>> {
+	let list: Vec<Opening> = indices
+		.iter()
+		.map(|sample| {
+			let leaf = sample / LEAF_ENTRIES as u64;
+			Opening {
+				entries: kiln_primitives::poc::reference::leaf(c, leaf),
+				proof: tree.proof(leaf).try_into().unwrap(),
+			}
+		})
+		.collect();
+	list.try_into().unwrap()
+}
+
+fn opened_indices(id: ChallengeId) -> Vec<u64> {
+	events()
+		.into_iter()
+		.find_map(|e| match e {
+			Event::ChallengeOpened { id: i, indices, .. } if i == id => Some(indices),
+			_ => None,
+		})
+		.expect("ChallengeOpened")
+}
+
+/// Runs one challenge for P1 from block 2: commit at block 3, reveal once opened. Returns the
+/// challenge's final event.
+fn answer(lazy: bool) -> Event<Test> {
+	run_to_block(System::block_number() + 1);
+	let (id, seed) = challenge_of(P1);
+	let c = compute(&seed, lazy);
+	let tree = Tree::build(&c);
+	assert_ok!(ProofOfCompute::commit_challenge(RuntimeOrigin::signed(P1), id, tree.root()));
+	let opens_at = Challenges::<Test>::get(id).unwrap().opens_at;
+	run_to_block(opens_at);
+	let indices = opened_indices(id);
+	assert_eq!(indices.len() as u32, SAMPLES);
+	assert_ok!(ProofOfCompute::reveal_challenge(
+		RuntimeOrigin::signed(P1),
+		id,
+		openings(&c, &tree, &indices)
+	));
+	let last = events().pop().unwrap();
+	System::reset_events();
+	last
+}
+
+#[test]
+fn the_sweep_challenges_active_providers_once_each() {
+	build_and_execute(|| {
+		assert_ok!(Providers::pause(RuntimeOrigin::signed(P3)));
+		run_to_block(2);
+		let issued: Vec<_> = events()
+			.into_iter()
+			.filter_map(|e| match e {
+				Event::ChallengeIssued { provider, commit_by, m, .. } => {
+					Some((provider, commit_by, m))
+				},
+				_ => None,
+			})
+			.collect();
+		assert_eq!(issued.len(), 2);
+		assert!(issued
+			.iter()
+			.all(|(p, commit_by, m)| *p != P3 && *commit_by == 2 + COMMIT_BLOCKS && *m == 16));
+		// An open challenge is not doubled.
+		run_to_block(3);
+		assert_eq!(Challenges::<Test>::count(), 2);
+	});
+}
+
+#[test]
+fn the_sweep_walks_the_registry_a_few_providers_per_block() {
+	build_and_execute(|| {
+		let mut config = poc_config();
+		config.providers_per_block = 2;
+		assert_ok!(ProofOfCompute::configure(RuntimeOrigin::root(), config));
+		run_to_block(2);
+		assert_eq!(Challenges::<Test>::count(), 2);
+		run_to_block(3);
+		assert_eq!(Challenges::<Test>::count(), 3);
+	});
+}
+
+#[test]
+fn a_zero_rate_issues_nothing() {
+	build_and_execute(|| {
+		let mut config = poc_config();
+		config.challenge_rate = sp_runtime::Perbill::zero();
+		assert_ok!(ProofOfCompute::configure(RuntimeOrigin::root(), config));
+		run_to_block(10);
+		assert_eq!(Challenges::<Test>::count(), 0);
+	});
+}
+
+#[test]
+fn an_honest_provider_passes() {
+	build_and_execute(|| {
+		let bonded = pallet_collateral::Pallet::<Test>::bonded(&P1);
+		assert!(matches!(answer(false), Event::ChallengePassed { provider: P1, .. }));
+		assert_eq!(Providers::reputation(&P1).unwrap().challenges_passed, 1);
+		assert_eq!(pallet_collateral::Pallet::<Test>::bonded(&P1), bonded);
+		assert!(OpenChallenge::<Test>::get(P1).is_none());
+	});
+}
+
+/// A provider that computed only half of C, over 100 challenges with 8 samples each: it
+/// passes with probability 0.5^8 ≈ 0.4 % per challenge (0.5^32 with the default 32 samples).
+#[test]
+fn a_provider_that_computed_half_of_c_fails_and_is_slashed() {
+	build_and_execute(|| {
+		// Enough bond to stay above the registered minimum through 100 slashes.
+		assert_ok!(Collateral::bond_extra(RuntimeOrigin::signed(P1), 10_000));
+		let mut passes = 0;
+		let mut failures = 0;
+		for _ in 0..100 {
+			match answer(true) {
+				Event::ChallengePassed { .. } => passes += 1,
+				Event::ChallengeFailed { reason, slashed, .. } => {
+					assert_eq!((reason, slashed), (FailReason::WrongEntry, SLASH));
+					failures += 1;
+				},
+				other => panic!("{other:?}"),
+			}
+		}
+		println!("half-computed C, 8 samples: {passes} passes in 100 challenges");
+		assert!(passes <= 3, "{passes}");
+		assert_eq!(Providers::reputation(&P1).unwrap().challenges_failed, failures);
+		assert_eq!(
+			pallet_collateral::Pallet::<Test>::bonded(&P1),
+			BOND + 10_000 - SLASH * u64::from(failures)
+		);
+	});
+}
+
+#[test]
+fn no_commit_or_no_reveal_fails_and_slashes() {
+	build_and_execute(|| {
+		run_to_block(2);
+		let (id1, _) = challenge_of(P1);
+		let (id2, seed2) = challenge_of(P2);
+		let tree = Tree::build(&compute(&seed2, false));
+		assert_ok!(ProofOfCompute::commit_challenge(RuntimeOrigin::signed(P2), id2, tree.root()));
+		let ch = Challenges::<Test>::get(id1).unwrap();
+		run_to_block(ch.opens_at);
+		assert!(events().contains(&Event::ChallengeFailed {
+			id: id1,
+			provider: P1,
+			reason: FailReason::NoCommit,
+			slashed: SLASH
+		}));
+		run_to_block(ch.reveal_by);
+		assert!(events().contains(&Event::ChallengeFailed {
+			id: id2,
+			provider: P2,
+			reason: FailReason::NoReveal,
+			slashed: SLASH
+		}));
+		for p in [P1, P2] {
+			assert_eq!(pallet_collateral::Pallet::<Test>::bonded(&p), BOND - SLASH);
+		}
+	});
+}
+
+#[test]
+fn calls_out_of_turn_get_specific_errors() {
+	build_and_execute(|| {
+		run_to_block(2);
+		let (id, seed) = challenge_of(P1);
+		let c = compute(&seed, false);
+		let tree = Tree::build(&c);
+		let none: BoundedVec<Opening, ConstU32<MAX_SAMPLES>> = Default::default();
+		assert_noop!(
+			ProofOfCompute::commit_challenge(RuntimeOrigin::signed(P1), 999, tree.root()),
+			Error::<Test>::NoSuchChallenge
+		);
+		assert_noop!(
+			ProofOfCompute::commit_challenge(RuntimeOrigin::signed(P2), id, tree.root()),
+			Error::<Test>::NotYourChallenge
+		);
+		// A reveal before the entries are drawn.
+		assert_noop!(
+			ProofOfCompute::reveal_challenge(RuntimeOrigin::signed(P1), id, none.clone()),
+			Error::<Test>::NotOpened
+		);
+		assert_ok!(ProofOfCompute::commit_challenge(RuntimeOrigin::signed(P1), id, tree.root()));
+		assert_noop!(
+			ProofOfCompute::commit_challenge(RuntimeOrigin::signed(P1), id, tree.root()),
+			Error::<Test>::AlreadyCommitted
+		);
+		assert_noop!(
+			ProofOfCompute::reveal_challenge(RuntimeOrigin::signed(P1), id, none.clone()),
+			Error::<Test>::NotOpened
+		);
+		// P2 commits too late: at commit_by.
+		let ch = Challenges::<Test>::get(id).unwrap();
+		run_to_block(ch.commit_by);
+		let (id2, seed2) = challenge_of(P2);
+		let late = Tree::build(&compute(&seed2, false)).root();
+		assert_noop!(
+			ProofOfCompute::commit_challenge(RuntimeOrigin::signed(P2), id2, late),
+			Error::<Test>::CommitWindowClosed
+		);
+		run_to_block(ch.opens_at);
+		assert_noop!(
+			ProofOfCompute::reveal_challenge(RuntimeOrigin::signed(P1), id, none),
+			Error::<Test>::WrongOpeningCount
+		);
+		assert_noop!(
+			ProofOfCompute::configure(RuntimeOrigin::signed(P1), poc_config()),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		let mut bad = poc_config();
+		bad.samples = MAX_SAMPLES + 1;
+		assert_noop!(
+			ProofOfCompute::configure(RuntimeOrigin::root(), bad),
+			Error::<Test>::InvalidConfiguration
+		);
+	});
+}
+
+/// The entries to open come from randomness known only after the last block a root could be
+/// committed in: committing at any allowed block, the opening's randomness is newer.
+#[test]
+fn the_openings_use_randomness_unknown_at_commit_time() {
+	build_and_execute(|| {
+		run_to_block(2);
+		let (id, seed) = challenge_of(P1);
+		let ch = Challenges::<Test>::get(id).unwrap();
+		run_to_block(ch.commit_by - 1); // the last block a commit is accepted in
+		let tree = Tree::build(&compute(&seed, false));
+		assert_ok!(ProofOfCompute::commit_challenge(RuntimeOrigin::signed(P1), id, tree.root()));
+		let committed_at = System::block_number();
+		run_to_block(ch.opens_at);
+		let (_, known_since) =
+			<TestRandomness as frame_support::traits::Randomness<_, _>>::random(b"any");
+		assert!(known_since > committed_at, "{known_since} > {committed_at}");
+		assert!(matches!(
+			Challenges::<Test>::get(id).unwrap().state,
+			ChallengeState::Opened { .. }
+		));
+		// Different randomness opens different entries.
+		let first = opened_indices(id);
+		assert_ne!(first, kiln_primitives::poc::sample_indices(&[0; 32], shape(), SAMPLES));
+	});
+}
+
+#[test]
+fn without_randomness_a_challenge_is_voided_without_penalty() {
+	build_and_execute(|| {
+		run_to_block(2);
+		let (id, seed) = challenge_of(P1);
+		let tree = Tree::build(&compute(&seed, false));
+		assert_ok!(ProofOfCompute::commit_challenge(RuntimeOrigin::signed(P1), id, tree.root()));
+		RANDOMNESS_AVAILABLE.with(|r| r.set(false));
+		run_to_block(Challenges::<Test>::get(id).unwrap().opens_at);
+		assert!(events().contains(&Event::ChallengeVoided { id }));
+		assert_eq!(pallet_collateral::Pallet::<Test>::bonded(&P1), BOND);
+	});
+}
