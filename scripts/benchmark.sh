@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$KILN_ROOT"
 
 pallets=("$@")
-[[ ${#pallets[@]} -gt 0 ]] || pallets=(pallet_collateral pallet_providers pallet_market)
+[[ ${#pallets[@]} -gt 0 ]] || pallets=(pallet_collateral pallet_providers pallet_market pallet_proof_of_compute)
 steps=${STEPS:-50}
 repeat=${REPEAT:-20}
 
@@ -22,6 +22,7 @@ cp "$CARGO_TARGET_DIR/release/kiln-node" "$bench_node"
 
 for pallet in "${pallets[@]}"; do
 	dir="pallets/${pallet#pallet_}"
+	dir=${dir//_/-} # pallet_proof_of_compute lives in pallets/proof-of-compute
 	[[ -d $dir ]] || { echo "no directory $dir for $pallet" >&2; exit 1; }
 	step "benchmarking $pallet ($steps steps, $repeat repeats)"
 	"$bench_node" benchmark pallet \

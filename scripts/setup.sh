@@ -11,6 +11,9 @@ command -v protoc >/dev/null || missing+=(protobuf-compiler)
 command -v clang >/dev/null || missing+=(clang)
 [[ -e /usr/lib/llvm-14/lib/libclang.so || -n $(ls /usr/lib/llvm-*/lib/libclang*.so* 2>/dev/null | head -1) ]] || missing+=(libclang-dev)
 command -v curl >/dev/null || missing+=(curl)
+# The worker's CUDA tests: a C++ compiler for the kernels' CPU twin, a Python venv for NVRTC.
+command -v "${CXX:-c++}" >/dev/null || missing+=(g++)
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if ((${#missing[@]})); then
 	echo "setup: installing ${missing[*]}"
 	$SUDO apt-get update -qq

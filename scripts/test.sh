@@ -8,6 +8,11 @@ cd "$KILN_ROOT"
 step "setup (toolchain targets, apt and npm packages)"
 scripts/setup.sh
 
+# NVRTC from PyPI (no GPU or driver needed): the worker's tests compile its CUDA kernels.
+step "NVRTC for the worker's CUDA kernel tests (scripts/nvrtc.sh)"
+KILN_NVRTC_LIB="$(scripts/nvrtc.sh)"
+export KILN_NVRTC_LIB
+
 step "format: cargo fmt --all --check"
 cargo fmt --all --check
 

@@ -1,7 +1,9 @@
 //! The pallets `kiln-node benchmark pallet` measures (feature `runtime-benchmarks`).
 
 // Re-exported: the macros expand where `apis.rs` calls them, which glob-imports this module.
-pub use crate::{Balances, Collateral, Market, Providers, Runtime, Sudo, Timestamp, Treasury};
+pub use crate::{
+	Balances, Collateral, Market, ProofOfCompute, Providers, Runtime, Sudo, Timestamp, Treasury,
+};
 pub use frame_system_benchmarking::Pallet as SystemBench;
 
 frame_benchmarking::define_benchmarks!(
@@ -13,4 +15,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_collateral, Collateral]
 	[pallet_providers, Providers]
 	[pallet_market, Market]
+	[pallet_proof_of_compute, ProofOfCompute]
 );

@@ -3,10 +3,11 @@
 //! Alice the sudo key; a public network's preset will have no sudo.
 
 use crate::{
-	configs::{CollateralDefaults, MarketDefaults},
+	configs::{CollateralDefaults, MarketDefaults, ProofOfComputeDefaults},
 	currency::{EXISTENTIAL_DEPOSIT, KILN},
 	AccountId, BabeConfig, BalancesConfig, BlockNumber, CollateralConfig, MarketConfig,
-	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+	ProofOfComputeConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig,
+	BABE_GENESIS_EPOCH_CONFIG,
 };
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -38,6 +39,7 @@ fn testnet_genesis(
 	root: AccountId,
 	unbonding_period: BlockNumber,
 	market: pallet_market::ConfigRecord<u128, BlockNumber>,
+	proof_of_compute: pallet_proof_of_compute::ConfigRecord<u128, BlockNumber>,
 ) -> Value {
 	let collateral =
 		pallet_collateral::ConfigRecord { unbonding_period, ..CollateralDefaults::get() };
@@ -59,6 +61,7 @@ fn testnet_genesis(
 		sudo: SudoConfig { key: Some(root) },
 		collateral: CollateralConfig { config: Some(collateral) },
 		market: MarketConfig { config: Some(market) },
+		proof_of_compute: ProofOfComputeConfig { config: Some(proof_of_compute) },
 	})
 }
 
@@ -82,6 +85,23 @@ pub fn dev_market_config() -> pallet_market::ConfigRecord<u128, BlockNumber> {
 	}
 }
 
+/// Proof of compute on a dev chain: no hardware challenges and no spot-checks unless a test
+/// turns them on (`proofOfCompute.configure` through sudo), small challenges and windows of
+/// a few blocks. `Gemm` results are always sampled.
+pub fn dev_proof_of_compute_config() -> pallet_proof_of_compute::ConfigRecord<u128, BlockNumber> {
+	pallet_proof_of_compute::ConfigRecord {
+		challenge_rate: sp_runtime::Perbill::zero(),
+		spot_check_probability: sp_runtime::Perbill::zero(),
+		m: 64,
+		n: 64,
+		k: 256,
+		commit_blocks: 3,
+		reveal_blocks: 5,
+		verifier_blocks: 5,
+		..ProofOfComputeDefaults::get()
+	}
+}
+
 /// `development`: Alice is the only validator.
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
@@ -90,6 +110,7 @@ pub fn development_config_genesis() -> Value {
 		Sr25519Keyring::Alice.to_account_id(),
 		DEV_UNBONDING_PERIOD,
 		dev_market_config(),
+		dev_proof_of_compute_config(),
 	)
 }
 
@@ -106,6 +127,7 @@ pub fn local_config_genesis() -> Value {
 		Sr25519Keyring::Alice.to_account_id(),
 		CollateralDefaults::get().unbonding_period,
 		MarketDefaults::get(),
+		ProofOfComputeDefaults::get(),
 	)
 }
 

@@ -207,4 +207,8 @@ mod runtime {
 	pub type Market = pallet_market;
 	#[runtime::pallet_index(23)]
 	pub type Escrow = pallet_escrow;
+	// After Market: a spot-check's reveal deadline is handled once the market has failed a
+	// provider that did not reveal at the same block.
+	#[runtime::pallet_index(24)]
+	pub type ProofOfCompute = pallet_proof_of_compute;
 }

@@ -72,6 +72,10 @@ fn presets_configure_the_provider_pallets() {
 		assert_eq!(pallet_providers::Providers::<Runtime>::count(), 0);
 		assert_eq!(pallet_collateral::Ledgers::<Runtime>::count(), 0);
 		assert_eq!(pallet_market::Configuration::<Runtime>::get(), presets::dev_market_config());
+		assert_eq!(
+			pallet_proof_of_compute::Configuration::<Runtime>::get(),
+			presets::dev_proof_of_compute_config()
+		);
 	});
 	preset_ext("local_testnet").execute_with(|| {
 		assert_eq!(
@@ -82,6 +86,10 @@ fn presets_configure_the_provider_pallets() {
 		assert_eq!(config.unbonding_period, 7 * crate::time::DAYS);
 		let providers = pallet_providers::Configuration::<Runtime>::get();
 		assert_eq!(providers.min_bond_per_gpu, 100 * KILN);
+		assert_eq!(
+			pallet_proof_of_compute::Configuration::<Runtime>::get(),
+			crate::configs::ProofOfComputeDefaults::get()
+		);
 	});
 }
 
@@ -327,12 +335,25 @@ fn a_job_is_auctioned_run_and_settled_through_the_wired_runtime() {
 		assert_ok!(register.dispatch_bypass_filter(signed(&bob)));
 
 		let spec = JobSpec {
-			workload: Workload::Gemm { m: 512, n: 512, k: 512, seed: [1; 32] },
+			// Not a `Gemm` job (those are sampled); the dev preset spot-checks nothing.
+			workload: Workload::Wasm {
+				module: ContentRef {
+					hash: [1; 32],
+					len: 8,
+					uri: b"https://example.org/job.wasm".to_vec().try_into().unwrap(),
+				},
+				input: ContentRef {
+					hash: [2; 32],
+					len: 8,
+					uri: b"https://example.org/input".to_vec().try_into().unwrap(),
+				},
+				fuel: 1_000_000,
+			},
 			requirements: Requirements {
 				min_vram_mib: 16_000,
 				min_compute_capability: 80,
 				gpu_count: 1,
-				backend: Backend::Cuda,
+				backend: Backend::Cpu,
 				region: None,
 				min_reputation: sp_runtime::Perbill::zero(),
 			},
@@ -404,4 +425,92 @@ fn a_full_market_agenda_fits_in_a_quarter_block() {
 		share(worst.proof_size(), max.proof_size()),
 	);
 	assert!(worst.all_lte(max / 4));
+}
+
+/// SPEC §7: one revealed challenge with the default parameters costs at most 1 % of a block,
+/// with the generated weights (the worst case: every opening checked to the end).
+#[test]
+fn one_revealed_challenge_costs_at_most_one_percent_of_a_block() {
+	use pallet_proof_of_compute::WeightInfo;
+	let config = crate::configs::ProofOfComputeDefaults::get();
+	let weight = <Runtime as pallet_proof_of_compute::Config>::WeightInfo::reveal_challenge(
+		config.samples,
+		config.k,
+	);
+	let max = <Runtime as frame_system::Config>::BlockWeights::get().max_block;
+	let share = weight.ref_time() as f64 * 100.0 / max.ref_time() as f64;
+	println!(
+		"one revealed challenge (samples {}, k {}): {} µs, {:.3} % of the block's compute",
+		config.samples,
+		config.k,
+		weight.ref_time() / 1_000_000,
+		share
+	);
+	assert!(weight.ref_time() <= max.ref_time() / 100, "{share:.3} %");
+}
+
+/// The proof-of-compute agenda's worst block (every slot taken by its most expensive step)
+/// stays under a quarter block, like the market's.
+#[test]
+fn a_full_proof_of_compute_agenda_fits_in_a_quarter_block() {
+	preset_ext("local_testnet").execute_with(|| {
+		let worst = pallet_proof_of_compute::Pallet::<Runtime>::worst_agenda_weight();
+		let max = <Runtime as frame_system::Config>::BlockWeights::get().max_block;
+		println!(
+			"worst proof-of-compute agenda: {} µs ({:.2} % of the block's compute)",
+			worst.ref_time() / 1_000_000,
+			worst.ref_time() as f64 * 100.0 / max.ref_time() as f64,
+		);
+		assert!(worst.all_lte(max / 4));
+	});
+}
+
+/// Economics with the default parameters: what a provider expects from one job it cheats on
+/// (returns a made-up result without computing) against one it runs honestly. A cheated
+/// non-`Gemm` job is caught when it is spot-checked (`spot_check_probability`, assuming
+/// honest verifiers); caught, the provider is paid nothing and loses its whole job
+/// collateral plus `slash_wrong_result`. A cheated `Gemm` job that computed half of C passes
+/// 32 samples with probability 2^-32. The table is printed for the README.
+#[test]
+fn cheating_loses_money_in_expectation_with_the_default_parameters() {
+	let market = crate::configs::MarketDefaults::get();
+	let poc = crate::configs::ProofOfComputeDefaults::get();
+	let q = poc.spot_check_probability.deconstruct() as f64 / 1e9;
+	let fee = market.protocol_fee.deconstruct() as f64 / 1e9;
+	let kiln = KILN as f64;
+	let slash = poc.slash_wrong_result as f64 / kiln;
+	// Expected KILN from one cheated job of `price`, caught with probability `caught`.
+	let cheated = |price: f64, caught: f64| {
+		let collateral = market.job_collateral.fixed as f64 / kiln
+			+ price * f64::from(market.job_collateral.percent_of_price) / 100.0;
+		(1.0 - caught) * price * (1.0 - fee) - caught * (collateral + slash)
+	};
+	let gemm_caught = 1.0 - 0.5f64.powi(poc.samples as i32);
+	println!(
+		"spot-check probability {:.0} %, job collateral {} KILN + {} % of the price, \
+		 slash_wrong_result {slash} KILN, protocol fee {:.0} %",
+		q * 100.0,
+		market.job_collateral.fixed / KILN,
+		market.job_collateral.percent_of_price,
+		fee * 100.0
+	);
+	println!("| price (KILN) | honest job, paid | cheated job, expected | cheated half-GEMM, expected | 10 % of jobs cheated, per job |");
+	println!("|---:|---:|---:|---:|---:|");
+	for price in [0.1, 1.0, 10.0, 100.0, 1_000.0, 100_000.0] {
+		let honest = price * (1.0 - fee);
+		let cheat = cheated(price, q);
+		let gemm = cheated(price, gemm_caught);
+		// Even with free compute for the honest jobs, mixing in cheated ones lowers income.
+		let mixed = 0.9 * honest + 0.1 * cheat;
+		println!("| {price} | {honest:.3} | {cheat:.3} | {gemm:.3} | {mixed:.3} |");
+		assert!(cheat < 0.0, "a cheated job of {price} KILN is expected to lose money");
+		assert!(gemm < 0.0);
+		assert!(mixed < honest);
+	}
+	// Across every price, down to the smallest: a cheated job loses money in expectation.
+	let mut price = 1e-6;
+	while price < 1e9 {
+		assert!(cheated(price, q) < 0.0, "{price}");
+		price *= 1.5;
+	}
 }

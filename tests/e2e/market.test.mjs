@@ -29,7 +29,15 @@ function profile(region) {
 
 function spec({ maxPrice, region = null, bidding = 4, execution = 8 }) {
   return {
-    workload: { Gemm: { m: 256, n: 256, k: 256, seed: u8aToHex(new Uint8Array(32).fill(1)) } },
+    // A Wasm job: settled after the verification window (the dev preset spot-checks nothing;
+    // `Gemm` results are always sampled, see proof-of-compute.test.mjs).
+    workload: {
+      Wasm: {
+        module: { hash: u8aToHex(new Uint8Array(32).fill(1)), len: 8, uri: 'https://example.org/job.wasm' },
+        input: { hash: u8aToHex(new Uint8Array(32).fill(2)), len: 8, uri: 'https://example.org/input' },
+        fuel: 1000000,
+      },
+    },
     requirements: {
       minVramMib: 16000, minComputeCapability: 80, gpuCount: 1, backend: 'Cuda', region, minReputation: 0,
     },

@@ -1,10 +1,10 @@
 //! PoC-GEMM backends: compute C = A·B (int8 in, int32 out) for a seed and shape of
 //! `kiln_primitives::poc`. Every backend must equal `poc::reference::gemm` bit for bit.
 //!
-//! Only the CPU backend exists so far; the CUDA backend (kernels compiled with NVRTC) is part
-//! of the proof-of-compute work still to come.
+//! Two backends: [`Cpu`] here and `crate::cuda::Cuda` (kernels compiled at run time with NVRTC,
+//! CUDA loaded dynamically); [`select`] picks one for `--backend auto|cpu|cuda`.
 
-use anyhow::{ensure, Result};
+use anyhow::{ensure, Context, Result};
 use kiln_primitives::poc::{self, MatrixGen, Shape, MAX_SHAPE_ENTRIES};
 use std::time::{Duration, Instant};
 
@@ -25,6 +25,50 @@ impl Cpu {
 	pub fn new(threads: Option<usize>) -> Self {
 		let available = std::thread::available_parallelism().map_or(1, |n| n.get());
 		Self { threads: threads.unwrap_or(available).max(1) }
+	}
+}
+
+/// Refuses shapes no backend computes: an empty dimension, k above [`poc::MAX_K`] (int32 could
+/// overflow), or more than [`MAX_SHAPE_ENTRIES`] entries of C.
+pub fn check_shape(shape: Shape) -> Result<()> {
+	ensure!(
+		shape.m > 0 && shape.n > 0 && shape.k > 0 && shape.k <= poc::MAX_K,
+		"m, n and k must be at least 1 and k at most {}",
+		poc::MAX_K
+	);
+	ensure!(
+		shape.entries() <= MAX_SHAPE_ENTRIES,
+		"C would have more than {MAX_SHAPE_ENTRIES} entries"
+	);
+	Ok(())
+}
+
+/// Which backend to run PoC-GEMM on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendChoice {
+	/// CUDA if a usable GPU, driver and NVRTC are present, else the CPU (saying why).
+	Auto,
+	Cpu,
+	/// CUDA or an error.
+	Cuda,
+}
+
+/// The backend for `choice`. `Auto` falls back to the CPU with a line on stderr that says why
+/// CUDA is not usable; `Cuda` without a usable GPU is an error (never a panic).
+pub fn select(choice: BackendChoice, threads: Option<usize>) -> Result<Box<dyn Backend>> {
+	match choice {
+		BackendChoice::Cpu => Ok(Box::new(Cpu::new(threads))),
+		BackendChoice::Cuda => Ok(Box::new(
+			crate::cuda::Cuda::probe()
+				.context("the CUDA backend (--backend cuda) is not usable")?,
+		)),
+		BackendChoice::Auto => match crate::cuda::Cuda::probe() {
+			Ok(cuda) => Ok(Box::new(cuda)),
+			Err(error) => {
+				eprintln!("backend: CUDA not usable ({error:#}); falling back to the CPU");
+				Ok(Box::new(Cpu::new(threads)))
+			},
+		},
 	}
 }
 
@@ -54,15 +98,7 @@ impl Backend for Cpu {
 	}
 
 	fn gemm(&self, seed: &[u8; 32], shape: Shape) -> Result<Vec<i32>> {
-		ensure!(
-			shape.m > 0 && shape.n > 0 && shape.k > 0 && shape.k <= poc::MAX_K,
-			"m, n and k must be at least 1 and k at most {}",
-			poc::MAX_K
-		);
-		ensure!(
-			shape.entries() <= MAX_SHAPE_ENTRIES,
-			"C would have more than {MAX_SHAPE_ENTRIES} entries"
-		);
+		check_shape(shape)?;
 		let (a, b_t) = operands(seed, shape);
 		let (n, k) = (shape.n as usize, shape.k as usize);
 		let mut c = vec![0i32; shape.entries() as usize];
@@ -179,6 +215,21 @@ mod tests {
 			let report = bench(&Cpu::new(Some(2)), &v.seed, v.shape).unwrap();
 			let root: String = report.root.iter().map(|b| format!("{b:02x}")).collect();
 			assert_eq!(root, v.root);
+		}
+	}
+
+	#[test]
+	fn backend_selection_never_panics() {
+		assert!(select(BackendChoice::Cpu, Some(1)).unwrap().name().starts_with("cpu"));
+		// Auto always gives a backend: CUDA where it works, else the CPU.
+		let auto = select(BackendChoice::Auto, Some(1)).unwrap();
+		match crate::cuda::Cuda::probe() {
+			Ok(_) => assert!(auto.name().starts_with("cuda"), "{}", auto.name()),
+			Err(_) => {
+				assert!(auto.name().starts_with("cpu"), "{}", auto.name());
+				let error = select(BackendChoice::Cuda, None).err().expect("CUDA without a GPU");
+				assert!(format!("{error:#}").contains("--backend cuda"), "{error:#}");
+			},
 		}
 	}
 

@@ -1,15 +1,18 @@
 //! `kiln-worker`: the provider daemon and client commands of Kiln (SPEC §6).
 //!
 //! Today: `chain-info`, and provider onboarding (`bond`, `unbond`, `withdraw`, `register`,
-//! `update`, `deregister`, `status`). The daemon (`run`), `bench` and the client `job` commands come
-//! with the market issues.
+//! `update`, `deregister`, `status`), `bench` (PoC-GEMM on the CPU or CUDA backend) and
+//! `challenges` (answering hardware challenges). The daemon (`run`) and the client `job`
+//! commands come with the worker issue.
 
 use anyhow::{Context, Result};
 use clap::Parser;
 use std::path::PathBuf;
 
 mod chain;
+mod challenge;
 mod config;
+mod cuda;
 mod gemm;
 mod provider;
 
@@ -80,9 +83,11 @@ enum Command {
 		#[command(flatten)]
 		account: AccountArgs,
 	},
-	/// Run PoC-GEMM once on this machine and print its throughput (CPU backend; the CUDA
-	/// backend is not built yet).
+	/// Run PoC-GEMM once on this machine and print its throughput.
 	Bench {
+		/// Where to run PoC-GEMM.
+		#[arg(long, value_enum, default_value_t = gemm::BackendChoice::Auto)]
+		backend: gemm::BackendChoice,
 		#[arg(long, default_value_t = 1024)]
 		m: u32,
 		#[arg(long, default_value_t = 1024)]
@@ -92,6 +97,23 @@ enum Command {
 		/// CPU threads [default: all].
 		#[arg(long)]
 		threads: Option<usize>,
+	},
+	/// Answer the account's hardware challenges (compute C, commit its root, reveal the
+	/// drawn entries) until `count` of them have ended.
+	Challenges {
+		#[arg(long, default_value_t = 1)]
+		count: u32,
+		/// honest, or cheat-half: make up half of C (to see the chain catch and slash it).
+		#[arg(long, value_enum, default_value_t = challenge::Answer::Honest)]
+		answer: challenge::Answer,
+		/// auto: CUDA if a GPU, its driver and NVRTC are usable, else the CPU (saying why).
+		#[arg(long, value_enum, default_value_t = gemm::BackendChoice::Auto)]
+		backend: gemm::BackendChoice,
+		/// CPU threads [default: all].
+		#[arg(long)]
+		threads: Option<usize>,
+		#[command(flatten)]
+		account: AccountArgs,
 	},
 	/// Show an account's balance, collateral and provider record.
 	Status {
@@ -135,10 +157,24 @@ async fn run(command: Command) -> Result<()> {
 			print!("{}", chain::chain_info(&url).await?);
 			return Ok(());
 		},
-		Command::Bench { m, n, k, threads } => {
+		Command::Bench { backend, m, n, k, threads } => {
 			let shape = kiln_primitives::poc::Shape { m, n, k };
+			gemm::check_shape(shape)?;
+			let backend = gemm::select(backend, threads)?;
 			let seed = kiln_primitives::poc::challenge_seed(0, b"kiln-worker bench", &[0; 32]);
-			print!("{}", gemm::bench(&gemm::Cpu::new(threads), &seed, shape)?);
+			print!("{}", gemm::bench(backend.as_ref(), &seed, shape)?);
+			return Ok(());
+		},
+		Command::Challenges { count, answer, backend, threads, account } => {
+			let config = account.load_config()?;
+			let signer = account.signer(&config)?;
+			let backend = gemm::select(backend, threads)?;
+			let conn = account.connect(&config).await?;
+			let outcomes =
+				challenge::answer(&conn, &signer, backend.as_ref(), answer, count).await?;
+			for (id, outcome) in outcomes {
+				println!("challenge {id}: {outcome:?}");
+			}
 			return Ok(());
 		},
 		Command::Bond { ref account, .. }
@@ -181,7 +217,7 @@ async fn run(command: Command) -> Result<()> {
 			print!("{}", provider::status(&conn, provider.account()).await?);
 			Ok(())
 		},
-		Command::ChainInfo { .. } | Command::Bench { .. } => Ok(()),
+		Command::ChainInfo { .. } | Command::Bench { .. } | Command::Challenges { .. } => Ok(()),
 	}
 }
 

@@ -322,3 +322,43 @@ mod benchmarks {
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }
+
+/// A job of `client` awarded to the registered `provider` with `output_hash` committed and,
+/// if `reveal`, revealed (for other pallets' benchmarks, through
+/// `VerifiedMarket::job_for_benchmark`).
+pub fn job_for_benchmark<T: Config>(
+	client: &T::AccountId,
+	provider: &T::AccountId,
+	gemm: bool,
+	output_hash: [u8; 32],
+	reveal: bool,
+) -> Result<JobId, sp_runtime::DispatchError> {
+	use kiln_primitives::VerifiedMarket;
+	T::Currency::set_balance(client, units::<T>(10_000));
+	let mut spec = largest_spec::<T>();
+	if gemm {
+		spec.workload = Workload::Gemm {
+			m: kiln_primitives::MAX_GEMM_DIM,
+			n: kiln_primitives::MAX_GEMM_DIM,
+			k: kiln_primitives::MAX_GEMM_DIM,
+			seed: [9; 32],
+		};
+	}
+	let job_id = Pallet::<T>::do_create_job(client, spec)?;
+	Pallet::<T>::do_place_bid(provider, job_id, units::<T>(1))?;
+	let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
+	Pallet::<T>::unschedule(job_id, job.bidding_ends);
+	Pallet::<T>::close_auction(job_id, job, now::<T>());
+	let salt = [1; 32];
+	Pallet::<T>::do_commit_result(provider, job_id, result_commitment(&output_hash, &salt))?;
+	if reveal {
+		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
+		if matches!(job.state, JobState::Committed { reveal_requested: false, .. }) {
+			let reveal_by = now::<T>().saturating_add(Configuration::<T>::get().execution_blocks.0);
+			Pallet::<T>::request_reveal(job_id, reveal_by)?;
+		}
+		let output = ContentRef { hash: output_hash, ..content(MAX_URI_LEN) };
+		Pallet::<T>::do_reveal_result(provider, job_id, output, salt)?;
+	}
+	Ok(job_id)
+}

@@ -123,6 +123,10 @@ impl<T: Config> Pallet<T> {
 		ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
 
 		let reveal_requested = T::Verification::on_commit(job_id, provider, &job.client);
+		if !reveal_requested {
+			// Verification owns the timing now; `request_reveal` sets the reveal deadline.
+			Self::unschedule(job_id, job.deadline);
+		}
 		job.state = JobState::Committed { commitment, reveal_requested };
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::ResultCommitted { job_id, provider: provider.clone() });

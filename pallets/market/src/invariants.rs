@@ -11,7 +11,7 @@ use sp_runtime::{traits::Zero, Saturating, TryRuntimeError};
 impl<T: Config> Pallet<T> {
 	/// Checks, for every job: its id was handed out; a job in flight has its escrow (exactly
 	/// what it locked), its agenda entries (the close while bidding, the deadline until the
-	/// reveal, the settlement after it) and an award once awarded; an ended job has no escrow,
+	/// reveal — unless verification holds a committed result —, the settlement after it) and an award once awarded; an ended job has no escrow,
 	/// no bids and no agenda entry. Every agenda entry and bid list belongs to such a job;
 	/// bid lists are within bounds, below `max_price`, one per provider and never the
 	/// client's; the job counter is right; each client's deposits equal its hold.
@@ -44,7 +44,9 @@ impl<T: Config> Pallet<T> {
 			}
 			let entries: &[BlockNumberFor<T>] = match &job.state {
 				JobState::Bidding => &[job.bidding_ends, job.deadline],
-				JobState::Awarded | JobState::Committed { .. } => &[job.deadline],
+				JobState::Awarded | JobState::Committed { reveal_requested: true, .. } => {
+					&[job.deadline]
+				},
 				JobState::Revealed { settles_at: Some(at), .. } => &[*at],
 				_ => &[],
 			};

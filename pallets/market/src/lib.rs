@@ -39,6 +39,7 @@ mod dispatchables;
 mod invariants;
 mod settlement;
 pub mod types;
+mod verdicts;
 mod verification;
 pub mod weights;
 
@@ -239,6 +240,21 @@ pub mod pallet {
 			refunded: BalanceOf<T>,
 			slashed: BalanceOf<T>,
 		},
+		/// Verification found the result wrong (or could not confirm it): the client got
+		/// `refunded`, the provider nothing, and lost its job collateral (`slashed`) if the
+		/// result was found wrong.
+		JobRejected {
+			job_id: JobId,
+			provider: T::AccountId,
+			refunded: BalanceOf<T>,
+			slashed: BalanceOf<T>,
+		},
+		/// Each of `verifiers` got `each` out of the job's verification fee.
+		VerifiersPaid {
+			job_id: JobId,
+			verifiers: alloc::vec::Vec<T::AccountId>,
+			each: BalanceOf<T>,
+		},
 		/// A finished job's record was removed and its deposit returned.
 		JobDropped { job_id: JobId },
 		/// The configuration changed.
@@ -286,6 +302,8 @@ pub mod pallet {
 		NotAwarded,
 		/// The job is not waiting for a reveal (no commitment, or the chain has not asked).
 		RevealNotRequested,
+		/// Verification holds no verdict or reveal request open for this job.
+		NotAwaitingVerdict,
 		/// `blake2_256(output.hash ‖ salt)` is not the commitment.
 		CommitmentMismatch,
 		/// The job's deadline has passed.
@@ -369,6 +387,7 @@ pub mod pallet {
 
 		/// Commits the awarded provider to a result: `blake2_256(output_hash ‖ salt)`.
 		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::commit_result().saturating_add(T::Verification::on_commit_weight()))]
 		pub fn commit_result(
 			origin: OriginFor<T>,
 			job_id: JobId,
@@ -380,6 +399,7 @@ pub mod pallet {
 
 		/// Reveals the committed result once the chain asked for it (`RevealRequested`).
 		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::reveal_result().saturating_add(T::Verification::on_reveal_weight()))]
 		pub fn reveal_result(
 			origin: OriginFor<T>,
 			job_id: JobId,

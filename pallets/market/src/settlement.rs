@@ -1,15 +1,15 @@
 //! How a job ends after its award: settled (the provider paid, the protocol fee to the
-//! Treasury, the rest back to the client) or failed (the client refunded in full, the
-//! provider slashed). Both run from the agenda, so neither may fail: a currency operation that
+//! Treasury, the rest back to the client), failed (the client refunded in full, the
+//! provider slashed) or rejected by verification (the verifiers paid, the client refunded). Both run from the agenda, so neither may fail: a currency operation that
 //! fails anyway is reported as a defensive error and the job still ends (`try_state` would
 //! then show the escrow left behind).
 
-use crate::{Config, Configuration, Event, JobOf, JobState, Jobs, Pallet};
+use crate::{BalanceOf, Config, Configuration, Event, JobOf, JobState, Jobs, Pallet};
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::{Collateral, JobEscrow, JobId, Outcome, ProviderRegistry, SlashReason};
 use sp_runtime::{
 	traits::{Saturating, Zero},
-	DispatchResult,
+	DispatchResult, SaturatedConversion,
 };
 
 fn defensive(what: &'static str, result: DispatchResult) {
@@ -71,6 +71,60 @@ impl<T: Config> Pallet<T> {
 		job.state = JobState::Failed { at: now };
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobFailed {
+			job_id,
+			provider: award.provider,
+			refunded,
+			slashed,
+		});
+	}
+
+	/// Pays each of `verifiers` an equal share of the job's verification fee (what the
+	/// client locked above `max_price`).
+	pub(crate) fn pay_verifiers(job_id: JobId, job: &JobOf<T>, verifiers: &[T::AccountId]) {
+		if verifiers.is_empty() {
+			return;
+		}
+		let budget = job.escrowed.saturating_sub(job.spec.max_price);
+		let count: BalanceOf<T> = (verifiers.len() as u64).saturated_into();
+		let each = budget / count;
+		if each.is_zero() {
+			return;
+		}
+		for verifier in verifiers {
+			defensive("paying a verifier", T::Escrow::release_to(job_id, verifier, each));
+		}
+		Self::deposit_event(Event::VerifiersPaid { job_id, verifiers: verifiers.to_vec(), each });
+	}
+
+	/// Verification rejected the result: pays `verifiers`, refunds the client the rest,
+	/// slashes the whole job collateral if the result is `wrong` (else unlocks it) and counts
+	/// a failed job.
+	pub(crate) fn reject_job(
+		job_id: JobId,
+		mut job: JobOf<T>,
+		verifiers: &[T::AccountId],
+		wrong: bool,
+		now: BlockNumberFor<T>,
+	) {
+		let Some(award) = job.award.clone() else {
+			frame_support::defensive!("rejecting a job without an award");
+			return;
+		};
+		Self::pay_verifiers(job_id, &job, verifiers);
+		let refunded = T::Escrow::refund(job_id).unwrap_or_else(|e| {
+			frame_support::defensive!("refunding a rejected job", e);
+			Zero::zero()
+		});
+		T::Collateral::unlock(&award.provider, award.collateral);
+		let slashed = if wrong && !award.collateral.is_zero() {
+			T::Collateral::slash(&award.provider, award.collateral, SlashReason::WrongResult, None)
+		} else {
+			Zero::zero()
+		};
+		T::Registry::record_outcome(&award.provider, Outcome::JobFailed);
+		job.state = JobState::Failed { at: now };
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::JobRejected {
 			job_id,
 			provider: award.provider,
 			refunded,

@@ -28,5 +28,6 @@ pub use job::{
 };
 pub use reputation::{Outcome, Reputation};
 pub use traits::{
-	Collateral, CollateralHooks, JobEscrow, JobId, ProviderRegistry, SlashReason, Verification,
+	Collateral, CollateralHooks, JobEscrow, JobId, JobView, ProviderRegistry, SlashReason,
+	Verification, VerifiedMarket,
 };

@@ -109,14 +109,64 @@ pub trait JobEscrow<AccountId> {
 }
 
 /// How the market verifies a result before it pays (implemented by `pallet-proof-of-compute`;
-/// until then the runtime wires the market's `SettleAfterWindow`, which checks nothing and
-/// settles `verification_window` blocks after the reveal).
+/// the market's own `SettleAfterWindow` checks nothing and settles `verification_window`
+/// blocks after the reveal).
 pub trait Verification<AccountId> {
 	/// `provider` committed a result for `client`'s job. `true`: the market asks for the
-	/// reveal at once; `false`: verification asks for it later (e.g. after a spot-check
-	/// verifier has committed too).
+	/// reveal at once; `false`: verification takes over the job's timing and asks for the
+	/// reveal later through [`VerifiedMarket::request_reveal`] (e.g. once a spot-check verifier
+	/// has committed too, so nobody can copy the result).
 	fn on_commit(job: JobId, provider: &AccountId, client: &AccountId) -> bool;
 	/// The result `output_hash` was revealed. `true`: the market settles after its
-	/// `verification_window`; `false`: verification decides the outcome itself.
+	/// `verification_window`; `false`: verification decides through
+	/// [`VerifiedMarket::accept`] or [`VerifiedMarket::reject`].
 	fn on_reveal(job: JobId, provider: &AccountId, output_hash: &[u8; 32]) -> bool;
+	/// The most `on_commit` costs (added to `commit_result`'s weight).
+	fn on_commit_weight() -> sp_runtime::Weight;
+	/// The most `on_reveal` costs (added to `reveal_result`'s weight).
+	fn on_reveal_weight() -> sp_runtime::Weight;
+}
+
+/// What verification needs to know about a job in the market.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct JobView<AccountId, BlockNumber> {
+	pub client: AccountId,
+	/// The provider the job was awarded to.
+	pub provider: AccountId,
+	pub requirements: crate::Requirements,
+	/// `Some((m, n, k, seed))` for a `Gemm` workload (verified by sampling).
+	pub gemm: Option<(u32, u32, u32, [u8; 32])>,
+	/// A result is committed and the reveal not asked for yet.
+	pub awaiting_reveal_request: bool,
+	/// The result is revealed and waits for verification's verdict.
+	pub awaiting_verdict: bool,
+	/// The block by which the provider must reveal (while the reveal is requested).
+	pub deadline: BlockNumber,
+}
+
+/// How verification drives the market (implemented by `pallet-market`).
+pub trait VerifiedMarket<AccountId, BlockNumber> {
+	/// The job, if it is awarded and not ended.
+	fn job(job: JobId) -> Option<JobView<AccountId, BlockNumber>>;
+	/// Asks the provider to reveal a committed result before `reveal_by` (or the first later
+	/// block with room on the market's agenda, which is returned).
+	fn request_reveal(job: JobId, reveal_by: BlockNumber) -> Result<BlockNumber, DispatchError>;
+	/// The revealed result is right: pays the provider, and `verifiers` an equal share of the
+	/// job's verification fee each.
+	fn accept(job: JobId, verifiers: &[AccountId]) -> DispatchResult;
+	/// The result is wrong (or could not be confirmed): refunds the client what is left after
+	/// paying `verifiers` their share of the verification fee; the provider's job collateral
+	/// is slashed in full if `wrong` (`SlashReason::WrongResult`), else unlocked.
+	fn reject(job: JobId, verifiers: &[AccountId], wrong: bool) -> DispatchResult;
+	/// Creates a job of `client` (funded here), awarded to the registered `provider`, with
+	/// the result `output_hash` committed and, if `reveal`, revealed (the reveal requested
+	/// first if verification held it back), for benchmarks.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn job_for_benchmark(
+		client: &AccountId,
+		provider: &AccountId,
+		gemm: bool,
+		output_hash: [u8; 32],
+		reveal: bool,
+	) -> Result<JobId, DispatchError>;
 }

@@ -1,48 +1,30 @@
-//! A challenge's life: issued by the sweep, committed, opened from fresh randomness,
-//! revealed and verified, or failed for want of an answer.
+//! A challenge's life: issued by the sweep (hardware) or by a `Gemm` job's reveal (its
+//! result), committed, opened from fresh randomness, revealed and verified, or failed for want
+//! of an answer.
 
+use crate::spot_checks::Verdict;
 use crate::{
 	Agenda, BalanceOf, Challenge, ChallengeId, ChallengeOf, ChallengeState, Challenges, Config,
 	ConfigRecordOf, Configuration, Error, Event, FailReason, NextChallengeId, OpenChallenge,
-	Opening, Pallet, SweepCursor, WeightInfo, MAX_SAMPLES,
+	Opening, Pallet, Purpose, SweepCursor, Task, WeightInfo, MAX_SAMPLES,
 };
 use codec::Encode;
-use frame_support::{
-	ensure,
-	traits::{Get, Randomness},
-	weights::Weight,
-	BoundedVec,
-};
+use frame_support::{ensure, traits::Randomness, weights::Weight, BoundedVec};
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::{
 	poc::{self, OpeningError, Shape},
-	Collateral, Outcome, ProviderRegistry, SlashReason,
+	Collateral, JobId, Outcome, ProviderRegistry, SlashReason,
 };
 use sp_runtime::{
 	traits::{BlakeTwo256, ConstU32, Hash, One, Saturating, Zero},
-	DispatchResult,
+	DispatchError, DispatchResult,
 };
 
 impl<T: Config> Pallet<T> {
 	/// 32 bytes of randomness for `subject` and the block since which they are known.
-	fn random(subject: &[u8]) -> Option<([u8; 32], BlockNumberFor<T>)> {
+	pub(crate) fn random(subject: &[u8]) -> Option<([u8; 32], BlockNumberFor<T>)> {
 		let (hash, known_since) = T::Randomness::random(subject);
 		hash.map(|h| (BlakeTwo256::hash(h.as_ref()).0, known_since))
-	}
-
-	fn room(at: BlockNumberFor<T>) -> bool {
-		(Agenda::<T>::decode_len(at).unwrap_or(0) as u32) < T::MaxAgendaPerBlock::get()
-	}
-
-	fn unschedule(id: ChallengeId, at: BlockNumberFor<T>) {
-		Agenda::<T>::mutate_exists(at, |entries| {
-			if let Some(list) = entries {
-				list.retain(|e| *e != id);
-				if list.is_empty() {
-					*entries = None;
-				}
-			}
-		});
 	}
 
 	/// Visits the next `providers_per_block` providers and challenges some of them.
@@ -76,7 +58,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Issues a challenge to `provider` if both its agenda blocks have room.
-	fn issue(
+	pub(crate) fn issue(
 		provider: &T::AccountId,
 		random: [u8; 32],
 		now: BlockNumberFor<T>,
@@ -92,7 +74,7 @@ impl<T: Config> Pallet<T> {
 		}
 		for at in [opens_at, reveal_by] {
 			Agenda::<T>::mutate(at, |entries| {
-				if entries.try_push(id).is_err() {
+				if entries.try_push(Task::Challenge(id)).is_err() {
 					frame_support::defensive!("agenda room was checked");
 				}
 			});
@@ -102,6 +84,7 @@ impl<T: Config> Pallet<T> {
 		Challenges::<T>::insert(
 			id,
 			Challenge {
+				purpose: Purpose::Hardware,
 				provider: provider.clone(),
 				seed,
 				m,
@@ -126,34 +109,8 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// Opens or fails the challenges whose block has come.
-	pub(crate) fn process_agenda(now: BlockNumberFor<T>) -> Weight {
-		let samples = Configuration::<T>::get().samples;
-		let mut weight = T::WeightInfo::agenda_entries(0, samples);
-		for id in Agenda::<T>::take(now) {
-			let Some(challenge) = Challenges::<T>::get(id) else { continue };
-			match challenge.state.clone() {
-				ChallengeState::Issued if challenge.opens_at == now => {
-					Self::fail(id, challenge, FailReason::NoCommit)
-				},
-				ChallengeState::Committed { root, at } if challenge.opens_at == now => {
-					Self::open(id, challenge, root, at, now)
-				},
-				ChallengeState::Opened { .. } if challenge.reveal_by == now => {
-					Self::fail(id, challenge, FailReason::NoReveal)
-				},
-				_ => {},
-			}
-			weight.saturating_accrue(
-				T::WeightInfo::agenda_entries(1, samples)
-					.saturating_sub(T::WeightInfo::agenda_entries(0, samples)),
-			);
-		}
-		weight
-	}
-
 	/// Draws the entries to open from randomness known since after the commit.
-	fn open(
+	pub(crate) fn open(
 		id: ChallengeId,
 		mut challenge: ChallengeOf<T>,
 		root: [u8; 32],
@@ -162,11 +119,13 @@ impl<T: Config> Pallet<T> {
 	) {
 		let drawn = Self::random(&(b"kiln/poc/open", id).encode());
 		let Some((random, known_since)) = drawn.filter(|(_, since)| *since > committed_at) else {
-			// No randomness unknown at the commit: drop the challenge, nobody's fault.
-			Self::unschedule(id, challenge.reveal_by);
-			Challenges::<T>::remove(id);
-			OpenChallenge::<T>::remove(&challenge.provider);
+			// No randomness unknown at the commit: drop the challenge, nobody's fault (a job's
+			// result is then paid unverified, as if it had not been drawn for a check).
+			Self::end(id, &challenge);
 			Self::deposit_event(Event::ChallengeVoided { id });
+			if let Purpose::Job(job_id) = challenge.purpose {
+				Self::market_verdict(job_id, Verdict::Accept, &[]);
+			}
 			return;
 		};
 		debug_assert!(known_since <= now);
@@ -185,15 +144,22 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Ends a challenge: slashes and records the failure.
-	fn fail(id: ChallengeId, challenge: ChallengeOf<T>, reason: FailReason) {
+	pub(crate) fn fail(id: ChallengeId, challenge: ChallengeOf<T>, reason: FailReason) {
 		Self::end(id, &challenge);
-		let amount = Configuration::<T>::get().slash_failed_challenge;
-		let slashed: BalanceOf<T> = if amount.is_zero() {
-			Zero::zero()
-		} else {
-			T::Collateral::slash(&challenge.provider, amount, SlashReason::FailedChallenge, None)
+		let config = Configuration::<T>::get();
+		let (amount, slash_reason) = match challenge.purpose {
+			Purpose::Hardware => {
+				T::Registry::record_outcome(&challenge.provider, Outcome::ChallengeFailed);
+				(config.slash_failed_challenge, SlashReason::FailedChallenge)
+			},
+			Purpose::Job(job_id) => {
+				// The market refunds the client, slashes the job collateral and counts the
+				// failed job; `slash_wrong_result` follows.
+				Self::market_verdict(job_id, Verdict::Wrong, &[]);
+				(config.slash_wrong_result, SlashReason::WrongResult)
+			},
 		};
-		T::Registry::record_outcome(&challenge.provider, Outcome::ChallengeFailed);
+		let slashed = Self::slash(&challenge.provider, amount, slash_reason);
 		Self::deposit_event(Event::ChallengeFailed {
 			id,
 			provider: challenge.provider,
@@ -202,12 +168,70 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
+	/// Slashes up to `amount` of `who`'s collateral (nothing when `amount` is zero).
+	pub(crate) fn slash(
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+		reason: SlashReason,
+	) -> BalanceOf<T> {
+		if amount.is_zero() {
+			Zero::zero()
+		} else {
+			T::Collateral::slash(who, amount, reason, None)
+		}
+	}
+
 	/// Removes a challenge and whatever is left of it on the agenda.
 	fn end(id: ChallengeId, challenge: &ChallengeOf<T>) {
-		Self::unschedule(id, challenge.opens_at);
-		Self::unschedule(id, challenge.reveal_by);
+		Self::unschedule(Task::Challenge(id), challenge.opens_at);
+		Self::unschedule(Task::Challenge(id), challenge.reveal_by);
 		Challenges::<T>::remove(id);
-		OpenChallenge::<T>::remove(&challenge.provider);
+		if challenge.purpose == Purpose::Hardware {
+			OpenChallenge::<T>::remove(&challenge.provider);
+		}
+	}
+
+	/// Samples a `Gemm` job's revealed `root` like a challenge: opened two blocks on (from
+	/// randomness unknown when the root was committed or revealed), answered with
+	/// `reveal_challenge`. `false` if the agenda has no room (the result is then paid after
+	/// the market's window, unverified).
+	pub(crate) fn challenge_job(
+		job_id: JobId,
+		provider: &T::AccountId,
+		(m, n, k, seed): (u32, u32, u32, [u8; 32]),
+		root: [u8; 32],
+	) -> bool {
+		let now = frame_system::Pallet::<T>::block_number();
+		let config = Configuration::<T>::get();
+		let id = NextChallengeId::<T>::get();
+		let Some(next) = id.checked_add(1) else { return false };
+		let task = Task::Challenge(id);
+		let Some(opens_at) = Self::schedule(task, now.saturating_add(2u32.into())) else {
+			return false;
+		};
+		let Some(reveal_by) = Self::schedule(task, opens_at.saturating_add(config.reveal_blocks))
+		else {
+			Self::unschedule(task, opens_at);
+			return false;
+		};
+		Challenges::<T>::insert(
+			id,
+			Challenge {
+				purpose: Purpose::Job(job_id),
+				provider: provider.clone(),
+				seed,
+				m,
+				n,
+				k,
+				commit_by: now,
+				opens_at,
+				reveal_by,
+				state: ChallengeState::Committed { root, at: now },
+			},
+		);
+		NextChallengeId::<T>::put(next);
+		Self::deposit_event(Event::JobChallenged { job_id, id, opens_at });
+		true
 	}
 
 	pub(crate) fn do_commit(who: &T::AccountId, id: ChallengeId, root: [u8; 32]) -> DispatchResult {
@@ -226,8 +250,9 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		id: ChallengeId,
 		openings: BoundedVec<Opening, ConstU32<MAX_SAMPLES>>,
-	) -> DispatchResult {
+	) -> Result<(u32, Purpose), DispatchError> {
 		let challenge = Challenges::<T>::get(id).ok_or(Error::<T>::NoSuchChallenge)?;
+		let answer = (challenge.k, challenge.purpose);
 		ensure!(challenge.provider == *who, Error::<T>::NotYourChallenge);
 		let ChallengeState::Opened { root, indices } = &challenge.state else {
 			return Err(Error::<T>::NotOpened.into());
@@ -247,7 +272,12 @@ impl<T: Config> Pallet<T> {
 		match verdict {
 			Ok(()) => {
 				Self::end(id, &challenge);
-				T::Registry::record_outcome(&challenge.provider, Outcome::ChallengePassed);
+				match challenge.purpose {
+					Purpose::Hardware => {
+						T::Registry::record_outcome(&challenge.provider, Outcome::ChallengePassed)
+					},
+					Purpose::Job(job_id) => Self::market_verdict(job_id, Verdict::Accept, &[]),
+				}
 				Self::deposit_event(Event::ChallengePassed { id, provider: challenge.provider });
 			},
 			Err(OpeningError::WrongEntry | OpeningError::EntryOutOfRange) => {
@@ -257,6 +287,6 @@ impl<T: Config> Pallet<T> {
 				Self::fail(id, challenge, FailReason::BadProof)
 			},
 		}
-		Ok(())
+		Ok(answer)
 	}
 }

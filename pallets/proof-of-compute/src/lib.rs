@@ -23,24 +23,48 @@
 //! (opening, reveal deadline) are reserved then: a sweep that finds no room in an agenda
 //! skips the provider this time.
 //!
-//! Not yet: spot-checks of market jobs and disputes (the `Verification` policy), benchmarks
-//! (the weights are provisional), and the runtime wiring.
+//! The market's verification policy (`impl Verification for Pallet`, `verification.rs`):
 //!
-//! Layout: `types.rs`, `challenges.rs` (issue, commit, open, reveal, expire), `invariants.rs`.
+//! - A `Gemm` job's result is its Merkle root: after the reveal the chain samples it exactly
+//!   like a hardware challenge (`JobChallenged { job_id, id }`, then `ChallengeOpened`, answered
+//!   with `reveal_challenge`); pass → the market pays, fail or no answer → the client is
+//!   refunded and the provider slashed `slash_wrong_result`. Nothing is re-executed.
+//! - Any other job is spot-checked with probability `spot_check_probability`, drawn two
+//!   blocks after the commitment from randomness unknown at the commitment
+//!   (`spot_checks.rs`): a random eligible verifier (never the provider or the client) locks
+//!   `slash_wrong_result` of its collateral, re-executes and commits
+//!   (`commit_spot_check`); only then is the provider asked to reveal, so a lazy verifier has
+//!   nothing to copy. Both reveal (`reveal_spot_check`). Match → `SpotCheckPassed`, the
+//!   verifier earns the job's verification fee. Mismatch → `SpotCheckMismatch` and two more
+//!   verifiers; a result two verifiers agree on decides (`DisputeResolved`), every loser is
+//!   slashed `slash_wrong_result`, the client refunded when the provider lost. A verifier
+//!   that does not commit in time is slashed and replaced; one that does not reveal is
+//!   slashed.
+//!
+//! Layout: `types.rs`, `challenges.rs` (issue, commit, open, reveal, expire),
+//! `spot_checks.rs` (verifiers, disputes), `verification.rs` (the market's policy),
+//! `agenda.rs` (what happens at which block), `invariants.rs`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
+mod agenda;
 mod challenges;
 mod invariants;
+mod spot_checks;
 pub mod types;
+mod verification;
 pub mod weights;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_spot_checks;
 
 pub use pallet::*;
 pub use types::*;
@@ -51,16 +75,21 @@ pub mod pallet {
 	use super::*;
 	use frame_support::{
 		pallet_prelude::*,
-		traits::{fungible::Inspect, Randomness},
+		traits::{
+			fungible::{Inspect, Mutate},
+			Randomness,
+		},
 	};
 	use frame_system::pallet_prelude::*;
-	use kiln_primitives::{Collateral, ProviderRegistry};
+	use kiln_primitives::{Collateral, JobId, ProviderRegistry, VerifiedMarket};
 
 	pub type BalanceOf<T> =
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 	pub type ConfigRecordOf<T> = ConfigRecord<BalanceOf<T>, BlockNumberFor<T>>;
 	pub type ChallengeOf<T> = Challenge<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 	pub type ChallengeId = u64;
+	pub type SpotCheckOf<T> =
+		SpotCheck<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -70,14 +99,17 @@ pub mod pallet {
 		#[allow(deprecated)]
 		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
 
-		/// The currency slashes are counted in.
-		type Currency: Inspect<Self::AccountId>;
+		/// The currency slashes are counted in (`Mutate` only so benchmarks can fund accounts).
+		type Currency: Mutate<Self::AccountId>;
 
 		/// Who is challenged, and where outcomes are recorded.
 		type Registry: ProviderRegistry<Self::AccountId>;
 
 		/// Slashed on a failed or unanswered challenge.
 		type Collateral: Collateral<Self::AccountId, Balance = BalanceOf<Self>>;
+
+		/// The market whose results are verified.
+		type Market: VerifiedMarket<Self::AccountId, BlockNumberFor<Self>>;
 
 		/// Randomness and the block since which it is known (BABE's `ParentBlockRandomness` in
 		/// the runtime: known since the parent block).
@@ -89,11 +121,27 @@ pub mod pallet {
 		/// The configuration before genesis or governance set one.
 		type DefaultConfig: Get<ConfigRecordOf<Self>>;
 
-		/// Most challenge events (openings, reveal deadlines) one block's agenda holds.
+		/// Most agenda entries (challenge openings and deadlines, spot-check steps) per block.
 		#[pallet::constant]
 		type MaxAgendaPerBlock: Get<u32>;
 
 		type WeightInfo: WeightInfo;
+
+		/// Makes the randomness source give values in benchmarks (BABE has none before its
+		/// first block).
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper;
+	}
+
+	/// What benchmarks need from the runtime.
+	#[cfg(feature = "runtime-benchmarks")]
+	pub trait BenchmarkHelper {
+		fn make_randomness_available();
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	impl BenchmarkHelper for () {
+		fn make_randomness_available() {}
 	}
 
 	#[pallet::type_value]
@@ -124,15 +172,21 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type SweepCursor<T: Config> = StorageValue<_, T::AccountId, OptionQuery>;
 
-	/// The challenges to look at when a block starts (openings and reveal deadlines).
+	/// What to look at when a block starts (challenge openings and deadlines, spot-check
+	/// steps).
 	#[pallet::storage]
 	pub type Agenda<T: Config> = StorageMap<
 		_,
 		Twox64Concat,
 		BlockNumberFor<T>,
-		BoundedVec<ChallengeId, T::MaxAgendaPerBlock>,
+		BoundedVec<types::Task, T::MaxAgendaPerBlock>,
 		ValueQuery,
 	>;
+
+	/// Every spot-check in progress, by job.
+	#[pallet::storage]
+	pub type SpotChecks<T: Config> =
+		CountedStorageMap<_, Twox64Concat, JobId, SpotCheckOf<T>, OptionQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -185,6 +239,33 @@ pub mod pallet {
 		ChallengeVoided { id: ChallengeId },
 		/// The configuration changed.
 		ConfigurationSet { config: ConfigRecordOf<T> },
+		/// A `Gemm` job's revealed root is sampled as challenge `id` (opened at `opens_at`).
+		JobChallenged { job_id: JobId, id: ChallengeId, opens_at: BlockNumberFor<T> },
+		/// `verifier` must re-execute the job and commit its result before `commit_by`.
+		SpotCheckAssigned { job_id: JobId, verifier: T::AccountId, commit_by: BlockNumberFor<T> },
+		/// The job's result is not spot-checked (not drawn, or no eligible verifier).
+		SpotCheckSkipped { job_id: JobId },
+		/// A verifier committed its result.
+		SpotCheckCommitted { job_id: JobId, verifier: T::AccountId },
+		/// A verifier revealed its result.
+		SpotCheckRevealed { job_id: JobId, verifier: T::AccountId, output_hash: [u8; 32] },
+		/// The verifier's result matches the provider's; the job is paid.
+		SpotCheckPassed { job_id: JobId, verifier: T::AccountId },
+		/// The verifier's result differs from the provider's (`None`: not revealed); two more
+		/// verifiers are called.
+		SpotCheckMismatch {
+			job_id: JobId,
+			provider_output: Option<[u8; 32]>,
+			verifier_output: Option<[u8; 32]>,
+		},
+		/// A verifier did not answer in time and lost `slashed`.
+		VerifierDropped { job_id: JobId, verifier: T::AccountId, slashed: BalanceOf<T> },
+		/// The dispute is over; `slashed` lost `slash_wrong_result` each.
+		DisputeResolved {
+			job_id: JobId,
+			outcome: DisputeOutcome,
+			slashed: alloc::vec::Vec<T::AccountId>,
+		},
 	}
 
 	#[pallet::error]
@@ -203,6 +284,16 @@ pub mod pallet {
 		WrongOpeningCount,
 		/// The configuration is out of range.
 		InvalidConfiguration,
+		/// No spot-check in progress for this job.
+		NoSuchSpotCheck,
+		/// The caller is not a (counted) verifier of this spot-check.
+		NotVerifier,
+		/// Verifiers commit only while the spot-check is committing, once each.
+		NotCommitting,
+		/// Reveals are accepted only after every verifier committed, once each.
+		NotRevealing,
+		/// `blake2_256(output_hash ‖ salt)` is not the verifier's commitment.
+		CommitmentMismatch,
 	}
 
 	#[pallet::hooks]
@@ -237,15 +328,24 @@ pub mod pallet {
 
 		/// Reveals one opening per drawn entry. A wrong opening fails the challenge (the
 		/// call succeeds: the failure and the slash are its outcome).
+		///
+		/// Charged for the largest `k` up front; refunded down to the challenge's own `k`.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::reveal_challenge(openings.len() as u32, Configuration::<T>::get().k))]
+		#[pallet::weight(T::WeightInfo::reveal_challenge(openings.len() as u32, kiln_primitives::poc::MAX_K)
+			.saturating_add(T::WeightInfo::job_verdict()))]
 		pub fn reveal_challenge(
 			origin: OriginFor<T>,
 			id: ChallengeId,
 			openings: BoundedVec<Opening, ConstU32<MAX_SAMPLES>>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_reveal(&who, id, openings)
+			let count = openings.len() as u32;
+			let (k, purpose) = Self::do_reveal(&who, id, openings)?;
+			let mut actual = T::WeightInfo::reveal_challenge(count, k);
+			if matches!(purpose, Purpose::Job(_)) {
+				actual.saturating_accrue(T::WeightInfo::job_verdict());
+			}
+			Ok(Some(actual).into())
 		}
 
 		/// Sets the configuration (`AdminOrigin` only).
@@ -256,6 +356,29 @@ pub mod pallet {
 			Configuration::<T>::put(&config);
 			Self::deposit_event(Event::ConfigurationSet { config });
 			Ok(())
+		}
+
+		/// A spot-check verifier commits `blake2_256(output_hash ‖ salt)` of its re-execution.
+		#[pallet::call_index(3)]
+		pub fn commit_spot_check(
+			origin: OriginFor<T>,
+			job_id: JobId,
+			commitment: [u8; 32],
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_commit_spot_check(&who, job_id, commitment)
+		}
+
+		/// A spot-check verifier reveals its result once every verifier has committed.
+		#[pallet::call_index(4)]
+		pub fn reveal_spot_check(
+			origin: OriginFor<T>,
+			job_id: JobId,
+			output_hash: [u8; 32],
+			salt: [u8; 32],
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_reveal_spot_check(&who, job_id, output_hash, salt)
 		}
 	}
 }

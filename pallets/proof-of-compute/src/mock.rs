@@ -1,5 +1,6 @@
-//! A runtime with System, Balances, the real Collateral and Providers pallets, and a
-//! randomness source the tests control.
+//! A runtime with System, Balances, the real Collateral, Providers, Escrow and Market pallets
+//! (the market verified by this pallet, as in the runtime), and a randomness source the tests
+//! control.
 
 use crate::{self as pallet_proof_of_compute, ConfigRecord};
 use frame_support::{
@@ -25,6 +26,8 @@ frame_support::construct_runtime!(
 		Balances: pallet_balances,
 		Collateral: pallet_collateral,
 		Providers: pallet_providers,
+		Escrow: pallet_escrow,
+		Market: pallet_market,
 		ProofOfCompute: pallet_proof_of_compute,
 	}
 );
@@ -52,6 +55,10 @@ pub const SLASH: Balance = 50;
 pub const COMMIT_BLOCKS: u64 = 3;
 pub const REVEAL_BLOCKS: u64 = 3;
 pub const SAMPLES: u32 = 8;
+pub const VERIFIER_BLOCKS: u64 = 4;
+pub const SLASH_WRONG: Balance = 80;
+pub const VERIFICATION_FEE: Balance = 60;
+pub const CLIENT: AccountId = 1;
 
 thread_local! {
 	/// When false the randomness source has nothing to give (as BABE before its first VRF).
@@ -88,6 +95,7 @@ parameter_types! {
 			max_gpus: 16,
 		};
 	pub PocDefaults: ConfigRecord<Balance, u64> = poc_config();
+	pub MarketDefaults: pallet_market::ConfigRecord<Balance, u64> = market_config();
 }
 
 pub fn poc_config() -> ConfigRecord<Balance, u64> {
@@ -101,6 +109,26 @@ pub fn poc_config() -> ConfigRecord<Balance, u64> {
 		reveal_blocks: REVEAL_BLOCKS,
 		samples: SAMPLES,
 		slash_failed_challenge: SLASH,
+		spot_check_probability: Perbill::zero(),
+		verifier_blocks: VERIFIER_BLOCKS,
+		slash_wrong_result: SLASH_WRONG,
+	}
+}
+
+pub fn market_config() -> pallet_market::ConfigRecord<Balance, u64> {
+	pallet_market::ConfigRecord {
+		bidding_blocks: (2, 20),
+		execution_blocks: (2, 50),
+		protocol_fee: Perbill::from_percent(10),
+		verification_fee: VERIFICATION_FEE,
+		job_collateral: pallet_market::CollateralRule { fixed: 100, percent_of_price: 100 },
+		slash_missed_deadline: Perbill::from_percent(50),
+		verification_window: 2,
+		second_price: false,
+		max_bids_per_job: 8,
+		deposit_base: 30,
+		deposit_per_byte: 1,
+		retention_blocks: 5,
 	}
 }
 
@@ -126,9 +154,32 @@ impl pallet_providers::Config for Test {
 	type WeightInfo = ();
 }
 
+impl pallet_escrow::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type TreasuryAccount = TreasuryAccount;
+}
+
+impl pallet_market::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Registry = Providers;
+	type Collateral = Collateral;
+	type Escrow = Escrow;
+	type Verification = ProofOfCompute;
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type DefaultConfig = MarketDefaults;
+	type MaxBidsPerJob = ConstU32<8>;
+	type MaxJobsPerBlock = ConstU32<8>;
+	type WeightInfo = ();
+}
+
 impl pallet_proof_of_compute::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
+	type Market = Market;
 	type Registry = Providers;
 	type Collateral = Collateral;
 	type Randomness = TestRandomness;
@@ -136,6 +187,8 @@ impl pallet_proof_of_compute::Config for Test {
 	type DefaultConfig = PocDefaults;
 	type MaxAgendaPerBlock = ConstU32<8>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ();
 }
 
 /// P1–P3 have bonded [`BOND`] and registered one GPU; the Treasury exists; block 1.
@@ -182,6 +235,8 @@ pub fn profile() -> HardwareProfile {
 
 pub fn try_state() {
 	ProofOfCompute::do_try_state().expect("proof-of-compute try_state");
+	Market::do_try_state().expect("market try_state");
+	Escrow::do_try_state().expect("escrow try_state");
 	pallet_collateral::Pallet::<Test>::do_try_state().expect("collateral try_state");
 	Providers::do_try_state().expect("providers try_state");
 }
@@ -193,11 +248,13 @@ pub fn build_and_execute(test: impl FnOnce()) {
 	});
 }
 
-/// Starts each block up to `n` (the pallet's hook runs), checking the invariants after each.
+/// Starts each block up to `n` (the market's hook, then this pallet's, as in the runtime),
+/// checking the invariants after each.
 pub fn run_to_block(n: u64) {
 	while System::block_number() < n {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
+		Market::on_initialize(next);
 		ProofOfCompute::on_initialize(next);
 		try_state();
 	}

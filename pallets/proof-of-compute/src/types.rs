@@ -2,12 +2,21 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::BoundedVec;
-use kiln_primitives::poc::LEAF_ENTRIES;
+use kiln_primitives::{poc::LEAF_ENTRIES, JobId, Requirements};
 use scale_info::TypeInfo;
 use sp_runtime::{traits::ConstU32, Perbill};
 
 /// Most entries a challenge may open (`samples` may not exceed it).
 pub const MAX_SAMPLES: u32 = 64;
+
+/// Verifiers of one spot-check at once: one, then two more in a dispute.
+pub const MAX_VERIFIERS: u32 = 3;
+
+/// Verifiers that may be replaced after not answering, per spot-check.
+pub const MAX_REPLACEMENTS: u32 = 3;
+
+/// Providers looked at when picking one verifier (from a random place in the registry).
+pub const VERIFIER_CANDIDATES: u32 = 8;
 
 /// Longest Merkle proof an opening may carry (C has at most 2^32 entries, 2^26 leaves).
 pub const MAX_PROOF_DEPTH: u32 = 32;
@@ -44,6 +53,13 @@ pub struct ConfigRecord<Balance, BlockNumber> {
 	pub samples: u32,
 	/// Slashed from a provider that fails a challenge or does not answer it.
 	pub slash_failed_challenge: Balance,
+	/// Chance that a committed (non-GEMM) job result is re-executed by a verifier.
+	pub spot_check_probability: Perbill,
+	/// Blocks a verifier has to re-execute a job and commit its result.
+	pub verifier_blocks: BlockNumber,
+	/// Slashed from whoever loses a dispute (provider or verifier) or a GEMM job's sampling,
+	/// and from a verifier that does not answer; a verifier locks this much while assigned.
+	pub slash_wrong_result: Balance,
 }
 
 impl<Balance, BlockNumber: sp_runtime::traits::Zero> ConfigRecord<Balance, BlockNumber> {
@@ -53,6 +69,7 @@ impl<Balance, BlockNumber: sp_runtime::traits::Zero> ConfigRecord<Balance, Block
 			&& u64::from(self.m) * u64::from(self.n) <= kiln_primitives::poc::MAX_SHAPE_ENTRIES;
 		if !dims_ok
 			|| self.commit_blocks.is_zero()
+			|| self.verifier_blocks.is_zero()
 			|| self.reveal_blocks.is_zero()
 			|| self.samples == 0
 			|| self.samples > MAX_SAMPLES
@@ -85,11 +102,50 @@ pub enum ChallengeState<BlockNumber> {
 	Opened { root: [u8; 32], indices: BoundedVec<u64, ConstU32<MAX_SAMPLES>> },
 }
 
-/// A hardware challenge to one provider.
+/// What a challenge checks.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum Purpose {
+	/// The provider's hardware (a challenge from the sweep).
+	Hardware,
+	/// A market `Gemm` job's result (its root is the revealed output hash).
+	Job(JobId),
+}
+
+/// What an agenda entry is for.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum Task {
+	Challenge(u64),
+	SpotCheck(JobId),
+}
+
+/// A challenge: PoC-GEMM for a provider's hardware, or sampling of a `Gemm` job's result.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct Challenge<AccountId, BlockNumber> {
+	pub purpose: Purpose,
 	pub provider: AccountId,
 	pub seed: [u8; 32],
 	pub m: u32,
@@ -127,4 +183,97 @@ pub enum FailReason {
 	WrongEntry,
 	/// An opening does not lead to the committed root.
 	BadProof,
+}
+
+/// One verifier of a spot-check.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Verifier<AccountId> {
+	pub account: AccountId,
+	/// `blake2_256(output_hash ‖ salt)` once committed.
+	pub commitment: Option<[u8; 32]>,
+	/// The revealed output hash.
+	pub output: Option<[u8; 32]>,
+	/// Did not answer in time: slashed, no longer counted.
+	pub dropped: bool,
+}
+
+/// Where a spot-check is.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum SpotCheckStage {
+	/// The provider committed; whether to check is drawn at `next`.
+	Deciding,
+	/// The verifiers re-execute and commit before `next`.
+	Committing,
+	/// Everyone reveals before `next`.
+	Revealing,
+}
+
+/// A job result being re-executed by verifiers (SPEC §3 spot-checks).
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct SpotCheck<AccountId, Balance, BlockNumber> {
+	pub provider: AccountId,
+	pub client: AccountId,
+	pub requirements: Requirements,
+	/// The block the provider's result was committed in.
+	pub committed_at: BlockNumber,
+	/// The provider's revealed output hash.
+	pub provider_output: Option<[u8; 32]>,
+	/// Everyone assigned so far (dropped ones included, so they are not picked again).
+	pub verifiers: BoundedVec<Verifier<AccountId>, ConstU32<{ MAX_VERIFIERS + MAX_REPLACEMENTS }>>,
+	/// Two more verifiers were called after a mismatch.
+	pub dispute: bool,
+	pub stage: SpotCheckStage,
+	/// The block of this spot-check's agenda entry (the end of its stage).
+	pub next: BlockNumber,
+	/// What each verifier locked of its collateral.
+	pub bond: Balance,
+}
+
+impl<AccountId: PartialEq, Balance, BlockNumber> SpotCheck<AccountId, Balance, BlockNumber> {
+	/// The verifiers still counted.
+	pub fn active(&self) -> impl Iterator<Item = &Verifier<AccountId>> {
+		self.verifiers.iter().filter(|v| !v.dropped)
+	}
+
+	/// Whether `who` was ever assigned.
+	pub fn assigned(&self, who: &AccountId) -> bool {
+		self.verifiers.iter().any(|v| v.account == *who)
+	}
+}
+
+/// How a dispute ended.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum DisputeOutcome {
+	/// Two verifiers agree with the provider: it is paid, dissenting verifiers slashed.
+	ProviderUpheld,
+	/// Two verifiers agree on another result: the client is refunded, the provider slashed.
+	ProviderOverturned,
+	/// No two verifiers agree: the client is refunded, nobody is slashed.
+	Inconclusive,
 }

@@ -3,8 +3,8 @@
 use crate::{
 	currency::*,
 	time::{DAYS, HOURS, MINUTES},
-	AccountId, Balance, Balances, BlockNumber, Collateral, Escrow, Providers, Runtime,
-	RuntimeEvent, RuntimeHoldReason,
+	AccountId, Balance, Balances, BlockNumber, Collateral, Escrow, ProofOfCompute, Providers,
+	Runtime, RuntimeEvent, RuntimeHoldReason,
 };
 use frame_support::{parameter_types, traits::ConstU32};
 use frame_system::EnsureRoot;
@@ -23,7 +23,9 @@ parameter_types! {
 		execution_blocks: (MINUTES, 7 * DAYS),
 		protocol_fee: Perbill::from_percent(2),
 		verification_fee: 100 * MILLI_KILN,
-		job_collateral: CollateralRule { fixed: KILN, percent_of_price: 100 },
+		// 300 %: a wrong result found by a spot-check costs more than cheating can earn (see
+		// the economics test in runtime/src/tests.rs and the README).
+		job_collateral: CollateralRule { fixed: KILN, percent_of_price: 300 },
 		slash_missed_deadline: Perbill::from_percent(50),
 		verification_window: MINUTES,
 		second_price: false,
@@ -49,8 +51,9 @@ impl pallet_market::Config for Runtime {
 	type Registry = Providers;
 	type Collateral = Collateral;
 	type Escrow = Escrow;
-	// Until proof-of-compute lands: settle `verification_window` after the reveal, unchecked.
-	type Verification = pallet_market::SettleAfterWindow;
+	// `Gemm` results sampled, others spot-checked (`pallet_market::SettleAfterWindow` would
+	// settle every result `verification_window` after its reveal, unchecked).
+	type Verification = ProofOfCompute;
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type DefaultConfig = MarketDefaults;
 	type MaxBidsPerJob = ConstU32<MAX_BIDS_PER_JOB>;

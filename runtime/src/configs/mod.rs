@@ -2,8 +2,10 @@
 //! (block time, currency units) live in `crate::time` and `crate::currency`.
 
 mod market;
+mod proof_of_compute;
 mod providers;
 pub use market::MarketDefaults;
+pub use proof_of_compute::{ProofOfComputeDefaults, MAX_AGENDA_PER_BLOCK};
 pub use providers::{CollateralDefaults, ProvidersDefaults};
 
 use crate::{

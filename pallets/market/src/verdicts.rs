@@ -1,0 +1,85 @@
+//! How verification (`pallet-proof-of-compute`) drives a job it took over: it reads the job,
+//! asks for the reveal once its verifiers have committed, and accepts or rejects the result.
+
+use crate::{Config, Error, Event, JobState, Jobs, Pallet};
+use frame_system::pallet_prelude::BlockNumberFor;
+use kiln_primitives::{JobId, JobView, VerifiedMarket, Workload};
+use sp_runtime::{DispatchError, DispatchResult};
+
+impl<T: Config> VerifiedMarket<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
+	fn job(job_id: JobId) -> Option<JobView<T::AccountId, BlockNumberFor<T>>> {
+		let job = Jobs::<T>::get(job_id)?;
+		let award = job.award.as_ref()?;
+		if job.state.ended_at().is_some() {
+			return None;
+		}
+		let gemm = match job.spec.workload {
+			Workload::Gemm { m, n, k, seed } => Some((m, n, k, seed)),
+			_ => None,
+		};
+		Some(JobView {
+			client: job.client.clone(),
+			provider: award.provider.clone(),
+			requirements: job.spec.requirements.clone(),
+			gemm,
+			awaiting_reveal_request: matches!(
+				job.state,
+				JobState::Committed { reveal_requested: false, .. }
+			),
+			awaiting_verdict: matches!(job.state, JobState::Revealed { settles_at: None, .. }),
+			deadline: job.deadline,
+		})
+	}
+
+	fn request_reveal(
+		job_id: JobId,
+		reveal_by: BlockNumberFor<T>,
+	) -> Result<BlockNumberFor<T>, DispatchError> {
+		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
+		let JobState::Committed { commitment, reveal_requested: false } = job.state else {
+			return Err(Error::<T>::NotAwaitingVerdict.into());
+		};
+		let deadline = Self::schedule(job_id, reveal_by)?;
+		job.deadline = deadline;
+		job.state = JobState::Committed { commitment, reveal_requested: true };
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::RevealRequested { job_id });
+		Ok(deadline)
+	}
+
+	fn accept(job_id: JobId, verifiers: &[T::AccountId]) -> DispatchResult {
+		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
+		let JobState::Revealed { settles_at: None, .. } = job.state else {
+			return Err(Error::<T>::NotAwaitingVerdict.into());
+		};
+		Self::pay_verifiers(job_id, &job, verifiers);
+		Self::settle_job(job_id, job, frame_system::Pallet::<T>::block_number());
+		Ok(())
+	}
+
+	fn reject(job_id: JobId, verifiers: &[T::AccountId], wrong: bool) -> DispatchResult {
+		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
+		match job.state {
+			JobState::Revealed { settles_at: None, .. } => {},
+			JobState::Committed { reveal_requested: true, .. } => {
+				Self::unschedule(job_id, job.deadline)
+			},
+			JobState::Committed { reveal_requested: false, .. } => {},
+			_ => return Err(Error::<T>::NotAwaitingVerdict.into()),
+		}
+		let now = frame_system::Pallet::<T>::block_number();
+		Self::reject_job(job_id, job, verifiers, wrong, now);
+		Ok(())
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn job_for_benchmark(
+		client: &T::AccountId,
+		provider: &T::AccountId,
+		gemm: bool,
+		output_hash: [u8; 32],
+		reveal: bool,
+	) -> Result<JobId, DispatchError> {
+		crate::benchmarking::job_for_benchmark::<T>(client, provider, gemm, output_hash, reveal)
+	}
+}

@@ -1,0 +1,491 @@
+//! Benchmarks for every call, the market's verification hooks and each kind of agenda step,
+//! in their worst cases: the deepest proofs and largest `k`, full candidate scans that find
+//! nobody, verdicts that refund, pay and slash.
+
+use super::*;
+use crate::agenda::AGENDA_SEARCH;
+use alloc::{vec, vec::Vec};
+use frame_benchmarking::v2::*;
+use frame_support::{
+	traits::{fungible::Mutate, EnsureOrigin, Get},
+	BoundedVec,
+};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use kiln_primitives::{
+	poc::{self, Shape, LEAF_ENTRIES},
+	result_commitment, Collateral, JobId, ProviderRegistry, Verification, VerifiedMarket,
+};
+use sp_runtime::{
+	traits::{One, Saturating},
+	Perbill,
+};
+
+/// 10^12: one KILN in the runtime.
+fn units<T: Config>(n: u32) -> BalanceOf<T> {
+	let unit: BalanceOf<T> = 1_000_000u32.into();
+	unit.saturating_mul(1_000_000u32.into()).saturating_mul(n.into())
+}
+
+fn funded<T: Config>(name: &'static str, i: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, i, 0);
+	T::Currency::set_balance(&who, units::<T>(100_000));
+	who
+}
+
+/// A registered provider with 5 000 units bonded.
+fn provider<T: Config>(name: &'static str, i: u32) -> Result<T::AccountId, BenchmarkError> {
+	let who = funded::<T>(name, i);
+	T::Collateral::bond_for_benchmark(&who, units::<T>(5_000))?;
+	T::Registry::register_for_benchmark(&who)?;
+	Ok(who)
+}
+
+/// Registered providers that cannot lock anything (their whole bond locked): every verifier
+/// search looks at all of its candidates and finds nobody.
+fn exhausted_registry<T: Config>() -> Result<(), BenchmarkError> {
+	for i in 0..VERIFIER_CANDIDATES * 2 {
+		let who = provider::<T>("exhausted", i)?;
+		T::Collateral::lock(&who, T::Collateral::free(&who))?;
+	}
+	Ok(())
+}
+
+fn randomness<T: Config>() {
+	<T::BenchmarkHelper as crate::BenchmarkHelper>::make_randomness_available();
+}
+
+fn now<T: Config>() -> BlockNumberFor<T> {
+	frame_system::Pallet::<T>::block_number()
+}
+
+fn set_config<T: Config>(change: impl FnOnce(&mut ConfigRecordOf<T>)) {
+	let mut config = Configuration::<T>::get();
+	change(&mut config);
+	Configuration::<T>::put(config);
+}
+
+/// The largest C: 2^32 entries, the deepest proofs.
+const WIDE: u32 = 65_536;
+
+/// Openings of `s` entries (the first entry of each of the first `s` leaves) of a C whose
+/// other leaves are made up: a real tree over the first 64 leaves under a path of constant
+/// siblings, so every proof has the full depth and leads to one root.
+fn openings(seed: &[u8; 32], shape: Shape, s: u32) -> ([u8; 32], Vec<u64>, Vec<Opening>) {
+	let depth = poc::tree_depth(shape.leaves()) as usize;
+	let sub = LEAF_ENTRIES; // leaves in the real subtree (64 = 2^6)
+	let mut leaves: Vec<[i32; LEAF_ENTRIES]> = vec![[0; LEAF_ENTRIES]; sub];
+	let samples: Vec<u64> = (0..s as u64).map(|i| i * LEAF_ENTRIES as u64).collect();
+	for (i, sample) in samples.iter().enumerate() {
+		let (row, col) = (sample / u64::from(shape.n), sample % u64::from(shape.n));
+		leaves[i][0] = poc::entry(seed, shape, row as u32, col as u32);
+	}
+	let mut levels: Vec<Vec<[u8; 32]>> = vec![leaves
+		.iter()
+		.enumerate()
+		.map(|(i, entries)| poc::hash_leaf(i as u32, entries))
+		.collect()];
+	while levels.last().map_or(0, |l| l.len()) > 1 {
+		let below = levels.last().cloned().unwrap_or_default();
+		levels.push(below.chunks(2).map(|p| poc::hash_node(&p[0], &p[1])).collect());
+	}
+	let sub_depth = levels.len() - 1;
+	let upper = vec![[0x5a; 32]; depth.saturating_sub(sub_depth)];
+	let mut root = levels[sub_depth][0];
+	for sibling in &upper {
+		root = poc::hash_node(&root, sibling);
+	}
+	let list = (0..s as usize)
+		.map(|i| {
+			let mut proof = Vec::new();
+			let mut index = i;
+			for level in &levels[..sub_depth] {
+				proof.push(level[index ^ 1]);
+				index /= 2;
+			}
+			proof.extend(upper.iter().copied());
+			Opening { entries: leaves[i], proof: BoundedVec::truncate_from(proof) }
+		})
+		.collect();
+	(root, samples, list)
+}
+
+/// A hardware challenge to a fresh provider, issued now.
+fn issued<T: Config>(i: u32) -> Result<(ChallengeId, T::AccountId), BenchmarkError> {
+	randomness::<T>();
+	let who = provider::<T>("challenged", i)?;
+	let id = NextChallengeId::<T>::get();
+	Pallet::<T>::issue(&who, [i as u8; 32], now::<T>(), &Configuration::<T>::get());
+	if !Challenges::<T>::contains_key(id) {
+		return Err(BenchmarkError::Stop("no room to issue a challenge"));
+	}
+	Ok((id, who))
+}
+
+/// A job of its own client and provider, committed with `output`, revealed if `reveal`.
+fn job<T: Config>(
+	i: u32,
+	gemm: bool,
+	output: [u8; 32],
+	reveal: bool,
+) -> Result<(JobId, T::AccountId, T::AccountId), BenchmarkError> {
+	randomness::<T>();
+	let client = funded::<T>("client", i);
+	let who = provider::<T>("provider", i)?;
+	let job_id = T::Market::job_for_benchmark(&client, &who, gemm, output, reveal)?;
+	Ok((job_id, client, who))
+}
+
+/// Verifier `v` of check `i`: registered, its bond locked.
+fn verifier<T: Config>(
+	i: u32,
+	v: u32,
+	bond: BalanceOf<T>,
+	output: Option<[u8; 32]>,
+	committed: bool,
+) -> Result<Verifier<T::AccountId>, BenchmarkError> {
+	let who = provider::<T>("verifier", i * MAX_VERIFIERS + v)?;
+	T::Collateral::lock(&who, bond)?;
+	let hash = output.unwrap_or([v as u8; 32]);
+	Ok(Verifier {
+		commitment: committed.then(|| result_commitment(&hash, &[v as u8; 32])),
+		account: who,
+		output,
+		dropped: false,
+	})
+}
+
+/// `n` spot-checked, revealed jobs (the provider's output `[1; 32]`) in a dispute at `stage`
+/// with three verifiers made by `make(check, v)`, all due at one block, which is returned.
+fn disputes<T: Config>(
+	n: u32,
+	stage: SpotCheckStage,
+	make: impl Fn(u32, u32, BalanceOf<T>) -> Result<Verifier<T::AccountId>, BenchmarkError>,
+) -> Result<BlockNumberFor<T>, BenchmarkError> {
+	set_config::<T>(|c| c.spot_check_probability = Perbill::one());
+	let due = now::<T>().saturating_add(2u32.into());
+	for i in 0..n {
+		let (job_id, _, provider) = job::<T>(i, false, [1; 32], true)?;
+		// Still short of a verifier's bond once a verdict unlocks its job collateral.
+		T::Collateral::lock(&provider, units::<T>(1))?;
+		let mut check = SpotChecks::<T>::get(job_id).ok_or(BenchmarkError::Stop("no check"))?;
+		Pallet::<T>::unschedule(Task::SpotCheck(job_id), check.next);
+		// A bond nobody else can lock (a provider with a job has part of its bond locked):
+		// replacements are searched for in vain.
+		check.bond = units::<T>(5_000);
+		let verifiers =
+			(0..MAX_VERIFIERS).map(|v| make(i, v, check.bond)).collect::<Result<Vec<_>, _>>()?;
+		check.verifiers = BoundedVec::truncate_from(verifiers);
+		check.dispute = true;
+		check.stage = stage;
+		check.next = Pallet::<T>::schedule(Task::SpotCheck(job_id), due)
+			.ok_or(BenchmarkError::Stop("agenda full"))?;
+		if check.next != due {
+			return Err(BenchmarkError::Stop("agenda full"));
+		}
+		SpotChecks::<T>::insert(job_id, check);
+	}
+	Ok(due)
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn commit_challenge() -> Result<(), BenchmarkError> {
+		let (id, who) = issued::<T>(0)?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id, [7; 32]);
+
+		assert!(matches!(
+			Challenges::<T>::get(id).map(|c| c.state),
+			Some(ChallengeState::Committed { .. })
+		));
+		Ok(())
+	}
+
+	/// `s` openings of a challenge with inner dimension `k` and the deepest proofs, all
+	/// valid (every check runs to the end).
+	#[benchmark]
+	fn reveal_challenge(
+		s: Linear<1, MAX_SAMPLES>,
+		k: Linear<1, { poc::MAX_K }>,
+	) -> Result<(), BenchmarkError> {
+		let (id, who) = issued::<T>(0)?;
+		let mut challenge = Challenges::<T>::get(id).ok_or(BenchmarkError::Stop("no challenge"))?;
+		let shape = Shape { m: WIDE, n: WIDE, k };
+		let (root, indices, list) = openings(&challenge.seed, shape, s);
+		(challenge.m, challenge.n, challenge.k) = (WIDE, WIDE, k);
+		challenge.state =
+			ChallengeState::Opened { root, indices: BoundedVec::truncate_from(indices) };
+		Pallet::<T>::unschedule(Task::Challenge(id), challenge.opens_at);
+		Challenges::<T>::insert(id, challenge);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), id, BoundedVec::truncate_from(list));
+
+		assert!(!Challenges::<T>::contains_key(id), "the challenge passed and ended");
+		assert_eq!(T::Registry::reputation(&who).map(|r| r.challenges_passed), Some(1));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn configure() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let mut config = Configuration::<T>::get();
+		config.samples = MAX_SAMPLES;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, config.clone());
+
+		assert_eq!(Configuration::<T>::get(), config);
+		Ok(())
+	}
+
+	/// The sweep visits `p` active providers and challenges every one.
+	#[benchmark]
+	fn sweep(p: Linear<0, { T::MaxAgendaPerBlock::get() }>) -> Result<(), BenchmarkError> {
+		randomness::<T>();
+		for i in 0..p {
+			provider::<T>("swept", i)?;
+		}
+		set_config::<T>(|c| {
+			c.challenge_rate = Perbill::one();
+			c.providers_per_block = p;
+		});
+		let start = NextChallengeId::<T>::get();
+
+		#[block]
+		{
+			Pallet::<T>::sweep(now::<T>());
+		}
+
+		assert_eq!(NextChallengeId::<T>::get() - start, u64::from(p));
+		Ok(())
+	}
+
+	/// `n` committed challenges of `s` samples opened at one block.
+	#[benchmark]
+	fn open_challenges(
+		n: Linear<0, { T::MaxAgendaPerBlock::get() }>,
+		s: Linear<1, MAX_SAMPLES>,
+	) -> Result<(), BenchmarkError> {
+		set_config::<T>(|c| c.samples = s);
+		let mut opens_at = now::<T>();
+		for i in 0..n {
+			let (id, who) = issued::<T>(i)?;
+			Pallet::<T>::do_commit(&who, id, [7; 32])?;
+			opens_at = Challenges::<T>::get(id).map_or(opens_at, |c| c.opens_at);
+		}
+		frame_system::Pallet::<T>::set_block_number(opens_at);
+
+		#[block]
+		{
+			Pallet::<T>::process_agenda(opens_at);
+		}
+
+		assert!(Challenges::<T>::iter_values()
+			.all(|c| matches!(c.state, ChallengeState::Opened { .. })));
+		Ok(())
+	}
+
+	/// `n` challenges never committed, failed and slashed at one block.
+	#[benchmark]
+	fn fail_challenges(
+		n: Linear<0, { T::MaxAgendaPerBlock::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let mut opens_at = now::<T>();
+		for i in 0..n {
+			let (id, _) = issued::<T>(i)?;
+			opens_at = Challenges::<T>::get(id).map_or(opens_at, |c| c.opens_at);
+		}
+		frame_system::Pallet::<T>::set_block_number(opens_at);
+
+		#[block]
+		{
+			Pallet::<T>::process_agenda(opens_at);
+		}
+
+		assert_eq!(Challenges::<T>::count(), 0);
+		Ok(())
+	}
+
+	/// A `Gemm` job's sampling failed: the market refunds the job, the provider is slashed.
+	#[benchmark]
+	fn job_verdict() -> Result<(), BenchmarkError> {
+		let (job_id, _, _) = job::<T>(0, true, [3; 32], true)?;
+		let id = NextChallengeId::<T>::get().saturating_sub(1);
+		let challenge = Challenges::<T>::get(id).ok_or(BenchmarkError::Stop("no challenge"))?;
+
+		#[block]
+		{
+			Pallet::<T>::fail(id, challenge, FailReason::WrongEntry);
+		}
+
+		assert!(T::Market::job(job_id).is_none(), "the job ended");
+		Ok(())
+	}
+
+	/// A result committed: spot-check scheduled past full agendas.
+	#[benchmark]
+	fn on_commit() -> Result<(), BenchmarkError> {
+		set_config::<T>(|c| c.spot_check_probability = Perbill::zero());
+		let (job_id, client, who) = job::<T>(0, false, [3; 32], false)?;
+		set_config::<T>(|c| c.spot_check_probability = Perbill::one());
+		let mut block = now::<T>().saturating_add(2u32.into());
+		for _ in 1..AGENDA_SEARCH {
+			let full = (0..T::MaxAgendaPerBlock::get())
+				.map(|i| Task::SpotCheck(u64::MAX - u64::from(i)))
+				.collect::<Vec<_>>();
+			Agenda::<T>::insert(block, BoundedVec::truncate_from(full));
+			block = block.saturating_add(One::one());
+		}
+		let reveal_now;
+
+		#[block]
+		{
+			reveal_now =
+				<Pallet<T> as Verification<T::AccountId>>::on_commit(job_id, &who, &client);
+		}
+
+		assert!(!reveal_now);
+		assert_eq!(SpotChecks::<T>::get(job_id).map(|c| c.next), Some(block));
+		Ok(())
+	}
+
+	/// A `Gemm` result revealed: a challenge created.
+	#[benchmark]
+	fn on_reveal() -> Result<(), BenchmarkError> {
+		let (job_id, _, who) = job::<T>(0, true, [3; 32], false)?;
+		let settle_after_window;
+
+		#[block]
+		{
+			settle_after_window =
+				<Pallet<T> as Verification<T::AccountId>>::on_reveal(job_id, &who, &[3; 32]);
+		}
+
+		assert!(!settle_after_window);
+		Ok(())
+	}
+
+	/// The only verifier commits: the provider is asked to reveal.
+	#[benchmark]
+	fn commit_spot_check() -> Result<(), BenchmarkError> {
+		set_config::<T>(|c| c.spot_check_probability = Perbill::one());
+		let (job_id, _, _) = job::<T>(0, false, [3; 32], false)?;
+		let v = provider::<T>("verifier", 0)?;
+		let mut check = SpotChecks::<T>::get(job_id).ok_or(BenchmarkError::Stop("no check"))?;
+		T::Collateral::lock(&v, check.bond)?;
+		check.verifiers = BoundedVec::truncate_from(vec![Verifier {
+			account: v.clone(),
+			commitment: None,
+			output: None,
+			dropped: false,
+		}]);
+		check.stage = SpotCheckStage::Committing;
+		SpotChecks::<T>::insert(job_id, check);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(v), job_id, [4; 32]);
+
+		assert_eq!(SpotChecks::<T>::get(job_id).map(|c| c.stage), Some(SpotCheckStage::Revealing));
+		Ok(())
+	}
+
+	/// The last dispute verifier reveals: the provider is overturned (the job refunded, two
+	/// verifiers paid, the provider and a dissenting verifier slashed).
+	#[benchmark]
+	fn reveal_spot_check() -> Result<(), BenchmarkError> {
+		disputes::<T>(1, SpotCheckStage::Revealing, |i, v, bond| {
+			let output = match v {
+				0 => Some([2; 32]),
+				1 => Some([9; 32]),
+				_ => None,
+			};
+			verifier::<T>(i, v, bond, output, true)
+		})?;
+		let (job_id, check) =
+			SpotChecks::<T>::iter().next().ok_or(BenchmarkError::Stop("no check"))?;
+		let last = check.verifiers[2].account.clone();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last), job_id, [2; 32], [2; 32]);
+
+		assert!(!SpotChecks::<T>::contains_key(job_id));
+		assert!(T::Market::job(job_id).is_none(), "the job ended");
+		Ok(())
+	}
+
+	/// `n` results drawn for a check at one block, each looking at every candidate and
+	/// finding nobody (so the market is asked for the reveal).
+	#[benchmark]
+	fn decide_spot_checks(
+		n: Linear<0, { T::MaxAgendaPerBlock::get() }>,
+	) -> Result<(), BenchmarkError> {
+		exhausted_registry::<T>()?;
+		set_config::<T>(|c| {
+			c.spot_check_probability = Perbill::one();
+			// More than any provider with a job has free: nobody can verify.
+			c.slash_wrong_result = units::<T>(5_000);
+		});
+		let due = now::<T>().saturating_add(2u32.into());
+		for i in 0..n {
+			job::<T>(i, false, [3; 32], false)?;
+		}
+		frame_system::Pallet::<T>::set_block_number(due);
+
+		#[block]
+		{
+			Pallet::<T>::process_agenda(due);
+		}
+
+		assert_eq!(SpotChecks::<T>::count(), 0);
+		Ok(())
+	}
+
+	/// `n` disputes whose three verifiers all failed to commit: each dropped and slashed, a
+	/// replacement searched for in vain, and the dispute ended inconclusive (refunded).
+	#[benchmark]
+	fn replace_verifiers(
+		n: Linear<0, { T::MaxAgendaPerBlock::get() }>,
+	) -> Result<(), BenchmarkError> {
+		exhausted_registry::<T>()?;
+		let due = disputes::<T>(n, SpotCheckStage::Committing, |i, v, bond| {
+			verifier::<T>(i, v, bond, None, false)
+		})?;
+		frame_system::Pallet::<T>::set_block_number(due);
+
+		#[block]
+		{
+			Pallet::<T>::process_agenda(due);
+		}
+		assert_eq!(SpotChecks::<T>::count(), 0);
+		Ok(())
+	}
+
+	/// `n` disputes at their reveal deadline: one verifier dropped, two agree against the
+	/// provider (refund, two verifiers paid, the provider slashed).
+	#[benchmark]
+	fn resolve_disputes(
+		n: Linear<0, { T::MaxAgendaPerBlock::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let due = disputes::<T>(n, SpotCheckStage::Revealing, |i, v, bond| {
+			let output = (v < 2).then_some([2; 32]);
+			verifier::<T>(i, v, bond, output, true)
+		})?;
+		frame_system::Pallet::<T>::set_block_number(due);
+
+		#[block]
+		{
+			Pallet::<T>::process_agenda(due);
+		}
+
+		assert_eq!(SpotChecks::<T>::count(), 0);
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

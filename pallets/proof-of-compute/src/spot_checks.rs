@@ -1,0 +1,383 @@
+//! Spot-checks of market results by re-execution, and disputes.
+//!
+//! Timeline of one check (each step at the start of the block in `next`, or at once when the
+//! last answer of a step arrives):
+//!
+//! 1. `Deciding` (two blocks after the commitment): draw with randomness unknown at the
+//!    commitment; not drawn → the market asks for the reveal (`SpotCheckSkipped`).
+//! 2. `Committing`: a verifier picked at random (eligible for the job, neither provider nor
+//!    client, able to lock `slash_wrong_result`) re-executes and commits before
+//!    `verifier_blocks`. One that does not is slashed and replaced.
+//! 3. `Revealing`: the market asks the provider for its reveal (only now, so the verifier
+//!    committed blind); verifiers reveal too. A verifier that does not is slashed.
+//! 4. Verdict: match → paid; otherwise a dispute round with two more verifiers (2–3), after
+//!    which a result two verifiers agree on decides.
+
+use crate::{
+	BalanceOf, Config, Configuration, DisputeOutcome, Error, Event, Pallet, SpotCheckOf,
+	SpotCheckStage, SpotChecks, Task, Verifier, VERIFIER_CANDIDATES,
+};
+use alloc::vec::Vec;
+
+/// What verification tells the market about a result.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Verdict {
+	/// Right: pay it.
+	Accept,
+	/// Not confirmed either way: refund the client, no penalty.
+	Unconfirmed,
+	/// Wrong: refund the client, slash the job collateral.
+	Wrong,
+}
+use codec::{Decode, Encode};
+use frame_support::ensure;
+use frame_system::pallet_prelude::BlockNumberFor;
+use kiln_primitives::{
+	result_commitment, Collateral, JobId, ProviderRegistry, SlashReason, VerifiedMarket,
+};
+use sp_runtime::{
+	traits::{TrailingZeroInput, Zero},
+	DispatchResult, Saturating,
+};
+
+impl<T: Config> Pallet<T> {
+	/// Hands a verdict to the market (a refusal would be a bug: reported, nothing else done).
+	pub(crate) fn market_verdict(job_id: JobId, verdict: Verdict, verifiers: &[T::AccountId]) {
+		let result = match verdict {
+			Verdict::Accept => T::Market::accept(job_id, verifiers),
+			Verdict::Unconfirmed => T::Market::reject(job_id, verifiers, false),
+			Verdict::Wrong => T::Market::reject(job_id, verifiers, true),
+		};
+		if let Err(e) = result {
+			frame_support::defensive!("the market refused a verdict", e);
+		}
+	}
+
+	/// The next step of a spot-check whose block has come.
+	pub(crate) fn spot_check_step(job_id: JobId, check: SpotCheckOf<T>, now: BlockNumberFor<T>) {
+		match check.stage {
+			SpotCheckStage::Deciding => Self::decide(job_id, check, now),
+			SpotCheckStage::Committing => Self::commit_deadline(job_id, check, now),
+			SpotCheckStage::Revealing => Self::reveal_deadline(job_id, check, now),
+		}
+	}
+
+	fn decide(job_id: JobId, mut check: SpotCheckOf<T>, now: BlockNumberFor<T>) {
+		let config = Configuration::<T>::get();
+		let drawn = Self::random(&(b"kiln/poc/spot-check", job_id).encode())
+			.filter(|(_, known_since)| *known_since > check.committed_at);
+		let checked = drawn.is_some_and(|(random, _)| {
+			let draw = u32::from_le_bytes([random[0], random[1], random[2], random[3]]);
+			draw % 1_000_000_000 < config.spot_check_probability.deconstruct()
+		});
+		if checked && Self::call_verifiers(job_id, &mut check, 1, now) > 0 {
+			SpotChecks::<T>::insert(job_id, check);
+		} else {
+			Self::abandon(job_id, check, now);
+		}
+	}
+
+	/// Assigns up to `count` new verifiers with a fresh commit window; returns how many were
+	/// found (none: nothing changed).
+	fn call_verifiers(
+		job_id: JobId,
+		check: &mut SpotCheckOf<T>,
+		count: u32,
+		now: BlockNumberFor<T>,
+	) -> u32 {
+		let task = Task::SpotCheck(job_id);
+		let window = Configuration::<T>::get().verifier_blocks;
+		let Some(commit_by) = Self::schedule(task, now.saturating_add(window)) else { return 0 };
+		let mut found = 0;
+		for _ in 0..count {
+			let subject = (b"kiln/poc/verifier", job_id, check.verifiers.len() as u32).encode();
+			let Some((random, _)) = Self::random(&subject) else { break };
+			let Some(verifier) = Self::pick_verifier(check, &random) else { break };
+			let entry = Verifier {
+				account: verifier.clone(),
+				commitment: None,
+				output: None,
+				dropped: false,
+			};
+			if check.verifiers.try_push(entry).is_err() {
+				T::Collateral::unlock(&verifier, check.bond);
+				break;
+			}
+			found += 1;
+			Self::deposit_event(Event::SpotCheckAssigned { job_id, verifier, commit_by });
+		}
+		if found == 0 {
+			Self::unschedule(task, commit_by);
+		} else {
+			check.stage = SpotCheckStage::Committing;
+			check.next = commit_by;
+		}
+		found
+	}
+
+	/// The first of up to [`VERIFIER_CANDIDATES`] providers from a random place in the
+	/// registry that may run the job, is neither party nor already assigned, and can lock the
+	/// bond (which it then has locked).
+	fn pick_verifier(check: &SpotCheckOf<T>, random: &[u8; 32]) -> Option<T::AccountId> {
+		if check.verifiers.is_full() {
+			return None;
+		}
+		let start = T::AccountId::decode(&mut TrailingZeroInput::new(random)).ok();
+		let mut candidates = T::Registry::providers_after(start.as_ref(), VERIFIER_CANDIDATES);
+		let short = VERIFIER_CANDIDATES.saturating_sub(candidates.len() as u32);
+		if short > 0 {
+			// Wrap around to the start of the registry.
+			candidates.extend(T::Registry::providers_after(None, short));
+		}
+		candidates.into_iter().find(|who| {
+			*who != check.provider
+				&& *who != check.client
+				&& !check.assigned(who)
+				&& T::Registry::check_eligible(who, &check.requirements).is_ok()
+				&& T::Collateral::lock(who, check.bond).is_ok()
+		})
+	}
+
+	/// Ends a check without a verdict of its own: bonds unlocked, and the market goes on as
+	/// if the result had not been drawn (asks for the reveal, or pays a revealed result).
+	fn abandon(job_id: JobId, check: SpotCheckOf<T>, now: BlockNumberFor<T>) {
+		Self::close(job_id, &check);
+		Self::deposit_event(Event::SpotCheckSkipped { job_id });
+		let Some(job) = T::Market::job(job_id) else { return };
+		if job.awaiting_reveal_request {
+			let reveal_by = now.saturating_add(Configuration::<T>::get().reveal_blocks);
+			if T::Market::request_reveal(job_id, reveal_by).is_err() {
+				// The market's agenda is full: refund the client rather than leave it waiting.
+				Self::market_verdict(job_id, Verdict::Unconfirmed, &[]);
+			}
+		} else if job.awaiting_verdict {
+			Self::market_verdict(job_id, Verdict::Accept, &[]);
+		}
+	}
+
+	/// Removes the check and its agenda entry, unlocking every counted verifier's bond.
+	fn close(job_id: JobId, check: &SpotCheckOf<T>) {
+		Self::unschedule(Task::SpotCheck(job_id), check.next);
+		for verifier in check.active() {
+			T::Collateral::unlock(&verifier.account, check.bond);
+		}
+		SpotChecks::<T>::remove(job_id);
+	}
+
+	/// Drops (slashes) every counted verifier for which `silent` holds; returns how many.
+	fn drop_silent(
+		job_id: JobId,
+		check: &mut SpotCheckOf<T>,
+		silent: fn(&Verifier<T::AccountId>) -> bool,
+	) -> u32 {
+		let mut dropped = 0;
+		for verifier in check.verifiers.iter_mut().filter(|v| !v.dropped && silent(v)) {
+			verifier.dropped = true;
+			T::Collateral::unlock(&verifier.account, check.bond);
+			let slashed =
+				Self::slash(&verifier.account, check.bond, SlashReason::UnansweredSpotCheck);
+			Self::deposit_event(Event::VerifierDropped {
+				job_id,
+				verifier: verifier.account.clone(),
+				slashed,
+			});
+			dropped += 1;
+		}
+		dropped
+	}
+
+	fn commit_deadline(job_id: JobId, mut check: SpotCheckOf<T>, now: BlockNumberFor<T>) {
+		let missing = Self::drop_silent(job_id, &mut check, |v| v.commitment.is_none());
+		if missing > 0 && Self::call_verifiers(job_id, &mut check, missing, now) > 0 {
+			SpotChecks::<T>::insert(job_id, check);
+			return;
+		}
+		Self::all_committed(job_id, check, now);
+	}
+
+	/// Every counted verifier has committed: reveals are due (the provider's too, in the
+	/// first round).
+	fn all_committed(job_id: JobId, mut check: SpotCheckOf<T>, now: BlockNumberFor<T>) {
+		let reveal_blocks = Configuration::<T>::get().reveal_blocks;
+		if check.active().next().is_none() {
+			// Nobody left to verify.
+			return match check.dispute {
+				false => Self::abandon(job_id, check, now),
+				true => Self::verdict(job_id, check),
+			};
+		}
+		let reveal_by = if check.dispute {
+			now.saturating_add(reveal_blocks)
+		} else {
+			match T::Market::request_reveal(job_id, now.saturating_add(reveal_blocks)) {
+				Ok(deadline) => deadline,
+				Err(_) => return Self::abandon(job_id, check, now),
+			}
+		};
+		let Some(next) = Self::schedule(Task::SpotCheck(job_id), reveal_by) else {
+			return Self::abandon(job_id, check, now);
+		};
+		check.stage = SpotCheckStage::Revealing;
+		check.next = next;
+		SpotChecks::<T>::insert(job_id, check);
+	}
+
+	fn reveal_deadline(job_id: JobId, mut check: SpotCheckOf<T>, _now: BlockNumberFor<T>) {
+		Self::drop_silent(job_id, &mut check, |v| v.output.is_none());
+		if check.provider_output.is_none() {
+			// The provider did not reveal: the market failed the job at the same deadline
+			// (its agenda runs first) and refunded the client.
+			Self::close(job_id, &check);
+			Self::deposit_event(Event::SpotCheckSkipped { job_id });
+			return;
+		}
+		Self::resolve(job_id, check, _now);
+	}
+
+	/// The provider and every counted verifier have revealed (or been dropped).
+	fn resolve(job_id: JobId, mut check: SpotCheckOf<T>, now: BlockNumberFor<T>) {
+		if check.dispute {
+			return Self::verdict(job_id, check);
+		}
+		let verifier = check.active().next().map(|v| (v.account.clone(), v.output));
+		match verifier {
+			Some((account, output)) if output.is_some() && output == check.provider_output => {
+				Self::close(job_id, &check);
+				Self::deposit_event(Event::SpotCheckPassed { job_id, verifier: account.clone() });
+				Self::market_verdict(job_id, Verdict::Accept, &[account]);
+			},
+			_ => {
+				Self::deposit_event(Event::SpotCheckMismatch {
+					job_id,
+					provider_output: check.provider_output,
+					verifier_output: verifier.and_then(|(_, output)| output),
+				});
+				Self::unschedule(Task::SpotCheck(job_id), check.next);
+				check.dispute = true;
+				if Self::call_verifiers(job_id, &mut check, 2, now) > 0 {
+					SpotChecks::<T>::insert(job_id, check);
+				} else {
+					Self::verdict(job_id, check);
+				}
+			},
+		}
+	}
+
+	/// Ends a dispute: a result two counted verifiers revealed decides.
+	fn verdict(job_id: JobId, check: SpotCheckOf<T>) {
+		let outputs: Vec<[u8; 32]> = check.active().filter_map(|v| v.output).collect();
+		let majority = outputs
+			.iter()
+			.find(|candidate| outputs.iter().filter(|o| o == candidate).count() >= 2)
+			.copied();
+		let outcome = match majority {
+			Some(h) if Some(h) == check.provider_output => DisputeOutcome::ProviderUpheld,
+			Some(_) => DisputeOutcome::ProviderOverturned,
+			None => DisputeOutcome::Inconclusive,
+		};
+		let winners: Vec<T::AccountId> = check
+			.active()
+			.filter(|v| majority.is_some() && v.output == majority)
+			.map(|v| v.account.clone())
+			.collect();
+		let mut losers: Vec<T::AccountId> = check
+			.active()
+			.filter(|v| majority.is_some() && v.output.is_some() && v.output != majority)
+			.map(|v| v.account.clone())
+			.collect();
+		if outcome == DisputeOutcome::ProviderOverturned {
+			losers.push(check.provider.clone());
+		}
+		Self::close(job_id, &check);
+		let verdict = match outcome {
+			DisputeOutcome::ProviderUpheld => Verdict::Accept,
+			DisputeOutcome::ProviderOverturned => Verdict::Wrong,
+			DisputeOutcome::Inconclusive => Verdict::Unconfirmed,
+		};
+		Self::market_verdict(job_id, verdict, &winners);
+		let amount: BalanceOf<T> = Configuration::<T>::get().slash_wrong_result;
+		let reporter = winners.first();
+		if !amount.is_zero() {
+			for loser in &losers {
+				T::Collateral::slash(loser, amount, SlashReason::WrongResult, reporter);
+			}
+		}
+		Self::deposit_event(Event::DisputeResolved { job_id, outcome, slashed: losers });
+	}
+
+	pub(crate) fn do_commit_spot_check(
+		who: &T::AccountId,
+		job_id: JobId,
+		commitment: [u8; 32],
+	) -> DispatchResult {
+		let mut check = SpotChecks::<T>::get(job_id).ok_or(Error::<T>::NoSuchSpotCheck)?;
+		let committing = check.stage == SpotCheckStage::Committing;
+		let verifier = check
+			.verifiers
+			.iter_mut()
+			.find(|v| v.account == *who && !v.dropped)
+			.ok_or(Error::<T>::NotVerifier)?;
+		ensure!(committing && verifier.commitment.is_none(), Error::<T>::NotCommitting);
+		verifier.commitment = Some(commitment);
+		Self::deposit_event(Event::SpotCheckCommitted { job_id, verifier: who.clone() });
+		if check.active().all(|v| v.commitment.is_some()) {
+			Self::unschedule(Task::SpotCheck(job_id), check.next);
+			Self::all_committed(job_id, check, frame_system::Pallet::<T>::block_number());
+		} else {
+			SpotChecks::<T>::insert(job_id, check);
+		}
+		Ok(())
+	}
+
+	pub(crate) fn do_reveal_spot_check(
+		who: &T::AccountId,
+		job_id: JobId,
+		output_hash: [u8; 32],
+		salt: [u8; 32],
+	) -> DispatchResult {
+		let mut check = SpotChecks::<T>::get(job_id).ok_or(Error::<T>::NoSuchSpotCheck)?;
+		let revealing = check.stage == SpotCheckStage::Revealing;
+		let verifier = check
+			.verifiers
+			.iter_mut()
+			.find(|v| v.account == *who && !v.dropped)
+			.ok_or(Error::<T>::NotVerifier)?;
+		ensure!(revealing && verifier.output.is_none(), Error::<T>::NotRevealing);
+		ensure!(
+			verifier.commitment == Some(result_commitment(&output_hash, &salt)),
+			Error::<T>::CommitmentMismatch
+		);
+		verifier.output = Some(output_hash);
+		Self::deposit_event(Event::SpotCheckRevealed {
+			job_id,
+			verifier: who.clone(),
+			output_hash,
+		});
+		if check.provider_output.is_some() && check.active().all(|v| v.output.is_some()) {
+			let now = frame_system::Pallet::<T>::block_number();
+			Self::unschedule(Task::SpotCheck(job_id), check.next);
+			// `resolve` takes the check off the agenda itself (it is off already).
+			check.next = now;
+			Self::resolve(job_id, check, now);
+		} else {
+			SpotChecks::<T>::insert(job_id, check);
+		}
+		Ok(())
+	}
+
+	/// The provider revealed while every counted verifier already had: decide next block.
+	pub(crate) fn provider_revealed(job_id: JobId, check: &mut SpotCheckOf<T>) {
+		if check.stage != SpotCheckStage::Revealing || !check.active().all(|v| v.output.is_some()) {
+			return;
+		}
+		let soon = frame_system::Pallet::<T>::block_number().saturating_add(1u32.into());
+		let task = Task::SpotCheck(job_id);
+		if check.next <= soon {
+			return;
+		}
+		if let Some(next) = Self::schedule(task, soon) {
+			Self::unschedule(task, check.next);
+			check.next = next;
+		}
+	}
+}

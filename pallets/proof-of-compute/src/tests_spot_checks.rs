@@ -1,0 +1,614 @@
+//! The market verified by this pallet: spot-checks (honest match, cheating provider, lazy and
+//! colluding verifiers, no-shows), and `Gemm` jobs verified by sampling.
+
+use crate::{
+	mock::*, Configuration, DisputeOutcome, Error, Event, Opening, SpotCheckStage, SpotChecks,
+	MAX_SAMPLES,
+};
+use frame_support::{assert_noop, assert_ok, BoundedVec};
+use kiln_primitives::{
+	poc::{reference::Tree, Shape, LEAF_ENTRIES},
+	result_commitment, Backend, Collateral as _, ContentRef, JobId, JobSpec, ProviderRegistry,
+	Requirements, Workload,
+};
+use pallet_market::{Event as MarketEvent, JobState, Jobs};
+use sp_runtime::{
+	traits::{BlakeTwo256, ConstU32, Hash},
+	Perbill,
+};
+
+pub const P4: AccountId = 14;
+pub const P5: AccountId = 15;
+pub const P6: AccountId = 16;
+const PRICE: Balance = 500;
+/// The job collateral at `PRICE` (the mock market's rule: 100 + 100 % of the price).
+const JOB_COLLATERAL: Balance = 100 + PRICE;
+const HONEST: &[u8] = b"the right output";
+const WRONG: &[u8] = b"a made-up output";
+
+/// Spot-checks every result (`probability`), no hardware challenges; P4–P6 registered too.
+fn setup(probability: Perbill) {
+	let mut config = Configuration::<Test>::get();
+	config.challenge_rate = Perbill::zero();
+	config.spot_check_probability = probability;
+	assert_ok!(ProofOfCompute::configure(RuntimeOrigin::root(), config));
+	for p in [P4, P5, P6] {
+		assert_ok!(Collateral::bond(RuntimeOrigin::signed(p), BOND));
+		assert_ok!(Providers::register(
+			RuntimeOrigin::signed(p),
+			profile(),
+			b"https://worker.example.org".to_vec().try_into().unwrap(),
+		));
+	}
+}
+
+fn content(bytes: &[u8]) -> ContentRef {
+	ContentRef {
+		hash: BlakeTwo256::hash(bytes).0,
+		len: bytes.len() as u64,
+		uri: b"https://worker.example.org/out".to_vec().try_into().unwrap(),
+	}
+}
+
+fn requirements() -> Requirements {
+	Requirements {
+		min_vram_mib: 0,
+		min_compute_capability: 0,
+		gpu_count: 0,
+		backend: Backend::Cpu,
+		region: None,
+		min_reputation: Perbill::zero(),
+	}
+}
+
+/// A job of `workload` awarded to `provider` at `PRICE`.
+fn awarded(provider: AccountId, workload: Workload) -> JobId {
+	let spec = JobSpec {
+		workload,
+		requirements: requirements(),
+		max_price: 1_000,
+		bidding_blocks: 2,
+		execution_blocks: 20,
+	};
+	assert_ok!(Market::create_job(RuntimeOrigin::signed(CLIENT), spec));
+	let job_id = pallet_market::NextJobId::<Test>::get() - 1;
+	assert_ok!(Market::place_bid(RuntimeOrigin::signed(provider), job_id, PRICE));
+	run_to_block(System::block_number() + 2);
+	assert_eq!(Jobs::<Test>::get(job_id).unwrap().state, JobState::Awarded);
+	job_id
+}
+
+fn wasm_job(provider: AccountId) -> JobId {
+	awarded(
+		provider,
+		Workload::Wasm { module: content(b"\0asm"), input: content(b"input"), fuel: 1_000 },
+	)
+}
+
+fn salt(who: AccountId) -> [u8; 32] {
+	[who as u8; 32]
+}
+
+fn commit(who: AccountId, job_id: JobId, output: &[u8]) {
+	let commitment = result_commitment(&content(output).hash, &salt(who));
+	assert_ok!(Market::commit_result(RuntimeOrigin::signed(who), job_id, commitment));
+}
+
+fn reveal(who: AccountId, job_id: JobId, output: &[u8]) {
+	assert_ok!(Market::reveal_result(
+		RuntimeOrigin::signed(who),
+		job_id,
+		content(output),
+		salt(who)
+	));
+}
+
+fn verifier_commit(who: AccountId, job_id: JobId, output: &[u8]) {
+	let commitment = result_commitment(&content(output).hash, &salt(who));
+	assert_ok!(ProofOfCompute::commit_spot_check(RuntimeOrigin::signed(who), job_id, commitment));
+}
+
+fn verifier_reveal(who: AccountId, job_id: JobId, output: &[u8]) {
+	assert_ok!(ProofOfCompute::reveal_spot_check(
+		RuntimeOrigin::signed(who),
+		job_id,
+		content(output).hash,
+		salt(who),
+	));
+}
+
+fn market_events() -> Vec<MarketEvent<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| if let RuntimeEvent::Market(e) = r.event { Some(e) } else { None })
+		.collect()
+}
+
+/// The verifiers assigned to `job_id` so far, in order.
+fn assigned(job_id: JobId) -> Vec<AccountId> {
+	events()
+		.into_iter()
+		.filter_map(|e| match e {
+			Event::SpotCheckAssigned { job_id: j, verifier, .. } if j == job_id => Some(verifier),
+			_ => None,
+		})
+		.collect()
+}
+
+fn free(who: AccountId) -> Balance {
+	Balances::free_balance(who)
+}
+
+/// The provider committed and the check was drawn: returns the first verifier.
+fn drawn(provider: AccountId, job_id: JobId, output: &[u8]) -> AccountId {
+	commit(provider, job_id, output);
+	run_to_block(System::block_number() + 2);
+	let verifiers = assigned(job_id);
+	assert_eq!(verifiers.len(), 1, "one verifier for the first round");
+	assert_ne!(verifiers[0], provider);
+	assert_ne!(verifiers[0], CLIENT);
+	verifiers[0]
+}
+
+#[test]
+fn an_honest_result_matched_by_the_verifier_is_paid_and_so_is_the_verifier() {
+	build_and_execute(|| {
+		setup(Perbill::one());
+		let job_id = wasm_job(P1);
+		let client_before =
+			free(CLIENT) + pallet_market::Jobs::<Test>::get(job_id).unwrap().escrowed;
+		let v = drawn(P1, job_id, HONEST);
+		// The verifier's bond is locked while it verifies.
+		assert_eq!(Collateral::free(&v), BOND - SLASH_WRONG);
+		let verifier_before = free(v);
+		verifier_commit(v, job_id, HONEST);
+		assert!(market_events().contains(&MarketEvent::RevealRequested { job_id }));
+		reveal(P1, job_id, HONEST);
+		verifier_reveal(v, job_id, HONEST);
+
+		assert!(events().contains(&Event::SpotCheckPassed { job_id, verifier: v }));
+		assert_eq!(
+			Jobs::<Test>::get(job_id).unwrap().state,
+			JobState::Completed { at: System::block_number() }
+		);
+		assert_eq!(free(v), verifier_before + VERIFICATION_FEE);
+		assert_eq!(Collateral::free(&v), BOND);
+		// The client paid the price and the verification fee, nothing else.
+		assert_eq!(free(CLIENT), client_before - PRICE - VERIFICATION_FEE);
+		assert!(SpotChecks::<Test>::get(job_id).is_none());
+	});
+}
+
+#[test]
+fn a_lazy_verifier_cannot_copy_the_result_and_loses_the_dispute() {
+	build_and_execute(|| {
+		setup(Perbill::one());
+		let job_id = wasm_job(P1);
+		let v = drawn(P1, job_id, HONEST);
+		// Before the verifier commits, the provider's result is not on chain and cannot be.
+		assert_noop!(
+			Market::reveal_result(RuntimeOrigin::signed(P1), job_id, content(HONEST), salt(P1)),
+			pallet_market::Error::<Test>::RevealNotRequested
+		);
+		assert!(matches!(
+			Jobs::<Test>::get(job_id).unwrap().state,
+			JobState::Committed { reveal_requested: false, .. }
+		));
+		assert_eq!(SpotChecks::<Test>::get(job_id).unwrap().provider_output, None);
+		// So the lazy verifier guesses; once it has committed it cannot change its answer.
+		verifier_commit(v, job_id, b"a guess");
+		reveal(P1, job_id, HONEST);
+		assert_noop!(
+			ProofOfCompute::reveal_spot_check(
+				RuntimeOrigin::signed(v),
+				job_id,
+				content(HONEST).hash,
+				salt(v)
+			),
+			Error::<Test>::CommitmentMismatch
+		);
+		verifier_reveal(v, job_id, b"a guess");
+		assert!(events().contains(&Event::SpotCheckMismatch {
+			job_id,
+			provider_output: Some(content(HONEST).hash),
+			verifier_output: Some(content(b"a guess").hash),
+		}));
+		let dispute: Vec<_> = assigned(job_id)[1..].to_vec();
+		assert_eq!(dispute.len(), 2);
+		let provider_bond = Collateral::bonded(&P1);
+		for d in &dispute {
+			verifier_commit(*d, job_id, HONEST);
+		}
+		for d in &dispute {
+			verifier_reveal(*d, job_id, HONEST);
+		}
+		assert!(events().contains(&Event::DisputeResolved {
+			job_id,
+			outcome: DisputeOutcome::ProviderUpheld,
+			slashed: vec![v],
+		}));
+		assert_eq!(Collateral::bonded(&v), BOND - SLASH_WRONG);
+		assert_eq!(Collateral::bonded(&P1), provider_bond);
+		assert!(matches!(Jobs::<Test>::get(job_id).unwrap().state, JobState::Completed { .. }));
+		// The two honest verifiers share the verification fee.
+		assert!(market_events().contains(&MarketEvent::VerifiersPaid {
+			job_id,
+			verifiers: dispute.clone(),
+			each: VERIFICATION_FEE / 2,
+		}));
+	});
+}
+
+#[test]
+fn a_cheating_provider_is_outvoted_slashed_and_the_client_refunded() {
+	build_and_execute(|| {
+		setup(Perbill::one());
+		let job_id = wasm_job(P1);
+		let client_before = free(CLIENT) + Jobs::<Test>::get(job_id).unwrap().escrowed;
+		let v = drawn(P1, job_id, WRONG);
+		verifier_commit(v, job_id, HONEST);
+		reveal(P1, job_id, WRONG);
+		verifier_reveal(v, job_id, HONEST);
+		let dispute: Vec<_> = assigned(job_id)[1..].to_vec();
+		for d in &dispute {
+			verifier_commit(*d, job_id, HONEST);
+		}
+		for d in &dispute {
+			verifier_reveal(*d, job_id, HONEST);
+		}
+		assert!(events().contains(&Event::DisputeResolved {
+			job_id,
+			outcome: DisputeOutcome::ProviderOverturned,
+			slashed: vec![P1],
+		}));
+		// The whole job collateral and `slash_wrong_result`.
+		assert!(market_events().contains(&MarketEvent::JobRejected {
+			job_id,
+			provider: P1,
+			refunded: 1_000 + VERIFICATION_FEE - VERIFICATION_FEE / 3 * 3,
+			slashed: JOB_COLLATERAL,
+		}));
+		assert_eq!(Collateral::bonded(&P1), BOND - JOB_COLLATERAL - SLASH_WRONG);
+		assert!(matches!(Jobs::<Test>::get(job_id).unwrap().state, JobState::Failed { .. }));
+		// The client gets everything back but the verification fee, which the three honest
+		// verifiers share.
+		assert_eq!(free(CLIENT), client_before - VERIFICATION_FEE / 3 * 3);
+		assert_eq!(Providers::reputation(&P1).unwrap().jobs_failed, 1);
+		for w in [v, dispute[0], dispute[1]] {
+			assert_eq!(Collateral::bonded(&w), BOND);
+			assert_eq!(Collateral::free(&w), BOND);
+		}
+	});
+}
+
+#[test]
+fn a_verifier_colluding_with_a_cheating_provider_is_outvoted_in_the_dispute() {
+	build_and_execute(|| {
+		setup(Perbill::one());
+		let job_id = wasm_job(P1);
+		let v = drawn(P1, job_id, WRONG);
+		verifier_commit(v, job_id, HONEST);
+		reveal(P1, job_id, WRONG);
+		verifier_reveal(v, job_id, HONEST);
+		let dispute: Vec<_> = assigned(job_id)[1..].to_vec();
+		// The first dispute verifier echoes the provider, the second re-executes.
+		verifier_commit(dispute[0], job_id, WRONG);
+		verifier_commit(dispute[1], job_id, HONEST);
+		verifier_reveal(dispute[0], job_id, WRONG);
+		verifier_reveal(dispute[1], job_id, HONEST);
+		assert!(events().contains(&Event::DisputeResolved {
+			job_id,
+			outcome: DisputeOutcome::ProviderOverturned,
+			slashed: vec![dispute[0], P1],
+		}));
+		assert_eq!(Collateral::bonded(&dispute[0]), BOND - SLASH_WRONG);
+		assert_eq!(Collateral::bonded(&P1), BOND - JOB_COLLATERAL - SLASH_WRONG);
+		assert!(market_events().contains(&MarketEvent::VerifiersPaid {
+			job_id,
+			verifiers: vec![v, dispute[1]],
+			each: VERIFICATION_FEE / 2,
+		}));
+	});
+}
+
+#[test]
+fn three_different_answers_refund_the_client_and_slash_nobody() {
+	build_and_execute(|| {
+		setup(Perbill::one());
+		let job_id = wasm_job(P1);
+		let v = drawn(P1, job_id, WRONG);
+		verifier_commit(v, job_id, b"one");
+		reveal(P1, job_id, WRONG);
+		verifier_reveal(v, job_id, b"one");
+		let dispute: Vec<_> = assigned(job_id)[1..].to_vec();
+		verifier_commit(dispute[0], job_id, b"two");
+		verifier_commit(dispute[1], job_id, b"three");
+		verifier_reveal(dispute[0], job_id, b"two");
+		verifier_reveal(dispute[1], job_id, b"three");
+		assert!(events().contains(&Event::DisputeResolved {
+			job_id,
+			outcome: DisputeOutcome::Inconclusive,
+			slashed: vec![],
+		}));
+		assert!(matches!(Jobs::<Test>::get(job_id).unwrap().state, JobState::Failed { .. }));
+		// Nothing proven against the provider: its collateral is unlocked, not slashed.
+		assert_eq!(Collateral::bonded(&P1), BOND);
+		assert_eq!(Collateral::free(&P1), BOND);
+	});
+}
+
+#[test]
+fn a_verifier_that_does_not_commit_is_slashed_and_replaced() {
+	build_and_execute(|| {
+		setup(Perbill::one());
+		let job_id = wasm_job(P1);
+		let v = drawn(P1, job_id, HONEST);
+		run_to_block(System::block_number() + VERIFIER_BLOCKS);
+		assert!(events().iter().any(|e| matches!(
+			e,
+			Event::VerifierDropped { job_id: j, verifier, slashed } if *j == job_id && *verifier == v && *slashed == SLASH_WRONG
+		)));
+		assert_eq!(Collateral::bonded(&v), BOND - SLASH_WRONG);
+		assert_eq!(Collateral::free(&v), BOND - SLASH_WRONG);
+		let verifiers = assigned(job_id);
+		assert_eq!(verifiers.len(), 2);
+		let replacement = verifiers[1];
+		assert!(![v, P1, CLIENT].contains(&replacement));
+		// The dropped verifier can no longer commit; the replacement can.
+		assert_noop!(
+			ProofOfCompute::commit_spot_check(RuntimeOrigin::signed(v), job_id, [0; 32]),
+			Error::<Test>::NotVerifier
+		);
+		verifier_commit(replacement, job_id, HONEST);
+		reveal(P1, job_id, HONEST);
+		verifier_reveal(replacement, job_id, HONEST);
+		assert!(events().contains(&Event::SpotCheckPassed { job_id, verifier: replacement }));
+	});
+}
+
+#[test]
+fn a_verifier_that_does_not_reveal_is_slashed_and_the_dispute_decides() {
+	build_and_execute(|| {
+		setup(Perbill::one());
+		let job_id = wasm_job(P1);
+		let v = drawn(P1, job_id, HONEST);
+		verifier_commit(v, job_id, HONEST);
+		reveal(P1, job_id, HONEST);
+		run_to_block(System::block_number() + poc_config().reveal_blocks);
+		assert!(events().iter().any(|e| matches!(
+			e,
+			Event::VerifierDropped { verifier, .. } if *verifier == v
+		)));
+		assert!(events().contains(&Event::SpotCheckMismatch {
+			job_id,
+			provider_output: Some(content(HONEST).hash),
+			verifier_output: None,
+		}));
+		let dispute: Vec<_> = assigned(job_id)[1..].to_vec();
+		assert_eq!(dispute.len(), 2);
+		for d in &dispute {
+			verifier_commit(*d, job_id, HONEST);
+		}
+		for d in &dispute {
+			verifier_reveal(*d, job_id, HONEST);
+		}
+		assert!(events().contains(&Event::DisputeResolved {
+			job_id,
+			outcome: DisputeOutcome::ProviderUpheld,
+			slashed: vec![],
+		}));
+		assert!(matches!(Jobs::<Test>::get(job_id).unwrap().state, JobState::Completed { .. }));
+	});
+}
+
+#[test]
+fn a_provider_that_never_reveals_fails_its_job_and_the_verifier_is_released() {
+	build_and_execute(|| {
+		setup(Perbill::one());
+		let job_id = wasm_job(P1);
+		let v = drawn(P1, job_id, HONEST);
+		verifier_commit(v, job_id, HONEST);
+		verifier_reveal(v, job_id, HONEST);
+		run_to_block(System::block_number() + poc_config().reveal_blocks + 1);
+		assert!(matches!(Jobs::<Test>::get(job_id).unwrap().state, JobState::Failed { .. }));
+		assert!(SpotChecks::<Test>::get(job_id).is_none());
+		assert_eq!(Collateral::free(&v), BOND);
+		assert!(Collateral::bonded(&P1) < BOND, "slashed for the missed deadline");
+	});
+}
+
+#[test]
+fn a_result_not_drawn_is_revealed_and_settled_after_the_window() {
+	build_and_execute(|| {
+		setup(Perbill::zero());
+		let job_id = wasm_job(P1);
+		commit(P1, job_id, HONEST);
+		// Zero probability: asked to reveal at once, nothing on the verification agenda.
+		assert!(market_events().contains(&MarketEvent::RevealRequested { job_id }));
+		reveal(P1, job_id, HONEST);
+		run_to_block(System::block_number() + market_config().verification_window);
+		assert!(matches!(Jobs::<Test>::get(job_id).unwrap().state, JobState::Completed { .. }));
+
+		// A tiny probability: drawn the next block and (almost surely) skipped.
+		let mut config = Configuration::<Test>::get();
+		config.spot_check_probability = Perbill::from_parts(1);
+		assert_ok!(ProofOfCompute::configure(RuntimeOrigin::root(), config));
+		let job_id = wasm_job(P2);
+		commit(P2, job_id, HONEST);
+		assert!(!market_events().contains(&MarketEvent::RevealRequested { job_id }));
+		run_to_block(System::block_number() + 2);
+		assert!(events().contains(&Event::SpotCheckSkipped { job_id }));
+		assert!(market_events().contains(&MarketEvent::RevealRequested { job_id }));
+		reveal(P2, job_id, HONEST);
+		run_to_block(System::block_number() + market_config().verification_window);
+		assert!(matches!(Jobs::<Test>::get(job_id).unwrap().state, JobState::Completed { .. }));
+	});
+}
+
+#[test]
+fn the_draw_uses_randomness_unknown_at_the_commitment() {
+	use frame_support::traits::Randomness;
+	build_and_execute(|| {
+		setup(Perbill::one());
+		let job_id = wasm_job(P1);
+		commit(P1, job_id, HONEST);
+		let committed_at = System::block_number();
+		let check = SpotChecks::<Test>::get(job_id).unwrap();
+		assert_eq!((check.stage, check.committed_at), (SpotCheckStage::Deciding, committed_at));
+		// Drawn two blocks on, where the randomness (like BABE's, known since the parent
+		// block) became known only after the commitment's block.
+		assert_eq!(check.next, committed_at + 2);
+		run_to_block(committed_at + 1);
+		assert!(assigned(job_id).is_empty());
+		run_to_block(committed_at + 2);
+		let (_, known_since) = TestRandomness::random(b"any");
+		assert!(known_since > committed_at);
+		assert_eq!(assigned(job_id).len(), 1);
+
+		// Without randomness the check is skipped rather than drawn from something stale.
+		let job_id = wasm_job(P2);
+		commit(P2, job_id, HONEST);
+		RANDOMNESS_AVAILABLE.with(|r| r.set(false));
+		run_to_block(System::block_number() + 2);
+		RANDOMNESS_AVAILABLE.with(|r| r.set(true));
+		assert!(events().contains(&Event::SpotCheckSkipped { job_id }));
+		assert!(market_events().contains(&MarketEvent::RevealRequested { job_id }));
+	});
+}
+
+#[test]
+fn spot_check_calls_out_of_turn_get_specific_errors() {
+	build_and_execute(|| {
+		setup(Perbill::one());
+		assert_noop!(
+			ProofOfCompute::commit_spot_check(RuntimeOrigin::signed(P2), 42, [0; 32]),
+			Error::<Test>::NoSuchSpotCheck
+		);
+		let job_id = wasm_job(P1);
+		commit(P1, job_id, HONEST);
+		// Still deciding: nobody is a verifier yet.
+		assert_noop!(
+			ProofOfCompute::commit_spot_check(RuntimeOrigin::signed(P2), job_id, [0; 32]),
+			Error::<Test>::NotVerifier
+		);
+		run_to_block(System::block_number() + 2);
+		let v = assigned(job_id)[0];
+		let outsider = [P2, P3, P4, P5, P6].into_iter().find(|p| *p != v).unwrap();
+		assert_noop!(
+			ProofOfCompute::commit_spot_check(RuntimeOrigin::signed(outsider), job_id, [0; 32]),
+			Error::<Test>::NotVerifier
+		);
+		assert_noop!(
+			ProofOfCompute::commit_spot_check(RuntimeOrigin::signed(P1), job_id, [0; 32]),
+			Error::<Test>::NotVerifier
+		);
+		// Reveal before the commitments are in.
+		assert_noop!(
+			ProofOfCompute::reveal_spot_check(RuntimeOrigin::signed(v), job_id, [0; 32], [0; 32]),
+			Error::<Test>::NotRevealing
+		);
+		verifier_commit(v, job_id, HONEST);
+		// A second commitment.
+		assert_noop!(
+			ProofOfCompute::commit_spot_check(RuntimeOrigin::signed(v), job_id, [1; 32]),
+			Error::<Test>::NotCommitting
+		);
+		verifier_reveal(v, job_id, HONEST);
+		assert_noop!(
+			ProofOfCompute::reveal_spot_check(
+				RuntimeOrigin::signed(v),
+				job_id,
+				content(HONEST).hash,
+				salt(v)
+			),
+			Error::<Test>::NotRevealing
+		);
+	});
+}
+
+/// C for a GEMM job: the real one, or with every other leaf made up.
+fn gemm_output(seed: &[u8; 32], shape: Shape, lazy: bool) -> Vec<i32> {
+	let mut c = kiln_primitives::poc::reference::gemm(seed, shape);
+	if lazy {
+		for (i, v) in c.iter_mut().enumerate() {
+			if (i / LEAF_ENTRIES) % 2 == 1 {
+				*v = v.wrapping_add(1);
+			}
+		}
+	}
+	c
+}
+
+/// Runs a GEMM job through the market; the provider answers the sampling with `c`.
+fn gemm_job(provider: AccountId, lazy: bool) -> (JobId, Event<Test>) {
+	let (seed, shape) = ([3; 32], Shape { m: 32, n: 48, k: 16 });
+	let job_id = awarded(provider, Workload::Gemm { m: shape.m, n: shape.n, k: shape.k, seed });
+	let c = gemm_output(&seed, shape, lazy);
+	let tree = Tree::build(&c);
+	let output = ContentRef { hash: tree.root(), ..content(b"c") };
+	let commitment = result_commitment(&output.hash, &salt(provider));
+	assert_ok!(Market::commit_result(RuntimeOrigin::signed(provider), job_id, commitment));
+	assert_ok!(Market::reveal_result(
+		RuntimeOrigin::signed(provider),
+		job_id,
+		output,
+		salt(provider)
+	));
+	let (id, opens_at) = events()
+		.into_iter()
+		.find_map(|e| match e {
+			Event::JobChallenged { job_id: j, id, opens_at } if j == job_id => Some((id, opens_at)),
+			_ => None,
+		})
+		.expect("JobChallenged");
+	run_to_block(opens_at);
+	let indices = events()
+		.into_iter()
+		.find_map(|e| match e {
+			Event::ChallengeOpened { id: i, indices, .. } if i == id => Some(indices),
+			_ => None,
+		})
+		.expect("ChallengeOpened");
+	let openings: Vec<Opening> = indices
+		.iter()
+		.map(|sample| {
+			let leaf = sample / LEAF_ENTRIES as u64;
+			Opening {
+				entries: kiln_primitives::poc::reference::leaf(&c, leaf),
+				proof: tree.proof(leaf).try_into().unwrap(),
+			}
+		})
+		.collect();
+	let openings: BoundedVec<Opening, ConstU32<MAX_SAMPLES>> = openings.try_into().unwrap();
+	assert_ok!(ProofOfCompute::reveal_challenge(RuntimeOrigin::signed(provider), id, openings));
+	(job_id, events().pop().unwrap())
+}
+
+#[test]
+fn a_gemm_job_is_verified_by_sampling_without_re_execution() {
+	build_and_execute(|| {
+		setup(Perbill::one());
+		let (job_id, last) = gemm_job(P1, false);
+		assert!(matches!(last, Event::ChallengePassed { provider: P1, .. }));
+		assert!(matches!(Jobs::<Test>::get(job_id).unwrap().state, JobState::Completed { .. }));
+		// No verifier was involved.
+		assert!(assigned(job_id).is_empty());
+		assert_eq!(Providers::reputation(&P1).unwrap().jobs_completed, 1);
+	});
+}
+
+#[test]
+fn a_half_computed_gemm_job_is_refunded_and_the_provider_slashed() {
+	build_and_execute(|| {
+		setup(Perbill::one());
+		let client_before = free(CLIENT);
+		let (job_id, last) = gemm_job(P1, true);
+		assert!(matches!(last, Event::ChallengeFailed { provider: P1, slashed: SLASH_WRONG, .. }));
+		assert!(matches!(Jobs::<Test>::get(job_id).unwrap().state, JobState::Failed { .. }));
+		assert_eq!(Collateral::bonded(&P1), BOND - JOB_COLLATERAL - SLASH_WRONG);
+		// Refunded in full (only the job deposit stays held until the record is dropped).
+		let deposit = Jobs::<Test>::get(job_id).unwrap().deposit;
+		assert_eq!(free(CLIENT), client_before - deposit);
+		assert_eq!(Providers::reputation(&P1).unwrap().jobs_failed, 1);
+	});
+}

@@ -1,0 +1,932 @@
+//! The CUDA backend of PoC-GEMM: A and Bᵀ are generated on the device from the seed (the same
+//! counter-based generator as `kiln_primitives::poc::MatrixGen`), then C = A·B is computed by
+//! an int8 GEMM with int32 accumulation (`__dp4a`, tiled through shared memory). The kernels
+//! (`kernels/gemm.cu`) are compiled at run time with NVRTC for the device's architecture, and
+//! every CUDA library is loaded dynamically (cudarc `dynamic-loading`), so the binary builds
+//! and runs on machines without CUDA: [`Cuda::probe`] answers an error, never a panic, when
+//! the driver, a device or NVRTC is missing.
+//!
+//! Where the backend is tested:
+//! - Everywhere (`cargo test -p kiln-worker`, no GPU needed):
+//!   - `nvrtc_compiles_every_kernel_to_ptx` / `…_to_machine_code`: NVRTC compiles `gemm.cu`
+//!     (with the tile sizes this file prepends) to PTX for compute_61/80/90 and to CUBINs for
+//!     sm_61/80/90 (NVRTC runs ptxas, so this also checks registers and shared memory against
+//!     the real architectures; the backend loads the CUBIN first). Needs libnvrtc:
+//!     `export KILN_NVRTC_LIB="$(scripts/nvrtc.sh)"`; without it the test FAILS, unless
+//!     `KILN_SKIP_NVRTC_TESTS=1` opts out explicitly.
+//!   - `kernels_on_the_host_emulator_equal_the_reference` and its siblings: the same
+//!     `gemm.cu` text is compiled as host C++ (`$CXX`, else c++, clang++ or g++) on top of
+//!     `kernels/emu.h`, which runs every CUDA thread as a fiber switched at `__syncthreads()`
+//!     (in forward and in reverse thread order, so a missing barrier changes the result), with
+//!     UBSan (bounds of the shared tiles, shifts) and guard pages around every buffer. It
+//!     executes the very launch plan ([`Plan`]: grids, blocks, arguments) that the backend
+//!     sends to the device; the tests compare the generated A and Bᵀ with `MatrixGen`, and C
+//!     bit for bit with `poc::reference::gemm` and the CPU backend, over shapes that are not
+//!     multiples of the tiles, m = 1, n = 1, k = 65 536, grids smaller than the problem (the
+//!     grid-stride loops) and the published vectors. What it cannot show: the real `__dp4a`
+//!     instruction, the driver and the device's memory model (the GPU test below covers them).
+//!   - `probe_without_a_driver_is_an_error_not_a_panic` here, and `tests/backend_cli.rs`:
+//!     `kiln-worker bench --backend cuda|auto|cpu` without a driver, with a stub driver that
+//!     has no device and with one that lacks symbols (cudarc panics; the backend turns the
+//!     panic into an error): exit status 1 and a clear message, or the CPU fallback for auto.
+//! - Only on a machine with an NVIDIA GPU: `gpu_cuda_backend_equals_the_cpu_backend` runs this
+//!   backend (real driver, NVRTC for the device's architecture) against the CPU backend and
+//!   MatrixGen. Without a device it prints that it was SKIPPED and passes; set
+//!   `KILN_REQUIRE_GPU=1` on GPU machines to make a missing device a failure.
+//! - Not tested anywhere yet: performance (the tile sizes are untuned; `kiln-worker bench
+//!   --backend cuda` measures it on a GPU).
+
+use crate::gemm::{self, Backend};
+use anyhow::{anyhow, bail, ensure, Context, Result};
+use cudarc::{
+	driver::{
+		CudaContext, CudaFunction, CudaSlice, CudaStream, DriverError, LaunchConfig, PushKernelArg,
+	},
+	nvrtc::{CompileError, CompileOptions, Ptx},
+};
+use kiln_primitives::poc::{self, Shape};
+use std::{
+	cell::Cell,
+	panic::{catch_unwind, AssertUnwindSafe},
+	path::{Path, PathBuf},
+	sync::{Arc, Once, OnceLock},
+};
+
+/// The kernels' CUDA C source, without the tile sizes (see [`kernel_source`]).
+pub const KERNELS: &str = include_str!("kernels/gemm.cu");
+/// Fills a packed operand (A or Bᵀ) from the seed.
+pub const GEN_KERNEL: &str = "kiln_gen_packed";
+/// C = A·B from the packed operands.
+pub const GEMM_KERNEL: &str = "kiln_gemm_i8";
+
+/// Rows of C per GEMM block.
+pub const TILE_M: u32 = 64;
+/// Columns of C per GEMM block.
+pub const TILE_N: u32 = 64;
+/// 32-bit words (4 int8 each) of k per shared-memory step.
+pub const TILE_KQ: u32 = 8;
+/// GEMM threads per block along the columns and the rows of a tile.
+pub const THREADS_X: u32 = 16;
+pub const THREADS_Y: u32 = 16;
+/// Threads per block of the generator.
+pub const GEN_THREADS: u32 = 256;
+/// The generator's grid at most (it loops over the rest).
+pub const GEN_MAX_BLOCKS: u32 = 8192;
+/// CUDA's limit on grid.y (the GEMM loops over further row tiles).
+pub const MAX_GRID_Y: u32 = 65_535;
+
+const _: () = assert!(TILE_M % THREADS_Y == 0 && TILE_N % THREADS_X == 0);
+const _: () = assert!(THREADS_X * THREADS_Y <= 1024 && TILE_KQ > 0);
+
+/// The environment variable naming libnvrtc (the library or its directory).
+pub const NVRTC_ENV: &str = "KILN_NVRTC_LIB";
+
+/// The source NVRTC compiles: the tile sizes of this file as #defines, then `gemm.cu`.
+pub fn kernel_source() -> String {
+	format!(
+		"#define KILN_TILE_M {TILE_M}\n#define KILN_TILE_N {TILE_N}\n#define KILN_TILE_KQ \
+		 {TILE_KQ}\n#define KILN_THREADS_X {THREADS_X}\n#define KILN_THREADS_Y {THREADS_Y}\n#line \
+		 1 \"gemm.cu\"\n{KERNELS}"
+	)
+}
+
+/// The device buffers of one PoC-GEMM run, all of 32-bit words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Buf {
+	/// A packed: m rows of `kq` words, 4 int8 per word (low byte first), zero padded.
+	A = 0,
+	/// Bᵀ packed the same way: n rows (row j is column j of B).
+	Bt = 1,
+	/// C, m × n int32 row-major.
+	C = 2,
+}
+
+/// A kernel argument as `cuLaunchKernel` receives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arg {
+	Buf(Buf),
+	U32(u32),
+	U64(u64),
+}
+
+/// One kernel launch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Launch {
+	pub kernel: &'static str,
+	pub grid: (u32, u32, u32),
+	pub block: (u32, u32, u32),
+	pub args: Vec<Arg>,
+}
+
+/// Everything the backend sends to the device for one seed and shape: buffer sizes and
+/// launches. The host emulation in the tests executes the same plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+	pub shape: Shape,
+	/// Words per packed row: k rounded up to a multiple of 4·[`TILE_KQ`], over 4.
+	pub kq: u32,
+	/// Words of each [`Buf`], indexed by `Buf as usize`.
+	pub words: [u64; 3],
+	pub launches: Vec<Launch>,
+}
+
+impl Plan {
+	pub fn new(seed: &[u8; 32], shape: Shape) -> Self {
+		Self::with_limits(seed, shape, GEN_MAX_BLOCKS, MAX_GRID_Y)
+	}
+
+	/// A plan whose grids are capped at `gen_max_blocks` (generator) and `max_grid_y` (GEMM
+	/// row tiles): the kernels must give the same result for any cap.
+	pub fn with_limits(
+		seed: &[u8; 32],
+		shape: Shape,
+		gen_max_blocks: u32,
+		max_grid_y: u32,
+	) -> Self {
+		let Shape { m, n, k } = shape;
+		let kq = k.div_ceil(4 * TILE_KQ) * TILE_KQ;
+		let words = [
+			u64::from(m) * u64::from(kq),
+			u64::from(n) * u64::from(kq),
+			u64::from(m) * u64::from(n),
+		];
+		let seed_words = (0..4).map(|i| {
+			let mut w = [0u8; 8];
+			w.copy_from_slice(&seed[8 * i..8 * i + 8]);
+			Arg::U64(u64::from_le_bytes(w))
+		});
+		let gen = |buf: Buf, tag: u64, rows: u32, row_stride: u32, t_stride: u32| {
+			let blocks = words[buf as usize].div_ceil(u64::from(GEN_THREADS));
+			let mut args = vec![Arg::Buf(buf)];
+			args.extend(seed_words.clone());
+			args.extend([
+				Arg::U64(tag),
+				Arg::U32(rows),
+				Arg::U32(k),
+				Arg::U32(kq),
+				Arg::U32(row_stride),
+				Arg::U32(t_stride),
+			]);
+			Launch {
+				kernel: GEN_KERNEL,
+				grid: (blocks.clamp(1, u64::from(gen_max_blocks.max(1))) as u32, 1, 1),
+				block: (GEN_THREADS, 1, 1),
+				args,
+			}
+		};
+		let gemm = Launch {
+			kernel: GEMM_KERNEL,
+			grid: (n.div_ceil(TILE_N), m.div_ceil(TILE_M).clamp(1, max_grid_y.max(1)), 1),
+			block: (THREADS_X * THREADS_Y, 1, 1),
+			args: vec![
+				Arg::Buf(Buf::A),
+				Arg::Buf(Buf::Bt),
+				Arg::Buf(Buf::C),
+				Arg::U32(m),
+				Arg::U32(n),
+				Arg::U32(kq),
+			],
+		};
+		Self {
+			shape,
+			kq,
+			words,
+			launches: vec![
+				// Element (i, t) of A is element i·k + t of A's sequence.
+				gen(Buf::A, poc::TAG_A, m, k, 1),
+				// Element (j, t) of Bᵀ is B's element (t, j): t·n + j of B's sequence.
+				gen(Buf::Bt, poc::TAG_B, n, 1, n),
+				gemm,
+			],
+		}
+	}
+
+	/// Device memory the plan needs.
+	pub fn device_bytes(&self) -> u64 {
+		4 * self.words.iter().sum::<u64>()
+	}
+}
+
+/// The buffers a run leaves on the device, copied back (A and Bᵀ only when asked for).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Buffers {
+	pub a: Vec<i32>,
+	pub bt: Vec<i32>,
+	pub c: Vec<i32>,
+}
+
+thread_local! {
+	/// Set while [`no_panic`] runs on this thread: its panics become errors, not reports.
+	static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic inside a CUDA library wrapper into an error (without the panic
+/// report on stderr: the error carries the message). cudarc panics when a library or one of
+/// its symbols cannot be loaded; [`Cuda::probe`] checks the libraries first, so this is only
+/// the last line of defence, e.g. for a driver that lacks a symbol.
+fn no_panic<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+	static HOOK: Once = Once::new();
+	HOOK.call_once(|| {
+		let report = std::panic::take_hook();
+		std::panic::set_hook(Box::new(move |info| {
+			if !QUIET.with(Cell::get) {
+				report(info)
+			}
+		}));
+	});
+	let was_quiet = QUIET.with(|q| q.replace(true));
+	let result = catch_unwind(AssertUnwindSafe(f));
+	QUIET.with(|q| q.set(was_quiet));
+	result.unwrap_or_else(|panic| {
+		let message = panic
+			.downcast_ref::<String>()
+			.map(String::as_str)
+			.or_else(|| panic.downcast_ref::<&str>().copied())
+			.unwrap_or("unknown panic");
+		Err(anyhow!("{what}: the CUDA library wrapper panicked: {message}"))
+	})
+}
+
+/// Loads `path` (a libnvrtc file) and keeps it loaded for the life of the process. cudarc
+/// then finds it: the dynamic loader answers a later `dlopen("libnvrtc.so.12")` with the
+/// already loaded object of that SONAME. (Setting LD_LIBRARY_PATH inside the process does
+/// not work: the loader reads it once, at start-up.)
+fn preload(path: &Path) -> Result<()> {
+	// SAFETY: libnvrtc's initialisers have no preconditions.
+	let library = unsafe { libloading::Library::new(path) }
+		.with_context(|| format!("cannot load {}", path.display()))?;
+	std::mem::forget(library);
+	Ok(())
+}
+
+fn nvrtc_files(dir: &Path) -> impl Iterator<Item = PathBuf> + '_ {
+	["libnvrtc.so.12", "libnvrtc.so"].into_iter().map(|name| dir.join(name)).filter(|p| p.is_file())
+}
+
+/// Makes NVRTC loadable and says where it came from: `$KILN_NVRTC_LIB` (the library or its
+/// directory) if set, else the loader's search path (LD_LIBRARY_PATH, ldconfig), else the
+/// usual CUDA toolkit directories. Never panics.
+pub fn load_nvrtc() -> Result<String> {
+	static LOADED: OnceLock<std::result::Result<String, String>> = OnceLock::new();
+	LOADED
+		.get_or_init(|| find_nvrtc().map_err(|e| format!("{e:#}")))
+		.clone()
+		.map_err(|e| anyhow!(e))
+}
+
+fn find_nvrtc() -> Result<String> {
+	// SAFETY: only tries to dlopen the candidate names.
+	let present = || unsafe { cudarc::nvrtc::sys::is_culib_present() };
+	if let Some(value) = std::env::var_os(NVRTC_ENV).filter(|v| !v.is_empty()) {
+		let path = PathBuf::from(&value);
+		let file = if path.is_dir() { nvrtc_files(&path).next() } else { Some(path.clone()) };
+		let file = file
+			.with_context(|| format!("{NVRTC_ENV}={}: no libnvrtc.so.12 there", path.display()))?;
+		preload(&file).with_context(|| format!("{NVRTC_ENV}={}", path.display()))?;
+		ensure!(present(), "{NVRTC_ENV}: loaded {} but NVRTC is still not found", file.display());
+		return Ok(format!("{} ({NVRTC_ENV})", file.display()));
+	}
+	if present() {
+		return Ok("the library search path".into());
+	}
+	let mut dirs: Vec<PathBuf> = ["CUDA_PATH", "CUDA_HOME", "CUDA_ROOT"]
+		.iter()
+		.filter_map(std::env::var_os)
+		.map(|root| PathBuf::from(root).join("lib64"))
+		.collect();
+	dirs.extend(
+		["/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib", "/opt/cuda/lib64"]
+			.map(PathBuf::from),
+	);
+	for file in dirs.iter().flat_map(|d| nvrtc_files(d)) {
+		if preload(&file).is_ok() && present() {
+			return Ok(file.display().to_string());
+		}
+	}
+	bail!(
+		"no NVRTC (libnvrtc.so.12) found: install the CUDA toolkit's NVRTC, or set {NVRTC_ENV} to \
+		 the library or its directory (scripts/nvrtc.sh installs one from PyPI)"
+	)
+}
+
+/// A driver error by name (CUDA_ERROR_…). Not cudarc's Debug, which asks the driver for a
+/// description and would panic on a driver without cuGetErrorString.
+fn cu(error: DriverError) -> String {
+	format!("{:?}", error.0)
+}
+
+fn compile_error(error: CompileError) -> String {
+	match error {
+		CompileError::CompileError { nvrtc, options, log } => {
+			format!("{nvrtc:?} with options {options:?}:\n{}", log.to_string_lossy())
+		},
+		other => format!("{other:?}"),
+	}
+}
+
+/// NVRTC's options for `arch` ("compute_XY": PTX; "sm_XY": PTX and machine code).
+fn nvrtc_options(arch: &str) -> Vec<String> {
+	vec![format!("--gpu-architecture={arch}"), "--std=c++17".into()]
+}
+
+/// Compiles the kernels to PTX for `arch` (e.g. "compute_90").
+pub fn compile(arch: &str) -> Result<Ptx> {
+	load_nvrtc()?;
+	no_panic("NVRTC", || {
+		let options = CompileOptions {
+			options: nvrtc_options(arch),
+			name: Some("gemm.cu".into()),
+			..Default::default()
+		};
+		cudarc::nvrtc::compile_ptx_with_opts(kernel_source(), options).map_err(|e| {
+			anyhow!("NVRTC could not compile the PoC-GEMM kernels for {arch}: {}", compile_error(e))
+		})
+	})
+}
+
+/// Compiles the kernels to machine code (a CUBIN) for a real architecture `arch` (e.g.
+/// "sm_90"): NVRTC runs ptxas itself. The driver loads a CUBIN without the PTX JIT, so it also
+/// works with a driver older than NVRTC (CUDA's minor-version compatibility), which PTX does
+/// not.
+pub fn compile_cubin(arch: &str) -> Result<Vec<u8>> {
+	use cudarc::nvrtc::{result, sys};
+	load_nvrtc()?;
+	no_panic("NVRTC", || {
+		let source = std::ffi::CString::new(kernel_source())?;
+		let program = result::create_program(&source, Some(c"gemm.cu"))
+			.map_err(|e| anyhow!("NVRTC: cannot create a program: {e:?}"))?;
+		let log = |program| {
+			// SAFETY: `program` is alive (destroyed below).
+			unsafe { result::get_program_log(program) }
+				.map(|log| {
+					let bytes: Vec<u8> =
+						log.iter().map(|c| *c as u8).take_while(|c| *c != 0).collect();
+					String::from_utf8_lossy(&bytes).into_owned()
+				})
+				.unwrap_or_default()
+		};
+		// SAFETY: `program` was created above and is destroyed once, after its last use.
+		let cubin = unsafe {
+			result::compile_program(program, &nvrtc_options(arch))
+				.map_err(|e| {
+					anyhow!(
+						"NVRTC could not compile the PoC-GEMM kernels for {arch}: {e:?}:\n{}",
+						log(program)
+					)
+				})
+				.and_then(|()| {
+					let mut size = 0usize;
+					sys::nvrtcGetCUBINSize(program, &mut size).result()?;
+					let mut cubin = vec![0u8; size];
+					sys::nvrtcGetCUBIN(program, cubin.as_mut_ptr().cast()).result()?;
+					Ok(cubin)
+				})
+		};
+		// SAFETY: as above.
+		let _ = unsafe { result::destroy_program(program) };
+		let cubin = cubin?;
+		ensure!(
+			cubin.starts_with(b"\x7fELF"),
+			"NVRTC gave no CUBIN for {arch} (a virtual architecture?)"
+		);
+		Ok(cubin)
+	})
+}
+
+/// The CUDA backend on one device, kernels loaded.
+pub struct Cuda {
+	ctx: Arc<CudaContext>,
+	stream: Arc<CudaStream>,
+	gen: CudaFunction,
+	gemm: CudaFunction,
+	name: String,
+}
+
+impl Cuda {
+	/// The backend on device 0, or why there is none (no driver, no device, no NVRTC, a device
+	/// too old for `__dp4a`, a compile or load failure). Never panics.
+	pub fn probe() -> Result<Self> {
+		Self::new(0)
+	}
+
+	pub fn new(ordinal: usize) -> Result<Self> {
+		// SAFETY: only tries to dlopen the candidate names.
+		if !unsafe { cudarc::driver::sys::is_culib_present() } {
+			bail!("no CUDA driver (libcuda.so.1) found");
+		}
+		no_panic("CUDA", || {
+			let count = CudaContext::device_count()
+				.map_err(|e| anyhow!("the CUDA driver is installed but not usable: {}", cu(e)))?;
+			ensure!(count > 0, "the CUDA driver found no device");
+			ensure!(
+				ordinal < count as usize,
+				"no CUDA device {ordinal}: the driver found {count} device(s)"
+			);
+			let ctx = CudaContext::new(ordinal)
+				.map_err(|e| anyhow!("cannot open CUDA device {ordinal}: {}", cu(e)))?;
+			let (major, minor) = ctx
+				.compute_capability()
+				.map_err(|e| anyhow!("cannot read the compute capability: {}", cu(e)))?;
+			ensure!(
+				(major, minor) >= (6, 1),
+				"CUDA device {ordinal} has compute capability {major}.{minor}; PoC-GEMM needs 6.1 \
+				 (__dp4a)"
+			);
+			let nvrtc = load_nvrtc()?;
+			// Machine code for the device first (no PTX JIT, so no constraint between the NVRTC
+			// and driver versions); else PTX for the device's architecture, or compute_80 PTX
+			// for an NVRTC that does not know the device yet (it runs on every later device).
+			let mut errors = Vec::new();
+			let mut attempts =
+				vec![format!("sm_{major}{minor}"), format!("compute_{major}{minor}")];
+			if major >= 8 {
+				attempts.push("compute_80".into());
+			}
+			let mut loaded = None;
+			for arch in &attempts {
+				let image = if arch.starts_with("sm_") {
+					compile_cubin(arch).map(Ptx::from_binary)
+				} else {
+					compile(arch)
+				};
+				match image.and_then(|image| {
+					ctx.load_module(image).map_err(|e| {
+						anyhow!(
+							"the driver rejected the {arch} code from NVRTC ({nvrtc}): {}",
+							cu(e)
+						)
+					})
+				}) {
+					Ok(module) => {
+						loaded = Some((arch.clone(), module));
+						break;
+					},
+					Err(e) => errors.push(format!("{e:#}")),
+				}
+			}
+			let Some((arch, module)) = loaded else {
+				bail!("cannot build the PoC-GEMM kernels for this device:\n{}", errors.join("\n"));
+			};
+			let function = |name: &str| {
+				module
+					.load_function(name)
+					.map_err(|e| anyhow!("kernel {name} not found: {}", cu(e)))
+			};
+			let (gen, gemm) = (function(GEN_KERNEL)?, function(GEMM_KERNEL)?);
+			let device = ctx.name().unwrap_or_else(|_| format!("device {ordinal}"));
+			let memory = ctx.total_mem().map(|b| b as f64 / (1u64 << 30) as f64).unwrap_or(0.0);
+			let name = format!("cuda ({device}, {memory:.0} GiB, kernels for {arch})");
+			let stream = ctx.default_stream();
+			Ok(Self { ctx, stream, gen, gemm, name })
+		})
+	}
+
+	/// Executes `plan`; copies A and Bᵀ back too when `operands` is set.
+	pub fn run(&self, plan: &Plan, operands: bool) -> Result<Buffers> {
+		no_panic("CUDA", || {
+			let (free, _) = self
+				.ctx
+				.mem_get_info()
+				.map_err(|e| anyhow!("cannot query GPU memory: {}", cu(e)))?;
+			let need = plan.device_bytes();
+			let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+			ensure!(
+				need <= free as u64,
+				"the shape needs {:.2} GiB of GPU memory, {:.2} GiB are free",
+				gib(need),
+				gib(free as u64)
+			);
+			let alloc = |words: u64| -> Result<CudaSlice<i32>> {
+				self.stream
+					.alloc_zeros::<i32>(words as usize)
+					.map_err(|e| anyhow!("cannot allocate {:.2} GiB: {}", gib(4 * words), cu(e)))
+			};
+			let bufs = [alloc(plan.words[0])?, alloc(plan.words[1])?, alloc(plan.words[2])?];
+			for launch in &plan.launches {
+				let function = match launch.kernel {
+					GEN_KERNEL => &self.gen,
+					GEMM_KERNEL => &self.gemm,
+					other => bail!("the plan names an unknown kernel {other}"),
+				};
+				let mut builder = self.stream.launch_builder(function);
+				for arg in &launch.args {
+					// Buffers are passed by shared reference: one stream orders every access.
+					match arg {
+						Arg::Buf(buf) => builder.arg(&bufs[*buf as usize]),
+						Arg::U32(v) => builder.arg(v),
+						Arg::U64(v) => builder.arg(v),
+					};
+				}
+				let config = LaunchConfig {
+					grid_dim: launch.grid,
+					block_dim: launch.block,
+					shared_mem_bytes: 0,
+				};
+				// SAFETY: the arguments match the kernel's parameters (checked by the host
+				// emulation tests, which bind the same plan to the same C signatures) and every
+				// buffer has the size the kernels index up to.
+				unsafe { builder.launch(config) }
+					.map_err(|e| anyhow!("launching {} failed: {}", launch.kernel, cu(e)))?;
+			}
+			let download = |buf: Buf| {
+				self.stream
+					.clone_dtoh(&bufs[buf as usize])
+					.map_err(|e| anyhow!("PoC-GEMM on the GPU failed: {}", cu(e)))
+			};
+			let c = download(Buf::C)?;
+			let (a, bt) =
+				if operands { (download(Buf::A)?, download(Buf::Bt)?) } else { Default::default() };
+			self.stream
+				.synchronize()
+				.map_err(|e| anyhow!("PoC-GEMM on the GPU failed: {}", cu(e)))?;
+			Ok(Buffers { a, bt, c })
+		})
+	}
+}
+
+impl Backend for Cuda {
+	fn name(&self) -> String {
+		self.name.clone()
+	}
+
+	fn gemm(&self, seed: &[u8; 32], shape: Shape) -> Result<Vec<i32>> {
+		gemm::check_shape(shape)?;
+		Ok(self.run(&Plan::new(seed, shape), false)?.c)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::gemm::Cpu;
+	use poc::MatrixGen;
+	use std::{
+		io::Write,
+		process::{Command, Stdio},
+		time::Instant,
+	};
+
+	fn hex(bytes: &[u8]) -> String {
+		bytes.iter().map(|b| format!("{b:02x}")).collect()
+	}
+
+	/// Byte `t` of packed row `r`.
+	fn packed(words: &[i32], kq: u32, r: u64, t: u32) -> i8 {
+		let word = words[(r * u64::from(kq) + u64::from(t / 4)) as usize] as u32;
+		(word >> (8 * (t % 4))) as u8 as i8
+	}
+
+	/// Checks a run's buffers: A and Bᵀ against MatrixGen (padding zero), C against the
+	/// reference GEMM and the CPU backend, bit for bit.
+	fn check(seed: &[u8; 32], plan: &Plan, buffers: &Buffers, what: &str) {
+		let Shape { m, n, k } = plan.shape;
+		let (a_gen, b_gen) = (MatrixGen::new(seed, poc::TAG_A), MatrixGen::new(seed, poc::TAG_B));
+		assert_eq!(buffers.a.len() as u64, plan.words[0], "{what}: A's size");
+		assert_eq!(buffers.bt.len() as u64, plan.words[1], "{what}: Bᵀ's size");
+		for i in 0..u64::from(m) {
+			for t in 0..plan.kq * 4 {
+				let want = if t < k { a_gen.element(i * u64::from(k) + u64::from(t)) } else { 0 };
+				assert_eq!(packed(&buffers.a, plan.kq, i, t), want, "{what}: A[{i}, {t}]");
+			}
+		}
+		for j in 0..u64::from(n) {
+			for t in 0..plan.kq * 4 {
+				let want = if t < k { b_gen.element(u64::from(t) * u64::from(n) + j) } else { 0 };
+				assert_eq!(packed(&buffers.bt, plan.kq, j, t), want, "{what}: B[{t}, {j}]");
+			}
+		}
+		let reference = poc::reference::gemm(seed, plan.shape);
+		assert!(buffers.c == reference, "{what}: C differs from poc::reference::gemm");
+		let cpu = Cpu::new(Some(2)).gemm(seed, plan.shape).unwrap();
+		assert!(buffers.c == cpu, "{what}: C differs from the CPU backend");
+	}
+
+	/// Shapes the kernels must get right: single entries, tile edges ± 1, rows and columns
+	/// that are not multiples of the tiles, k not a multiple of 4 or of the k step, and the
+	/// largest k.
+	fn shapes() -> Vec<Shape> {
+		let s = |m, n, k| Shape { m, n, k };
+		vec![
+			s(1, 1, 1),
+			s(1, 200, 33),
+			s(200, 1, 3),
+			s(63, 65, 31),
+			s(64, 64, 64),
+			s(65, 129, 100),
+			s(130, 70, 257),
+			s(3, 2, 65_536),
+		]
+	}
+
+	// ---- the kernels on the host emulator --------------------------------------------------
+
+	/// Compiles gemm.cu + emu.h + emu_main.cpp into an executable, once per version of the
+	/// sources and compiler: cached under $TMPDIR/kiln-gemm-emu/<hash of the inputs>.
+	fn emulator() -> &'static Path {
+		static EMULATOR: OnceLock<PathBuf> = OnceLock::new();
+		EMULATOR.get_or_init(|| {
+			// $CXX, else the first C++ compiler on the PATH (setup.sh installs clang).
+			let cxx = std::env::var("CXX").ok().filter(|c| !c.is_empty()).unwrap_or_else(|| {
+				let on_path = |name: &&str| {
+					Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success())
+				};
+				["c++", "clang++", "g++"].into_iter().find(on_path).unwrap_or("c++").into()
+			});
+			let flags =
+				["-std=c++17", "-O2", "-g", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter"];
+			let sanitize = ["-fsanitize=undefined", "-fno-sanitize-recover=all"];
+			let sources = [
+				("kernels.cu", kernel_source()),
+				("emu.h", include_str!("kernels/emu.h").to_string()),
+				("emu_main.cpp", include_str!("kernels/emu_main.cpp").to_string()),
+			];
+			let key = {
+				use std::hash::{Hash, Hasher};
+				let mut hasher = std::collections::hash_map::DefaultHasher::new();
+				(&cxx, flags, sanitize, &sources).hash(&mut hasher);
+				format!("{:016x}", hasher.finish())
+			};
+			let root = std::env::temp_dir().join("kiln-gemm-emu");
+			let dir = root.join(&key);
+			let exe = dir.join("emu");
+			if exe.is_file() {
+				return exe;
+			}
+			// Built next to it, then renamed into place: concurrent test runs never see half a
+			// build.
+			let build = root.join(format!("build-{key}-{}", std::process::id()));
+			std::fs::create_dir_all(&build).unwrap();
+			for (name, text) in &sources {
+				std::fs::write(build.join(name), text).unwrap();
+			}
+			let compile = |with_sanitizer: bool| {
+				let mut cmd = Command::new(&cxx);
+				cmd.args(flags);
+				if with_sanitizer {
+					cmd.args(sanitize);
+				}
+				cmd.arg("-I").arg(&build).arg(build.join("emu_main.cpp")).arg("-o");
+				cmd.arg(build.join("emu")).output().unwrap_or_else(|e| {
+					panic!("cannot run the C++ compiler {cxx:?} ({e}); install g++ or clang, or set CXX")
+				})
+			};
+			let start = Instant::now();
+			let mut out = compile(true);
+			if !out.status.success() {
+				eprintln!(
+					"note: compiling the emulator with UBSan failed, retrying without:\n{}",
+					String::from_utf8_lossy(&out.stderr)
+				);
+				out = compile(false);
+			}
+			assert!(
+				out.status.success(),
+				"{cxx} could not compile the kernels for the host:\n{}",
+				String::from_utf8_lossy(&out.stderr)
+			);
+			eprintln!("emulator built with {cxx} in {:.1?}", start.elapsed());
+			if std::fs::rename(&build, &dir).is_err() {
+				// Another test run got there first.
+				assert!(exe.is_file(), "cannot move {} to {}", build.display(), dir.display());
+				let _ = std::fs::remove_dir_all(&build);
+			}
+			exe
+		})
+	}
+
+	fn plan_text(plan: &Plan) -> String {
+		let mut text = format!("buffers {} {} {}\n", plan.words[0], plan.words[1], plan.words[2]);
+		for l in &plan.launches {
+			let (g, b) = (l.grid, l.block);
+			text += &format!("launch {} {} {} {} {} {} {}", l.kernel, g.0, g.1, g.2, b.0, b.1, b.2);
+			for arg in &l.args {
+				text += &match arg {
+					Arg::Buf(buf) => format!(" buf:{}", *buf as usize),
+					Arg::U32(v) => format!(" u32:{v}"),
+					Arg::U64(v) => format!(" u64:{v}"),
+				};
+			}
+			text += "\n";
+		}
+		text
+	}
+
+	/// Runs `plan` on the host emulator, fibers in `order` ("forward" or "reverse").
+	fn emulate(plan: &Plan, order: &str) -> Buffers {
+		let mut child = Command::new(emulator())
+			.arg(order)
+			.stdin(Stdio::piped())
+			.stdout(Stdio::piped())
+			.stderr(Stdio::piped())
+			.spawn()
+			.unwrap();
+		let text = plan_text(plan);
+		let mut stdin = child.stdin.take().unwrap();
+		// Written from another thread: the emulator's output fills the stdout pipe meanwhile.
+		let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()));
+		let result = child.wait_with_output().unwrap();
+		writer.join().unwrap().unwrap();
+		assert!(
+			result.status.success(),
+			"the emulator failed on {:?} ({order}): {}\n{}",
+			plan.shape,
+			result.status,
+			String::from_utf8_lossy(&result.stderr)
+		);
+		let words: Vec<i32> = result
+			.stdout
+			.chunks_exact(4)
+			.map(|w| i32::from_le_bytes(w.try_into().unwrap()))
+			.collect();
+		assert_eq!(words.len() as u64, plan.words.iter().sum::<u64>());
+		let (a, rest) = words.split_at(plan.words[0] as usize);
+		let (bt, c) = rest.split_at(plan.words[1] as usize);
+		Buffers { a: a.to_vec(), bt: bt.to_vec(), c: c.to_vec() }
+	}
+
+	#[test]
+	fn kernels_on_the_host_emulator_equal_the_reference() {
+		for (index, shape) in shapes().into_iter().enumerate() {
+			let seed = [index as u8 ^ 0x5c; 32];
+			let plan = Plan::new(&seed, shape);
+			for order in ["forward", "reverse"] {
+				let start = Instant::now();
+				let buffers = emulate(&plan, order);
+				check(&seed, &plan, &buffers, &format!("emulator {shape:?} {order}"));
+				eprintln!("emulator {shape:?} {order}: ok in {:.2?}", start.elapsed());
+			}
+		}
+	}
+
+	#[test]
+	fn kernels_on_the_host_emulator_loop_over_grids_smaller_than_the_problem() {
+		// 3 generator blocks for thousands of words, one row of GEMM blocks for 4 row tiles.
+		let seed = [0xa7; 32];
+		let shape = Shape { m: 200, n: 90, k: 77 };
+		let plan = Plan::with_limits(&seed, shape, 3, 1);
+		assert_eq!((plan.launches[0].grid.0, plan.launches[2].grid.1), (3, 1));
+		check(&seed, &plan, &emulate(&plan, "reverse"), "emulator with small grids");
+		let plan = Plan::with_limits(&seed, shape, 1, 3);
+		check(&seed, &plan, &emulate(&plan, "forward"), "emulator with grid.y = 3");
+	}
+
+	#[test]
+	fn the_published_vectors_come_out_of_the_host_emulator() {
+		for v in poc::VECTORS {
+			let plan = Plan::new(&v.seed, v.shape);
+			let c = emulate(&plan, "forward").c;
+			assert_eq!(hex(&poc::reference::Tree::build(&c).root()), v.root);
+			for (sample, value, _) in v.openings {
+				assert_eq!(c[*sample as usize], *value);
+			}
+		}
+	}
+
+	#[test]
+	fn plans_fit_the_cuda_limits() {
+		let seed = [1; 32];
+		for shape in shapes().into_iter().chain([
+			Shape { m: 1 << 22, n: 1 << 10, k: 1 },
+			Shape { m: 1, n: u32::MAX, k: 1 },
+			Shape { m: 65_536, n: 65_536, k: 65_536 },
+		]) {
+			let plan = Plan::new(&seed, shape);
+			assert_eq!(plan.kq % TILE_KQ, 0);
+			assert!(4 * plan.kq >= shape.k && 4 * plan.kq < shape.k + 4 * TILE_KQ);
+			for l in &plan.launches {
+				assert!(l.grid.0 >= 1 && l.grid.0 < 1 << 31, "{shape:?} {l:?}");
+				assert!(l.grid.1 >= 1 && l.grid.1 <= MAX_GRID_Y, "{shape:?} {l:?}");
+				assert!(l.block.0 * l.block.1 * l.block.2 <= 1024);
+			}
+		}
+	}
+
+	// ---- NVRTC -----------------------------------------------------------------------------
+
+	/// NVRTC, or a failure saying how to get it (a skip only when asked for explicitly).
+	fn nvrtc_or_fail() -> bool {
+		match load_nvrtc() {
+			Ok(from) => {
+				eprintln!("NVRTC from {from}");
+				true
+			},
+			Err(_) if std::env::var("KILN_SKIP_NVRTC_TESTS").as_deref() == Ok("1") => {
+				eprintln!("SKIPPED: KILN_SKIP_NVRTC_TESTS=1, the kernels were not compiled");
+				false
+			},
+			Err(e) => panic!(
+				"{e:#}\nThis test compiles the CUDA kernels with NVRTC and needs libnvrtc: run\n  \
+				 export {NVRTC_ENV}=\"$(scripts/nvrtc.sh)\"\nbefore cargo test (or set \
+				 KILN_SKIP_NVRTC_TESTS=1 to skip it on purpose)."
+			),
+		}
+	}
+
+	#[test]
+	fn nvrtc_compiles_every_kernel_to_ptx() {
+		if !nvrtc_or_fail() {
+			return;
+		}
+		for (arch, target) in
+			[("compute_61", "sm_61"), ("compute_80", "sm_80"), ("compute_90", "sm_90")]
+		{
+			let start = Instant::now();
+			let ptx = compile(arch).unwrap_or_else(|e| panic!("{e:#}")).to_src();
+			for entry in [GEN_KERNEL, GEMM_KERNEL] {
+				assert!(ptx.contains(&format!(".entry {entry}(")), "{arch}: no entry {entry}");
+			}
+			assert!(ptx.contains(&format!(".target {target}")), "{arch}: wrong target");
+			assert!(ptx.contains("dp4a.s32.s32"), "{arch}: the GEMM does not use dp4a");
+			// The two shared tiles, statically sized.
+			let shared = 4 * TILE_KQ * (TILE_M + TILE_N);
+			assert!(ptx.contains(".shared"), "{arch}: no shared memory");
+			eprintln!(
+				"{arch}: {} bytes of PTX in {:.2?} ({shared} bytes of shared memory per block)",
+				ptx.len(),
+				start.elapsed()
+			);
+		}
+	}
+
+	#[test]
+	fn nvrtc_compiles_every_kernel_to_machine_code() {
+		if !nvrtc_or_fail() {
+			return;
+		}
+		// NVRTC runs ptxas: the kernels assemble for real devices (registers, shared memory).
+		for arch in ["sm_61", "sm_80", "sm_90"] {
+			let start = Instant::now();
+			let cubin = compile_cubin(arch).unwrap_or_else(|e| panic!("{e:#}"));
+			for entry in [GEN_KERNEL, GEMM_KERNEL] {
+				let name = entry.as_bytes();
+				assert!(cubin.windows(name.len()).any(|w| w == name), "{arch}: no {entry}");
+			}
+			eprintln!("{arch}: {} bytes of CUBIN in {:.2?}", cubin.len(), start.elapsed());
+		}
+	}
+
+	#[test]
+	fn nvrtc_errors_are_reported_not_panicked() {
+		if !nvrtc_or_fail() {
+			return;
+		}
+		let error = compile("compute_1").unwrap_err();
+		assert!(format!("{error:#}").contains("compute_1"), "{error:#}");
+		let error = compile_cubin("sm_1").unwrap_err();
+		assert!(format!("{error:#}").contains("sm_1"), "{error:#}");
+		// A virtual architecture has no machine code.
+		assert!(compile_cubin("compute_80").is_err());
+	}
+
+	// ---- the device ------------------------------------------------------------------------
+
+	#[test]
+	fn probe_without_a_driver_is_an_error_not_a_panic() {
+		// SAFETY: only tries to dlopen the candidate names.
+		if unsafe { cudarc::driver::sys::is_culib_present() } {
+			eprintln!("SKIPPED: this machine has a CUDA driver");
+			return;
+		}
+		let error = Cuda::probe().err().expect("no driver, yet probe succeeded");
+		assert_eq!(error.to_string(), "no CUDA driver (libcuda.so.1) found");
+	}
+
+	#[test]
+	fn a_panic_in_the_cuda_wrapper_becomes_an_error() {
+		let error = no_panic("test", || -> Result<()> { panic!("Missing symbol cuFoo") });
+		assert_eq!(
+			format!("{:#}", error.unwrap_err()),
+			"test: the CUDA library wrapper panicked: Missing symbol cuFoo"
+		);
+		assert!(!QUIET.with(Cell::get), "panics outside no_panic are reported again");
+		assert_eq!(no_panic("test", || Ok(7)).unwrap(), 7);
+	}
+
+	#[test]
+	fn gpu_cuda_backend_equals_the_cpu_backend() {
+		let cuda = match Cuda::probe() {
+			Ok(cuda) => cuda,
+			Err(e) if std::env::var("KILN_REQUIRE_GPU").as_deref() != Ok("1") => {
+				eprintln!("SKIPPED: no CUDA device present ({e:#}); the CUDA backend did not run");
+				return;
+			},
+			Err(e) => panic!("KILN_REQUIRE_GPU=1 but {e:#}"),
+		};
+		eprintln!("running on {}", cuda.name());
+		for (index, shape) in shapes().into_iter().enumerate() {
+			let seed = [index as u8 ^ 0x3e; 32];
+			for plan in [Plan::new(&seed, shape), Plan::with_limits(&seed, shape, 2, 1)] {
+				let buffers = cuda.run(&plan, true).unwrap();
+				check(&seed, &plan, &buffers, &format!("GPU {shape:?}"));
+			}
+		}
+		for v in poc::VECTORS {
+			let report = gemm::bench(&cuda, &v.seed, v.shape).unwrap();
+			assert_eq!(hex(&report.root), v.root);
+		}
+		let shape = Shape { m: 1024, n: 1024, k: 4096 };
+		let seed = [9; 32];
+		let c = cuda.gemm(&seed, shape).unwrap();
+		assert!(c == Cpu::new(None).gemm(&seed, shape).unwrap(), "GPU 1024×1024×4096");
+	}
+}
