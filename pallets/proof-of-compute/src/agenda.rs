@@ -80,6 +80,12 @@ impl<T: Config> Pallet<T> {
 			.max(T::WeightInfo::resolve_disputes(0))
 	}
 
+	/// The most one block's hook costs: a full agenda and a sweep of the most providers.
+	pub fn worst_block_weight() -> Weight {
+		Self::worst_agenda_weight()
+			.saturating_add(T::WeightInfo::sweep(crate::MAX_PROVIDERS_PER_BLOCK))
+	}
+
 	/// The most a full agenda costs.
 	pub fn worst_agenda_weight() -> Weight {
 		let config = Configuration::<T>::get();

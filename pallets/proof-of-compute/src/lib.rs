@@ -310,6 +310,12 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(T::DefaultConfig::get().validate().is_ok(), "DefaultConfig is invalid");
+			let worst = Self::worst_block_weight();
+			let max_block = T::BlockWeights::get().max_block;
+			assert!(
+				worst.all_lte(max_block / 4),
+				"a full agenda and sweep ({worst:?}) take more than a quarter of a block ({max_block:?})"
+			);
 		}
 	}
 

@@ -253,6 +253,19 @@ fn calls_out_of_turn_get_specific_errors() {
 			ProofOfCompute::configure(RuntimeOrigin::root(), bad),
 			Error::<Test>::InvalidConfiguration
 		);
+		for bad in [
+			crate::ConfigRecord {
+				providers_per_block: crate::MAX_PROVIDERS_PER_BLOCK + 1,
+				..poc_config()
+			},
+			crate::ConfigRecord { verifier_blocks: 0, ..poc_config() },
+			crate::ConfigRecord { k: kiln_primitives::poc::MAX_K + 1, ..poc_config() },
+		] {
+			assert_noop!(
+				ProofOfCompute::configure(RuntimeOrigin::root(), bad),
+				Error::<Test>::InvalidConfiguration
+			);
+		}
 	});
 }
 

@@ -9,6 +9,9 @@ use sp_runtime::{traits::ConstU32, Perbill};
 /// Most entries a challenge may open (`samples` may not exceed it).
 pub const MAX_SAMPLES: u32 = 64;
 
+/// Most providers the sweep may visit per block (`providers_per_block`).
+pub const MAX_PROVIDERS_PER_BLOCK: u32 = 64;
+
 /// Verifiers of one spot-check at once: one, then two more in a dispute.
 pub const MAX_VERIFIERS: u32 = 3;
 
@@ -39,7 +42,7 @@ pub const MAX_PROOF_DEPTH: u32 = 32;
 pub struct ConfigRecord<Balance, BlockNumber> {
 	/// Chance that an active provider visited by the sweep gets a challenge.
 	pub challenge_rate: Perbill,
-	/// Providers the sweep visits per block.
+	/// Providers the sweep visits per block (at most [`MAX_PROVIDERS_PER_BLOCK`]).
 	pub providers_per_block: u32,
 	/// The challenge's GEMM shape.
 	pub m: u32,
@@ -68,6 +71,7 @@ impl<Balance, BlockNumber: sp_runtime::traits::Zero> ConfigRecord<Balance, Block
 			&& self.k <= kiln_primitives::poc::MAX_K
 			&& u64::from(self.m) * u64::from(self.n) <= kiln_primitives::poc::MAX_SHAPE_ENTRIES;
 		if !dims_ok
+			|| self.providers_per_block > MAX_PROVIDERS_PER_BLOCK
 			|| self.commit_blocks.is_zero()
 			|| self.verifier_blocks.is_zero()
 			|| self.reveal_blocks.is_zero()
