@@ -64,6 +64,8 @@ mod mock;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_property;
+#[cfg(test)]
 mod tests_spot_checks;
 
 pub use pallet::*;
