@@ -9,9 +9,7 @@
 
 use crate::{mock::*, Configuration, Event, SpotCheckStage, SpotChecks};
 use frame_support::assert_ok;
-use kiln_primitives::{
-	result_commitment, Backend, ContentRef, JobId, JobSpec, Requirements, Workload,
-};
+use kiln_primitives::{result_commitment, ContentRef, JobId, JobSpec, Workload};
 use pallet_market::{Event as MarketEvent, JobState, Jobs};
 use sp_runtime::{
 	traits::{BlakeTwo256, Hash},
@@ -101,14 +99,7 @@ fn run_case(seed: u64, coverage: &mut Coverage) {
 		let provider = providers.remove(rng.below(providers.len() as u64) as usize);
 		let spec = JobSpec {
 			workload: Workload::Wasm { module: content([1; 32]), input: content([2; 32]), fuel: 9 },
-			requirements: Requirements {
-				min_vram_mib: 0,
-				min_compute_capability: 0,
-				gpu_count: 0,
-				backend: Backend::Cpu,
-				region: None,
-				min_reputation: Perbill::zero(),
-			},
+			requirements: crate::tests_spot_checks::requirements(),
 			max_price: 1_000,
 			bidding_blocks: 2,
 			execution_blocks: 20,

@@ -50,7 +50,8 @@ fn content(bytes: &[u8]) -> ContentRef {
 	}
 }
 
-fn requirements() -> Requirements {
+/// A CPU job anyone registered can run.
+pub(crate) fn requirements() -> Requirements {
 	Requirements {
 		min_vram_mib: 0,
 		min_compute_capability: 0,
@@ -115,6 +116,26 @@ fn verifier_reveal(who: AccountId, job_id: JobId, output: &[u8]) {
 		content(output).hash,
 		salt(who),
 	));
+}
+
+/// The first round: `v` commits `verified`, the provider reveals `revealed`, `v` reveals.
+fn first_round(v: AccountId, job_id: JobId, revealed: &[u8], verified: &[u8]) {
+	verifier_commit(v, job_id, verified);
+	reveal(P1, job_id, revealed);
+	verifier_reveal(v, job_id, verified);
+}
+
+/// The dispute: both new verifiers commit their answers, then both reveal; returns them.
+fn dispute_round(job_id: JobId, answers: [&[u8]; 2]) -> Vec<AccountId> {
+	let dispute: Vec<_> = assigned(job_id)[1..].to_vec();
+	assert_eq!(dispute.len(), 2, "two more verifiers");
+	for (d, answer) in dispute.iter().zip(answers) {
+		verifier_commit(*d, job_id, answer);
+	}
+	for (d, answer) in dispute.iter().zip(answers) {
+		verifier_reveal(*d, job_id, answer);
+	}
+	dispute
 }
 
 fn market_events() -> Vec<MarketEvent<Test>> {
@@ -213,15 +234,8 @@ fn a_lazy_verifier_cannot_copy_the_result_and_loses_the_dispute() {
 			provider_output: Some(content(HONEST).hash),
 			verifier_output: Some(content(b"a guess").hash),
 		}));
-		let dispute: Vec<_> = assigned(job_id)[1..].to_vec();
-		assert_eq!(dispute.len(), 2);
 		let provider_bond = Collateral::bonded(&P1);
-		for d in &dispute {
-			verifier_commit(*d, job_id, HONEST);
-		}
-		for d in &dispute {
-			verifier_reveal(*d, job_id, HONEST);
-		}
+		let dispute = dispute_round(job_id, [HONEST, HONEST]);
 		assert!(events().contains(&Event::DisputeResolved {
 			job_id,
 			outcome: DisputeOutcome::ProviderUpheld,
@@ -246,16 +260,8 @@ fn a_cheating_provider_is_outvoted_slashed_and_the_client_refunded() {
 		let job_id = wasm_job(P1);
 		let client_before = free(CLIENT) + Jobs::<Test>::get(job_id).unwrap().escrowed;
 		let v = drawn(P1, job_id, WRONG);
-		verifier_commit(v, job_id, HONEST);
-		reveal(P1, job_id, WRONG);
-		verifier_reveal(v, job_id, HONEST);
-		let dispute: Vec<_> = assigned(job_id)[1..].to_vec();
-		for d in &dispute {
-			verifier_commit(*d, job_id, HONEST);
-		}
-		for d in &dispute {
-			verifier_reveal(*d, job_id, HONEST);
-		}
+		first_round(v, job_id, WRONG, HONEST);
+		let dispute = dispute_round(job_id, [HONEST, HONEST]);
 		assert!(events().contains(&Event::DisputeResolved {
 			job_id,
 			outcome: DisputeOutcome::ProviderOverturned,
@@ -287,15 +293,9 @@ fn a_verifier_colluding_with_a_cheating_provider_is_outvoted_in_the_dispute() {
 		setup(Perbill::one());
 		let job_id = wasm_job(P1);
 		let v = drawn(P1, job_id, WRONG);
-		verifier_commit(v, job_id, HONEST);
-		reveal(P1, job_id, WRONG);
-		verifier_reveal(v, job_id, HONEST);
-		let dispute: Vec<_> = assigned(job_id)[1..].to_vec();
+		first_round(v, job_id, WRONG, HONEST);
 		// The first dispute verifier echoes the provider, the second re-executes.
-		verifier_commit(dispute[0], job_id, WRONG);
-		verifier_commit(dispute[1], job_id, HONEST);
-		verifier_reveal(dispute[0], job_id, WRONG);
-		verifier_reveal(dispute[1], job_id, HONEST);
+		let dispute = dispute_round(job_id, [WRONG, HONEST]);
 		assert!(events().contains(&Event::DisputeResolved {
 			job_id,
 			outcome: DisputeOutcome::ProviderOverturned,
@@ -317,14 +317,8 @@ fn three_different_answers_refund_the_client_and_slash_nobody() {
 		setup(Perbill::one());
 		let job_id = wasm_job(P1);
 		let v = drawn(P1, job_id, WRONG);
-		verifier_commit(v, job_id, b"one");
-		reveal(P1, job_id, WRONG);
-		verifier_reveal(v, job_id, b"one");
-		let dispute: Vec<_> = assigned(job_id)[1..].to_vec();
-		verifier_commit(dispute[0], job_id, b"two");
-		verifier_commit(dispute[1], job_id, b"three");
-		verifier_reveal(dispute[0], job_id, b"two");
-		verifier_reveal(dispute[1], job_id, b"three");
+		first_round(v, job_id, WRONG, b"one");
+		dispute_round(job_id, [b"two", b"three"]);
 		assert!(events().contains(&Event::DisputeResolved {
 			job_id,
 			outcome: DisputeOutcome::Inconclusive,
@@ -384,14 +378,7 @@ fn a_verifier_that_does_not_reveal_is_slashed_and_the_dispute_decides() {
 			provider_output: Some(content(HONEST).hash),
 			verifier_output: None,
 		}));
-		let dispute: Vec<_> = assigned(job_id)[1..].to_vec();
-		assert_eq!(dispute.len(), 2);
-		for d in &dispute {
-			verifier_commit(*d, job_id, HONEST);
-		}
-		for d in &dispute {
-			verifier_reveal(*d, job_id, HONEST);
-		}
+		dispute_round(job_id, [HONEST, HONEST]);
 		assert!(events().contains(&Event::DisputeResolved {
 			job_id,
 			outcome: DisputeOutcome::ProviderUpheld,
