@@ -58,6 +58,14 @@ impl<T: Config> Pallet<T> {
 				T::WeightInfo::replace_verifiers(0),
 			))
 			.max(per_entry(T::WeightInfo::resolve_disputes(1), T::WeightInfo::resolve_disputes(0)))
+			.saturating_add(Self::candidate_scans_weight())
+	}
+
+	/// Two verifier searches' reads (a provider record and a ledger per candidate), charged
+	/// on top of the benchmarks: their registries are small, so candidates' reads are shared
+	/// between the measured entries, and a first-round mismatch searches for two verifiers.
+	pub(crate) fn candidate_scans_weight() -> Weight {
+		T::DbWeight::get().reads(u64::from(2 * 2 * crate::VERIFIER_CANDIDATES))
 	}
 
 	/// The most one challenge on the agenda costs: an opening of `samples` entries, or a

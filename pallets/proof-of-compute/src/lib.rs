@@ -378,7 +378,12 @@ pub mod pallet {
 		}
 
 		/// A spot-check verifier reveals its result once every verifier has committed.
+		///
+		/// The last reveal settles the check: benchmarked as a dispute's verdict, plus two
+		/// verifier searches (a first-round mismatch calls two more verifiers).
 		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::reveal_spot_check()
+			.saturating_add(Pallet::<T>::spot_check_step_weight()))]
 		pub fn reveal_spot_check(
 			origin: OriginFor<T>,
 			job_id: JobId,
