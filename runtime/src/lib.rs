@@ -27,6 +27,8 @@ pub use apis::RuntimeApi;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_economics;
 
 use alloc::vec::Vec;
 use sp_runtime::{
@@ -147,8 +149,9 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// All migrations of the runtime, applied in order. None yet.
-type Migrations = ();
+/// All migrations of the runtime, applied in order (each runs once, by storage version).
+type Migrations =
+	(pallet_providers::migrations::V1<Runtime>, pallet_proof_of_compute::migrations::V1<Runtime>);
 
 /// Executive: handles dispatch to the various pallets.
 pub type Executive = frame_executive::Executive<

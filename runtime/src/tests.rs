@@ -26,7 +26,7 @@ fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 }
 
 /// Externalities holding the genesis state of the named preset.
-fn preset_ext(name: &str) -> sp_io::TestExternalities {
+pub(crate) fn preset_ext(name: &str) -> sp_io::TestExternalities {
 	let patch = presets::get_preset(&name.into()).expect("the preset exists");
 	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serializes");
 	merge(&mut config, serde_json::from_slice(&patch).expect("a preset is JSON"));
@@ -463,54 +463,4 @@ fn a_full_proof_of_compute_agenda_fits_in_a_quarter_block() {
 		);
 		assert!(worst.all_lte(max / 4));
 	});
-}
-
-/// Economics with the default parameters: what a provider expects from one job it cheats on
-/// (returns a made-up result without computing) against one it runs honestly. A cheated
-/// non-`Gemm` job is caught when it is spot-checked (`spot_check_probability`, assuming
-/// honest verifiers); caught, the provider is paid nothing and loses its whole job
-/// collateral plus `slash_wrong_result`. A cheated `Gemm` job that computed half of C passes
-/// 32 samples with probability 2^-32. The table is printed for the README.
-#[test]
-fn cheating_loses_money_in_expectation_with_the_default_parameters() {
-	let market = crate::configs::MarketDefaults::get();
-	let poc = crate::configs::ProofOfComputeDefaults::get();
-	let q = poc.spot_check_probability.deconstruct() as f64 / 1e9;
-	let fee = market.protocol_fee.deconstruct() as f64 / 1e9;
-	let kiln = KILN as f64;
-	let slash = poc.slash_wrong_result as f64 / kiln;
-	// Expected KILN from one cheated job of `price`, caught with probability `caught`.
-	let cheated = |price: f64, caught: f64| {
-		let collateral = market.job_collateral.fixed as f64 / kiln
-			+ price * f64::from(market.job_collateral.percent_of_price) / 100.0;
-		(1.0 - caught) * price * (1.0 - fee) - caught * (collateral + slash)
-	};
-	let gemm_caught = 1.0 - 0.5f64.powi(poc.samples as i32);
-	println!(
-		"spot-check probability {:.0} %, job collateral {} KILN + {} % of the price, \
-		 slash_wrong_result {slash} KILN, protocol fee {:.0} %",
-		q * 100.0,
-		market.job_collateral.fixed / KILN,
-		market.job_collateral.percent_of_price,
-		fee * 100.0
-	);
-	println!("| price (KILN) | honest job, paid | cheated job, expected | cheated half-GEMM, expected | 10 % of jobs cheated, per job |");
-	println!("|---:|---:|---:|---:|---:|");
-	for price in [0.1, 1.0, 10.0, 100.0, 1_000.0, 100_000.0] {
-		let honest = price * (1.0 - fee);
-		let cheat = cheated(price, q);
-		let gemm = cheated(price, gemm_caught);
-		// Even with free compute for the honest jobs, mixing in cheated ones lowers income.
-		let mixed = 0.9 * honest + 0.1 * cheat;
-		println!("| {price} | {honest:.3} | {cheat:.3} | {gemm:.3} | {mixed:.3} |");
-		assert!(cheat < 0.0, "a cheated job of {price} KILN is expected to lose money");
-		assert!(gemm < 0.0);
-		assert!(mixed < honest);
-	}
-	// Across every price, down to the smallest: a cheated job loses money in expectation.
-	let mut price = 1e-6;
-	while price < 1e9 {
-		assert!(cheated(price, q) < 0.0, "{price}");
-		price *= 1.5;
-	}
 }

@@ -45,7 +45,11 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 	use kiln_primitives::{CollateralHooks, SlashReason};
 
+	/// Version 0: the layout since the first release (no migration yet).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]

@@ -3,7 +3,7 @@
 //! current block's list and handles each job in it, so the work per block is bounded by
 //! `MaxJobsPerBlock` and no block ever iterates over all jobs.
 
-use crate::{Agenda, Config, Error, JobState, Jobs, Pallet, WeightInfo};
+use crate::{Agenda, Config, Error, JobState, Jobs, Pallet, RevealRequest, WeightInfo};
 use frame_support::{traits::Get, weights::Weight};
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::JobId;
@@ -66,7 +66,11 @@ impl<T: Config> Pallet<T> {
 					Self::close_auction(job_id, job, now);
 					weight.saturating_accrue(per_job(T::WeightInfo::close_auctions));
 				},
-				JobState::Awarded | JobState::Committed { .. } if job.deadline == now => {
+				JobState::Awarded
+				| JobState::Committed {
+					reveal: RevealRequest::NotYet | RevealRequest::ByMarket,
+					..
+				} if job.deadline == now => {
 					Self::fail_job(job_id, job, now);
 					weight.saturating_accrue(per_job(T::WeightInfo::fail_jobs));
 				},

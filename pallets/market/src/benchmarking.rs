@@ -353,9 +353,9 @@ pub fn job_for_benchmark<T: Config>(
 	Pallet::<T>::do_commit_result(provider, job_id, result_commitment(&output_hash, &salt))?;
 	if reveal {
 		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
-		if matches!(job.state, JobState::Committed { reveal_requested: false, .. }) {
+		if matches!(job.state, JobState::Committed { reveal: crate::RevealRequest::NotYet, .. }) {
 			let reveal_by = now::<T>().saturating_add(Configuration::<T>::get().execution_blocks.0);
-			Pallet::<T>::request_reveal(job_id, reveal_by)?;
+			Pallet::<T>::release(job_id, reveal_by)?;
 		}
 		let output = ContentRef { hash: output_hash, ..content(MAX_URI_LEN) };
 		Pallet::<T>::do_reveal_result(provider, job_id, output, salt)?;

@@ -4,12 +4,13 @@
 
 use crate::{
 	asset, BalanceOf, Bids, Config, ConfigRecordOf, Configuration, Error, Event, Job, JobSpecOf,
-	JobState, Jobs, NextJobId, Pallet, RefusalCounts,
+	JobState, Jobs, NextJobId, Pallet, RefusalCounts, RevealRequest,
 };
 use codec::Encode;
 use frame_support::{ensure, traits::Get};
 use kiln_primitives::{
-	result_commitment, ContentRef, JobEscrow, JobId, JobSpecError, Verification,
+	result_commitment, CommitDecision, ContentRef, JobEscrow, JobId, JobSpecError, RevealDecision,
+	Verification,
 };
 use sp_runtime::{
 	traits::{CheckedAdd, CheckedMul, Saturating, Zero},
@@ -122,15 +123,19 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
 
-		let reveal_requested = T::Verification::on_commit(job_id, provider, &job.client);
-		if !reveal_requested {
-			// Verification owns the timing now; `request_reveal` sets the reveal deadline.
-			Self::unschedule(job_id, job.deadline);
-		}
-		job.state = JobState::Committed { commitment, reveal_requested };
+		let reveal = match T::Verification::on_commit(job_id, provider, &job.client) {
+			CommitDecision::RevealNow => RevealRequest::ByMarket,
+			CommitDecision::Hold => {
+				// Verification owns the timing now; `release` or `request_reveal` sets the reveal
+				// deadline.
+				Self::unschedule(job_id, job.deadline);
+				RevealRequest::NotYet
+			},
+		};
+		job.state = JobState::Committed { commitment, reveal };
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::ResultCommitted { job_id, provider: provider.clone() });
-		if reveal_requested {
+		if reveal == RevealRequest::ByMarket {
 			Self::deposit_event(Event::RevealRequested { job_id });
 		}
 		Ok(())
@@ -143,9 +148,10 @@ impl<T: Config> Pallet<T> {
 		salt: [u8; 32],
 	) -> DispatchResult {
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
-		let JobState::Committed { commitment, reveal_requested: true } = job.state else {
+		let JobState::Committed { commitment, reveal } = job.state else {
 			return Err(Error::<T>::RevealNotRequested.into());
 		};
+		ensure!(reveal != RevealRequest::NotYet, Error::<T>::RevealNotRequested);
 		let award = job.award.as_ref().ok_or(Error::<T>::NotAwarded)?;
 		ensure!(award.provider == *provider, Error::<T>::NotProvider);
 		let now = frame_system::Pallet::<T>::block_number();
@@ -156,13 +162,17 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::CommitmentMismatch
 		);
 
-		// Off the deadline's agenda first: the settlement may fall on the same block.
-		Self::unschedule(job_id, job.deadline);
-		let settles_at = if T::Verification::on_reveal(job_id, provider, &output.hash) {
-			let window = Configuration::<T>::get().verification_window;
-			Some(Self::schedule(job_id, now.saturating_add(window))?)
-		} else {
-			None
+		// Off the deadline's agenda first (the market's own deadline only): the settlement may
+		// fall on the same block.
+		if reveal == RevealRequest::ByMarket {
+			Self::unschedule(job_id, job.deadline);
+		}
+		let settles_at = match T::Verification::on_reveal(job_id, provider, &output.hash) {
+			RevealDecision::SettleAfterWindow => {
+				let window = Configuration::<T>::get().verification_window;
+				Some(Self::schedule(job_id, now.saturating_add(window))?)
+			},
+			RevealDecision::Hold => None,
 		};
 		job.state = JobState::Revealed { output: output.clone(), settles_at };
 		Jobs::<T>::insert(job_id, job);

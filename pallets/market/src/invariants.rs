@@ -1,7 +1,9 @@
 //! `try_state`: every job is where its state says it is (agenda entries, bids, escrow), and
 //! each client's deposits add up to its hold.
 
-use crate::{asset, Agenda, BalanceOf, Bids, Config, JobState, Jobs, NextJobId, Pallet};
+use crate::{
+	asset, Agenda, BalanceOf, Bids, Config, JobState, Jobs, NextJobId, Pallet, RevealRequest,
+};
 use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
 use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -11,7 +13,7 @@ use sp_runtime::{traits::Zero, Saturating, TryRuntimeError};
 impl<T: Config> Pallet<T> {
 	/// Checks, for every job: its id was handed out; a job in flight has its escrow (exactly
 	/// what it locked), its agenda entries (the close while bidding, the deadline until the
-	/// reveal — unless verification holds a committed result —, the settlement after it) and an award once awarded; an ended job has no escrow,
+	/// reveal — unless verification holds a committed result or owns its reveal deadline —, the settlement after it) and an award once awarded; an ended job has no escrow,
 	/// no bids and no agenda entry. Every agenda entry and bid list belongs to such a job;
 	/// bid lists are within bounds, below `max_price`, one per provider and never the
 	/// client's; the job counter is right; each client's deposits equal its hold.
@@ -44,7 +46,7 @@ impl<T: Config> Pallet<T> {
 			}
 			let entries: &[BlockNumberFor<T>] = match &job.state {
 				JobState::Bidding => &[job.bidding_ends, job.deadline],
-				JobState::Awarded | JobState::Committed { reveal_requested: true, .. } => {
+				JobState::Awarded | JobState::Committed { reveal: RevealRequest::ByMarket, .. } => {
 					&[job.deadline]
 				},
 				JobState::Revealed { settles_at: Some(at), .. } => &[*at],

@@ -84,7 +84,12 @@ pub mod pallet {
 		Award<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 	pub type BidsOf<T> = BoundedVec<BidOf<T>, <T as Config>::MaxBidsPerJob>;
 
+	/// Version 0: the first layout. `JobState::Committed`'s `reveal` replaced a `bool` with an
+	/// enum encoded the same way (`RevealRequest`), so records written before decode unchanged.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -240,14 +245,15 @@ pub mod pallet {
 			refunded: BalanceOf<T>,
 			slashed: BalanceOf<T>,
 		},
-		/// Verification found the result wrong (or could not confirm it): the client got
-		/// `refunded`, the provider nothing, and lost its job collateral (`slashed`) if the
-		/// result was found wrong.
+		/// Verification did not pay the result (`why`): the client got `refunded`, the
+		/// provider nothing, and lost its job collateral (`slashed`) when it was at fault
+		/// (a wrong result, or silence after being drawn for a check).
 		JobRejected {
 			job_id: JobId,
 			provider: T::AccountId,
 			refunded: BalanceOf<T>,
 			slashed: BalanceOf<T>,
+			why: kiln_primitives::Rejection,
 		},
 		/// Each of `verifiers` got `each` out of the job's verification fee.
 		VerifiersPaid {

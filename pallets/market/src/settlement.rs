@@ -6,7 +6,9 @@
 
 use crate::{BalanceOf, Config, Configuration, Event, JobOf, JobState, Jobs, Pallet};
 use frame_system::pallet_prelude::BlockNumberFor;
-use kiln_primitives::{Collateral, JobEscrow, JobId, Outcome, ProviderRegistry, SlashReason};
+use kiln_primitives::{
+	Collateral, JobEscrow, JobId, Outcome, ProviderRegistry, Rejection, SlashReason,
+};
 use sp_runtime::{
 	traits::{Saturating, Zero},
 	DispatchResult, SaturatedConversion,
@@ -97,13 +99,13 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Verification rejected the result: pays `verifiers`, refunds the client the rest,
-	/// slashes the whole job collateral if the result is `wrong` (else unlocks it) and counts
-	/// a failed job.
+	/// slashes the whole job collateral if the provider is at fault (else unlocks it, and the
+	/// provider's record is not marked) and counts a failed job when it is at fault.
 	pub(crate) fn reject_job(
 		job_id: JobId,
 		mut job: JobOf<T>,
 		verifiers: &[T::AccountId],
-		wrong: bool,
+		why: Rejection,
 		now: BlockNumberFor<T>,
 	) {
 		let Some(award) = job.award.clone() else {
@@ -116,12 +118,22 @@ impl<T: Config> Pallet<T> {
 			Zero::zero()
 		});
 		T::Collateral::unlock(&award.provider, award.collateral);
-		let slashed = if wrong && !award.collateral.is_zero() {
-			T::Collateral::slash(&award.provider, award.collateral, SlashReason::WrongResult, None)
+		let reason = match why {
+			Rejection::UnrevealedWhenChecked => SlashReason::UnrevealedWhenChecked,
+			_ => SlashReason::WrongResult,
+		};
+		let slashed = if why.provider_at_fault() && !award.collateral.is_zero() {
+			// The reporter's share goes to the first verifier that showed the fault.
+			T::Collateral::slash(&award.provider, award.collateral, reason, verifiers.first())
 		} else {
 			Zero::zero()
 		};
-		T::Registry::record_outcome(&award.provider, Outcome::JobFailed);
+		if why.provider_at_fault() {
+			T::Registry::record_outcome(&award.provider, Outcome::JobFailed);
+		} else {
+			// Nobody's fault: the job ends without marking the provider's record.
+			T::Registry::record_outcome(&award.provider, Outcome::JobEnded);
+		}
 		job.state = JobState::Failed { at: now };
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobRejected {
@@ -129,6 +141,7 @@ impl<T: Config> Pallet<T> {
 			provider: award.provider,
 			refunded,
 			slashed,
+			why,
 		});
 	}
 }

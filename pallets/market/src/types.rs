@@ -212,6 +212,35 @@ pub struct Award<AccountId, Balance, BlockNumber> {
 	pub awarded_at: BlockNumber,
 }
 
+/// Whether the chain has asked for a committed result's reveal, and who owns its deadline.
+///
+/// Encoded as the `bool` it replaced was (`false` = 0, `true` = 1), so records written before
+/// stay readable.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum RevealRequest {
+	/// Verification holds the request back (e.g. while a spot-check is drawn).
+	#[codec(index = 0)]
+	NotYet,
+	/// Requested at the commitment; the market fails the job at its deadline.
+	#[codec(index = 1)]
+	ByMarket,
+	/// Requested by verification after drawing the result for a check; verification owns the
+	/// deadline and treats silence as a wrong result.
+	#[codec(index = 2)]
+	ByVerification,
+}
+
 /// Where a job is in its life.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
@@ -221,9 +250,8 @@ pub enum JobState<BlockNumber> {
 	Bidding,
 	/// Awarded; the provider must commit (and reveal) before the deadline.
 	Awarded,
-	/// A result commitment is on chain; `reveal_requested` once the chain asks for the
-	/// reveal.
-	Committed { commitment: [u8; 32], reveal_requested: bool },
+	/// A result commitment is on chain; `reveal` says whether the chain has asked for it.
+	Committed { commitment: [u8; 32], reveal: RevealRequest },
 	/// The result is revealed; it settles at the start of block `settles_at`, or when
 	/// verification decides (`None`).
 	Revealed { output: ContentRef, settles_at: Option<BlockNumber> },
@@ -283,6 +311,14 @@ mod tests {
 		assert_eq!(rule.for_price(1_000), Some(0));
 		let rule = CollateralRule { fixed: 1u128, percent_of_price: 100 };
 		assert_eq!(rule.for_price(u128::MAX), None);
+	}
+
+	#[test]
+	fn reveal_requests_decode_from_the_bools_they_replaced() {
+		use codec::{Decode, Encode};
+		assert_eq!(RevealRequest::decode(&mut &false.encode()[..]), Ok(RevealRequest::NotYet));
+		assert_eq!(RevealRequest::decode(&mut &true.encode()[..]), Ok(RevealRequest::ByMarket));
+		assert_eq!(RevealRequest::ByVerification.encode(), vec![2]);
 	}
 
 	#[test]

@@ -1,9 +1,9 @@
 //! How verification (`pallet-proof-of-compute`) drives a job it took over: it reads the job,
 //! asks for the reveal once its verifiers have committed, and accepts or rejects the result.
 
-use crate::{Config, Error, Event, JobState, Jobs, Pallet};
+use crate::{Config, Error, Event, JobState, Jobs, Pallet, RevealRequest};
 use frame_system::pallet_prelude::BlockNumberFor;
-use kiln_primitives::{JobId, JobView, VerifiedMarket, Workload};
+use kiln_primitives::{GemmJob, JobId, JobStage, JobView, Rejection, VerifiedMarket, Workload};
 use sp_runtime::{DispatchError, DispatchResult};
 
 impl<T: Config> VerifiedMarket<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
@@ -14,37 +14,55 @@ impl<T: Config> VerifiedMarket<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 			return None;
 		}
 		let gemm = match job.spec.workload {
-			Workload::Gemm { m, n, k, seed } => Some((m, n, k, seed)),
+			Workload::Gemm { m, n, k, seed } => Some(GemmJob { m, n, k, seed }),
 			_ => None,
+		};
+		let stage = match job.state {
+			JobState::Committed { reveal: RevealRequest::NotYet, .. } => {
+				JobStage::AwaitingRevealRequest
+			},
+			JobState::Committed { .. } => JobStage::RevealRequested,
+			JobState::Revealed { settles_at: Some(_), .. } => JobStage::SettlingAfterWindow,
+			JobState::Revealed { settles_at: None, .. } => JobStage::AwaitingVerdict,
+			_ => JobStage::Running,
 		};
 		Some(JobView {
 			client: job.client.clone(),
 			provider: award.provider.clone(),
 			requirements: job.spec.requirements.clone(),
 			gemm,
-			awaiting_reveal_request: matches!(
-				job.state,
-				JobState::Committed { reveal_requested: false, .. }
-			),
-			awaiting_verdict: matches!(job.state, JobState::Revealed { settles_at: None, .. }),
+			stage,
 			deadline: job.deadline,
 		})
 	}
 
-	fn request_reveal(
+	fn release(
 		job_id: JobId,
 		reveal_by: BlockNumberFor<T>,
 	) -> Result<BlockNumberFor<T>, DispatchError> {
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
-		let JobState::Committed { commitment, reveal_requested: false } = job.state else {
+		let JobState::Committed { commitment, reveal: RevealRequest::NotYet } = job.state else {
 			return Err(Error::<T>::NotAwaitingVerdict.into());
 		};
 		let deadline = Self::schedule(job_id, reveal_by)?;
 		job.deadline = deadline;
-		job.state = JobState::Committed { commitment, reveal_requested: true };
+		job.state = JobState::Committed { commitment, reveal: RevealRequest::ByMarket };
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::RevealRequested { job_id });
 		Ok(deadline)
+	}
+
+	fn request_reveal(job_id: JobId, reveal_by: BlockNumberFor<T>) -> DispatchResult {
+		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
+		let JobState::Committed { commitment, reveal: RevealRequest::NotYet } = job.state else {
+			return Err(Error::<T>::NotAwaitingVerdict.into());
+		};
+		// Verification owns this deadline (nothing goes on the market's agenda).
+		job.deadline = reveal_by;
+		job.state = JobState::Committed { commitment, reveal: RevealRequest::ByVerification };
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::RevealRequested { job_id });
+		Ok(())
 	}
 
 	fn accept(job_id: JobId, verifiers: &[T::AccountId]) -> DispatchResult {
@@ -57,18 +75,18 @@ impl<T: Config> VerifiedMarket<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		Ok(())
 	}
 
-	fn reject(job_id: JobId, verifiers: &[T::AccountId], wrong: bool) -> DispatchResult {
+	fn reject(job_id: JobId, verifiers: &[T::AccountId], why: Rejection) -> DispatchResult {
 		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
 		match job.state {
 			JobState::Revealed { settles_at: None, .. } => {},
-			JobState::Committed { reveal_requested: true, .. } => {
+			JobState::Committed { reveal: RevealRequest::ByMarket, .. } => {
 				Self::unschedule(job_id, job.deadline)
 			},
-			JobState::Committed { reveal_requested: false, .. } => {},
+			JobState::Committed { .. } => {},
 			_ => return Err(Error::<T>::NotAwaitingVerdict.into()),
 		}
 		let now = frame_system::Pallet::<T>::block_number();
-		Self::reject_job(job_id, job, verifiers, wrong, now);
+		Self::reject_job(job_id, job, verifiers, why, now);
 		Ok(())
 	}
 

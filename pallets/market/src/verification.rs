@@ -2,19 +2,19 @@
 //! as soon as a result is committed, and settle `verification_window` blocks after the reveal.
 //! The runtime swaps it for `ProofOfCompute` in one line (`type Verification = …`).
 
-use kiln_primitives::{JobId, Verification};
+use kiln_primitives::{CommitDecision, JobId, RevealDecision, Verification};
 use sp_runtime::Weight;
 
 /// Checks nothing: every revealed result that matches its commitment is paid.
 pub struct SettleAfterWindow;
 
 impl<AccountId> Verification<AccountId> for SettleAfterWindow {
-	fn on_commit(_job: JobId, _provider: &AccountId, _client: &AccountId) -> bool {
-		true
+	fn on_commit(_job: JobId, _provider: &AccountId, _client: &AccountId) -> CommitDecision {
+		CommitDecision::RevealNow
 	}
 
-	fn on_reveal(_job: JobId, _provider: &AccountId, _output_hash: &[u8; 32]) -> bool {
-		true
+	fn on_reveal(_job: JobId, _provider: &AccountId, _output_hash: &[u8; 32]) -> RevealDecision {
+		RevealDecision::SettleAfterWindow
 	}
 
 	fn on_commit_weight() -> Weight {

@@ -11,6 +11,7 @@
 extern crate alloc;
 
 pub mod currency;
+pub mod draw;
 pub mod hardware;
 pub mod job;
 pub mod poc;
@@ -28,6 +29,6 @@ pub use job::{
 };
 pub use reputation::{Outcome, Reputation};
 pub use traits::{
-	Collateral, CollateralHooks, JobEscrow, JobId, JobView, ProviderRegistry, SlashReason,
-	Verification, VerifiedMarket,
+	Collateral, CollateralHooks, CommitDecision, GemmJob, JobEscrow, JobId, JobStage, JobView,
+	ProviderRegistry, Rejection, RevealDecision, SlashReason, Verification, VerifiedMarket,
 };

@@ -23,6 +23,9 @@ pub enum Outcome {
 	ChallengePassed,
 	ChallengeFailed,
 	Slashed,
+	/// A job ended through nobody's fault (e.g. verifiers could not agree): it no longer
+	/// counts as in flight, and the record is not marked either way.
+	JobEnded,
 }
 
 /// Counters of what a provider did; they only grow (saturating).
@@ -50,6 +53,7 @@ pub struct Reputation {
 impl Reputation {
 	pub fn record(&mut self, outcome: Outcome) {
 		let counter = match outcome {
+			Outcome::JobEnded => return,
 			Outcome::JobCompleted => &mut self.jobs_completed,
 			Outcome::JobFailed => &mut self.jobs_failed,
 			Outcome::ChallengePassed => &mut self.challenges_passed,
@@ -87,6 +91,9 @@ mod tests {
 		// (2 + 1) / (4 + 2)
 		assert_eq!(r.score(), Perbill::from_percent(50));
 		assert_eq!(r.slashes, 1);
+		let before = r;
+		r.record(Outcome::JobEnded);
+		assert_eq!(r, before, "a no-fault end marks nothing");
 	}
 
 	#[test]

@@ -24,6 +24,8 @@ pub enum SlashReason {
 	FailedChallenge,
 	WrongResult,
 	UnansweredSpotCheck,
+	/// Drawn for a spot-check, then did not reveal.
+	UnrevealedWhenChecked,
 }
 
 /// The provider registry (implemented by `pallet-providers`).
@@ -35,12 +37,14 @@ pub trait ProviderRegistry<AccountId> {
 	fn reputation(who: &AccountId) -> Option<Reputation>;
 	/// A job was awarded to `who`: it cannot deregister until the job ends.
 	fn job_started(who: &AccountId) -> DispatchResult;
-	/// Records an outcome; `JobCompleted` and `JobFailed` also end a job started before.
+	/// Records an outcome; `JobCompleted`, `JobFailed` and `JobEnded` also end a job started
+	/// before.
 	fn record_outcome(who: &AccountId, outcome: Outcome);
-	/// Up to `max` registered providers (active or not) following `cursor` in storage order,
-	/// from the first when `cursor` is `None`; fewer at the end of the registry. Lets a pallet
-	/// visit every provider over several blocks with bounded work in each.
-	fn providers_after(cursor: Option<&AccountId>, max: u32) -> alloc::vec::Vec<AccountId>;
+	/// How many providers are registered (active or paused).
+	fn provider_count() -> u32;
+	/// The registered provider at `position` (`0 .. provider_count()`, dense, in no meaningful
+	/// order): lets a pallet pick a provider uniformly at random with one read.
+	fn provider_at(position: u32) -> Option<AccountId>;
 	/// Registers `who` (already bonded enough, with free balance for the deposit) with a
 	/// machine of 8 data-centre GPUs that meets any CUDA or CPU requirements.
 	#[cfg(feature = "runtime-benchmarks")]
@@ -108,23 +112,93 @@ pub trait JobEscrow<AccountId> {
 	fn escrowed(job: JobId) -> Self::Balance;
 }
 
+/// What verification makes of a result that was just committed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CommitDecision {
+	/// The market asks for the reveal at once.
+	RevealNow,
+	/// Verification takes over the job's timing and asks for the reveal later through
+	/// [`VerifiedMarket::request_reveal`] (e.g. once a spot-check verifier has committed too,
+	/// so nobody can copy the result).
+	Hold,
+}
+
+/// What verification makes of a result that was just revealed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RevealDecision {
+	/// The market settles it after its `verification_window`.
+	SettleAfterWindow,
+	/// Verification decides through [`VerifiedMarket::accept`] or [`VerifiedMarket::reject`].
+	Hold,
+}
+
+/// Why verification refuses to pay a result.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum Rejection {
+	/// Nobody could confirm it either way (no two verifiers agreed): the client is refunded,
+	/// nobody is at fault.
+	Unconfirmed,
+	/// It was found wrong: the provider loses its whole job collateral.
+	Wrong,
+	/// The provider was drawn for a check and then did not reveal: treated as a wrong result
+	/// (otherwise a cheater that learns it is checked would stay silent and lose less).
+	UnrevealedWhenChecked,
+}
+
+impl Rejection {
+	/// Whether the provider is at fault (its job collateral is slashed in full).
+	pub fn provider_at_fault(self) -> bool {
+		!matches!(self, Self::Unconfirmed)
+	}
+}
+
 /// How the market verifies a result before it pays (implemented by `pallet-proof-of-compute`;
 /// the market's own `SettleAfterWindow` checks nothing and settles `verification_window`
 /// blocks after the reveal).
 pub trait Verification<AccountId> {
-	/// `provider` committed a result for `client`'s job. `true`: the market asks for the
-	/// reveal at once; `false`: verification takes over the job's timing and asks for the
-	/// reveal later through [`VerifiedMarket::request_reveal`] (e.g. once a spot-check verifier
-	/// has committed too, so nobody can copy the result).
-	fn on_commit(job: JobId, provider: &AccountId, client: &AccountId) -> bool;
-	/// The result `output_hash` was revealed. `true`: the market settles after its
-	/// `verification_window`; `false`: verification decides through
-	/// [`VerifiedMarket::accept`] or [`VerifiedMarket::reject`].
-	fn on_reveal(job: JobId, provider: &AccountId, output_hash: &[u8; 32]) -> bool;
+	/// `provider` committed a result for `client`'s job.
+	fn on_commit(job: JobId, provider: &AccountId, client: &AccountId) -> CommitDecision;
+	/// The result `output_hash` was revealed.
+	fn on_reveal(job: JobId, provider: &AccountId, output_hash: &[u8; 32]) -> RevealDecision;
 	/// The most `on_commit` costs (added to `commit_result`'s weight).
 	fn on_commit_weight() -> sp_runtime::Weight;
 	/// The most `on_reveal` costs (added to `reveal_result`'s weight).
 	fn on_reveal_weight() -> sp_runtime::Weight;
+}
+
+/// A `Gemm` workload's shape and seed (verified by sampling).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct GemmJob {
+	pub m: u32,
+	pub n: u32,
+	pub k: u32,
+	pub seed: [u8; 32],
+}
+
+/// Where a job awarded and not ended stands, as verification sees it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum JobStage {
+	/// No result committed yet.
+	Running,
+	/// A result is committed and verification holds the reveal request back.
+	AwaitingRevealRequest,
+	/// The reveal is requested (`deadline` is its last block, exclusive).
+	RevealRequested,
+	/// The result is revealed and settles after the market's window.
+	SettlingAfterWindow,
+	/// The result is revealed and waits for verification's verdict.
+	AwaitingVerdict,
 }
 
 /// What verification needs to know about a job in the market.
@@ -134,12 +208,9 @@ pub struct JobView<AccountId, BlockNumber> {
 	/// The provider the job was awarded to.
 	pub provider: AccountId,
 	pub requirements: crate::Requirements,
-	/// `Some((m, n, k, seed))` for a `Gemm` workload (verified by sampling).
-	pub gemm: Option<(u32, u32, u32, [u8; 32])>,
-	/// A result is committed and the reveal not asked for yet.
-	pub awaiting_reveal_request: bool,
-	/// The result is revealed and waits for verification's verdict.
-	pub awaiting_verdict: bool,
+	/// Set for a `Gemm` workload (verified by sampling).
+	pub gemm: Option<GemmJob>,
+	pub stage: JobStage,
 	/// The block by which the provider must reveal (while the reveal is requested).
 	pub deadline: BlockNumber,
 }
@@ -148,16 +219,21 @@ pub struct JobView<AccountId, BlockNumber> {
 pub trait VerifiedMarket<AccountId, BlockNumber> {
 	/// The job, if it is awarded and not ended.
 	fn job(job: JobId) -> Option<JobView<AccountId, BlockNumber>>;
-	/// Asks the provider to reveal a committed result before `reveal_by` (or the first later
-	/// block with room on the market's agenda, which is returned).
-	fn request_reveal(job: JobId, reveal_by: BlockNumber) -> Result<BlockNumber, DispatchError>;
+	/// Verification lets go of a committed result it held back (not drawn for a check): the
+	/// market asks for the reveal before `reveal_by` (or the first later block with room on its
+	/// agenda, which is returned) and owns that deadline (a miss is a missed deadline).
+	fn release(job: JobId, reveal_by: BlockNumber) -> Result<BlockNumber, DispatchError>;
+	/// Asks the provider to reveal a committed result before `reveal_by`. Verification owns
+	/// that deadline: the market does not fail the job at it; verification rejects the job
+	/// with [`Rejection::UnrevealedWhenChecked`] if nothing was revealed.
+	fn request_reveal(job: JobId, reveal_by: BlockNumber) -> DispatchResult;
 	/// The revealed result is right: pays the provider, and `verifiers` an equal share of the
 	/// job's verification fee each.
 	fn accept(job: JobId, verifiers: &[AccountId]) -> DispatchResult;
-	/// The result is wrong (or could not be confirmed): refunds the client what is left after
-	/// paying `verifiers` their share of the verification fee; the provider's job collateral
-	/// is slashed in full if `wrong` (`SlashReason::WrongResult`), else unlocked.
-	fn reject(job: JobId, verifiers: &[AccountId], wrong: bool) -> DispatchResult;
+	/// The result is not paid (`why`): refunds the client what is left after paying
+	/// `verifiers` their share of the verification fee; the provider's job collateral is
+	/// slashed in full when it is at fault ([`Rejection::provider_at_fault`]), else unlocked.
+	fn reject(job: JobId, verifiers: &[AccountId], why: Rejection) -> DispatchResult;
 	/// Creates a job of `client` (funded here), awarded to the registered `provider`, with
 	/// the result `output_hash` committed and, if `reveal`, revealed (the reveal requested
 	/// first if verification held it back), for benchmarks.

@@ -61,11 +61,12 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(Self::candidate_scans_weight())
 	}
 
-	/// Two verifier searches' reads (a provider record and a ledger per candidate), charged
-	/// on top of the benchmarks: their registries are small, so candidates' reads are shared
-	/// between the measured entries, and a first-round mismatch searches for two verifiers.
+	/// Two verifier searches' reads (a position, a provider record and a ledger per
+	/// candidate), charged on top of the benchmarks: their registries are small, so
+	/// candidates' reads are shared between the measured entries, and a dispute's draw
+	/// searches for two verifiers.
 	pub(crate) fn candidate_scans_weight() -> Weight {
-		T::DbWeight::get().reads(u64::from(2 * 2 * crate::VERIFIER_CANDIDATES))
+		T::DbWeight::get().reads(u64::from(2 * 3 * crate::VERIFIER_CANDIDATES))
 	}
 
 	/// The most one challenge on the agenda costs: an opening of `samples` entries, or a
@@ -92,6 +93,7 @@ impl<T: Config> Pallet<T> {
 	pub fn worst_block_weight() -> Weight {
 		Self::worst_agenda_weight()
 			.saturating_add(T::WeightInfo::sweep(crate::MAX_PROVIDERS_PER_BLOCK))
+			.saturating_add(Self::entropy_weight())
 	}
 
 	/// The most a full agenda costs.

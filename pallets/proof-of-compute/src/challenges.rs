@@ -6,14 +6,15 @@ use crate::spot_checks::Verdict;
 use crate::{
 	Agenda, BalanceOf, Challenge, ChallengeId, ChallengeOf, ChallengeState, Challenges, Config,
 	ConfigRecordOf, Configuration, Error, Event, FailReason, NextChallengeId, OpenChallenge,
-	Opening, Pallet, Purpose, SweepCursor, Task, WeightInfo, MAX_SAMPLES,
+	Opening, Pallet, Purpose, Task, WeightInfo, MAX_SAMPLES,
 };
 use codec::Encode;
-use frame_support::{ensure, traits::Randomness, weights::Weight, BoundedVec};
+use frame_support::{ensure, weights::Weight, BoundedVec};
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::{
+	draw::{happens, index_below},
 	poc::{self, OpeningError, Shape},
-	Collateral, JobId, Outcome, ProviderRegistry, SlashReason,
+	Collateral, GemmJob, JobId, Outcome, ProviderRegistry, Rejection, SlashReason,
 };
 use sp_runtime::{
 	traits::{BlakeTwo256, ConstU32, Hash, One, Saturating, Zero},
@@ -21,40 +22,31 @@ use sp_runtime::{
 };
 
 impl<T: Config> Pallet<T> {
-	/// 32 bytes of randomness for `subject` and the block since which they are known.
-	pub(crate) fn random(subject: &[u8]) -> Option<([u8; 32], BlockNumberFor<T>)> {
-		let (hash, known_since) = T::Randomness::random(subject);
-		hash.map(|h| (BlakeTwo256::hash(h.as_ref()).0, known_since))
-	}
-
-	/// Visits the next `providers_per_block` providers and challenges some of them.
+	/// Visits `providers_per_block` registered providers drawn uniformly by position (paused
+	/// ones too: pausing does not dodge a challenge, and nobody knows the order in advance)
+	/// and challenges each with probability `challenge_rate`.
 	pub(crate) fn sweep(now: BlockNumberFor<T>) -> Weight {
 		let config = Configuration::<T>::get();
-		let visited = T::Registry::providers_after(
-			SweepCursor::<T>::get().as_ref(),
-			config.providers_per_block,
-		);
-		match visited.last() {
-			Some(last) if visited.len() as u32 == config.providers_per_block => {
-				SweepCursor::<T>::put(last)
-			},
-			// The end of the registry: start from the first next time.
-			_ => SweepCursor::<T>::kill(),
-		}
-		for who in &visited {
-			if !T::Registry::is_active(who) || OpenChallenge::<T>::contains_key(who) {
-				continue;
-			}
-			let Some((random, _)) = Self::random(&(b"kiln/poc/issue", who, now).encode()) else {
+		let count = u64::from(T::Registry::provider_count());
+		let visits = if count == 0 { 0 } else { config.providers_per_block };
+		// Nothing a provider sends decides whether it is challenged: any window will do.
+		let Some(base) = Self::draw_now(&(b"kiln/poc/sweep", now).encode(), now) else {
+			return T::WeightInfo::sweep(0);
+		};
+		for visit in 0..visits {
+			let random = BlakeTwo256::hash(&(base, visit).encode()).0;
+			let Some(who) = T::Registry::provider_at(index_below(&random, count) as u32) else {
 				continue;
 			};
-			let draw =
-				u32::from_le_bytes([random[0], random[1], random[2], random[3]]) % 1_000_000_000;
-			if draw < config.challenge_rate.deconstruct() {
-				Self::issue(who, random, now, &config);
+			if OpenChallenge::<T>::contains_key(&who) {
+				continue;
+			}
+			let chance = BlakeTwo256::hash(&(b"kiln/poc/issue", random).encode()).0;
+			if happens(&chance, config.challenge_rate) {
+				Self::issue(&who, random, now, &config);
 			}
 		}
-		T::WeightInfo::sweep(visited.len() as u32)
+		T::WeightInfo::sweep(visits)
 	}
 
 	/// Issues a challenge to `provider` if both its agenda blocks have room.
@@ -65,7 +57,8 @@ impl<T: Config> Pallet<T> {
 		config: &ConfigRecordOf<T>,
 	) {
 		let commit_by = now.saturating_add(config.commit_blocks);
-		let opens_at = commit_by.saturating_add(One::one());
+		// Roots come in blocks before `commit_by`: the opening draws from blocks after them.
+		let opens_at = Self::first_draw_after(commit_by.saturating_sub(One::one()));
 		let reveal_by = opens_at.saturating_add(config.reveal_blocks);
 		let id = NextChallengeId::<T>::get();
 		let Some(next) = id.checked_add(1) else { return };
@@ -117,8 +110,7 @@ impl<T: Config> Pallet<T> {
 		committed_at: BlockNumberFor<T>,
 		now: BlockNumberFor<T>,
 	) {
-		let drawn = Self::random(&(b"kiln/poc/open", id).encode());
-		let Some((random, known_since)) = drawn.filter(|(_, since)| *since > committed_at) else {
+		let Some(random) = Self::draw(&(b"kiln/poc/open", id).encode(), committed_at, now) else {
 			// No randomness unknown at the commit: drop the challenge, nobody's fault (a job's
 			// result is then paid unverified, as if it had not been drawn for a check).
 			Self::end(id, &challenge);
@@ -128,7 +120,6 @@ impl<T: Config> Pallet<T> {
 			}
 			return;
 		};
-		debug_assert!(known_since <= now);
 		let shape = Shape { m: challenge.m, n: challenge.n, k: challenge.k };
 		let samples = Configuration::<T>::get().samples.min(MAX_SAMPLES);
 		let indices: BoundedVec<u64, ConstU32<MAX_SAMPLES>> =
@@ -155,7 +146,7 @@ impl<T: Config> Pallet<T> {
 			Purpose::Job(job_id) => {
 				// The market refunds the client, slashes the job collateral and counts the
 				// failed job; `slash_wrong_result` follows.
-				Self::market_verdict(job_id, Verdict::Wrong, &[]);
+				Self::market_verdict(job_id, Verdict::Reject(Rejection::Wrong), &[]);
 				(config.slash_wrong_result, SlashReason::WrongResult)
 			},
 		};
@@ -191,14 +182,13 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Samples a `Gemm` job's revealed `root` like a challenge: opened two blocks on (from
-	/// randomness unknown when the root was committed or revealed), answered with
-	/// `reveal_challenge`. `false` if the agenda has no room (the result is then paid after
-	/// the market's window, unverified).
+	/// Samples a `Gemm` job's revealed `root` like a challenge: opened from randomness of the
+	/// blocks after the reveal, answered with `reveal_challenge`. `false` if the agenda has no
+	/// room (the result is then paid after the market's window, unverified).
 	pub(crate) fn challenge_job(
 		job_id: JobId,
 		provider: &T::AccountId,
-		(m, n, k, seed): (u32, u32, u32, [u8; 32]),
+		GemmJob { m, n, k, seed }: GemmJob,
 		root: [u8; 32],
 	) -> bool {
 		let now = frame_system::Pallet::<T>::block_number();
@@ -206,7 +196,7 @@ impl<T: Config> Pallet<T> {
 		let id = NextChallengeId::<T>::get();
 		let Some(next) = id.checked_add(1) else { return false };
 		let task = Task::Challenge(id);
-		let Some(opens_at) = Self::schedule(task, now.saturating_add(2u32.into())) else {
+		let Some(opens_at) = Self::schedule(task, Self::first_draw_after(now)) else {
 			return false;
 		};
 		let Some(reveal_by) = Self::schedule(task, opens_at.saturating_add(config.reveal_blocks))

@@ -2,16 +2,16 @@
 //!
 //! Hardware challenges of PoC-GEMM v1 (SPEC §3 `ProofOfCompute`, §4), verified by the chain:
 //!
-//! - Each block a sweep visits `providers_per_block` registered providers (a cursor walks the
-//!   registry, so every provider is visited over time and no block iterates all of them);
-//!   an active provider without an open challenge gets one with probability
-//!   `challenge_rate`: `ChallengeIssued { id, provider, seed, m, n, k, commit_by }`, with the
-//!   seed from the block's randomness.
+//! - Each block a sweep visits `providers_per_block` registered providers drawn uniformly by
+//!   position (paused ones too, in an order nobody knows in advance); one without an open
+//!   challenge gets one with probability `challenge_rate`:
+//!   `ChallengeIssued { id, provider, seed, m, n, k, commit_by }`, with the seed from the
+//!   draw.
 //! - The provider computes C = A·B and commits the Merkle root of C before `commit_by`
 //!   (`commit_challenge`).
-//! - At the start of block `opens_at = commit_by + 1` the chain draws `samples` entries of C
-//!   from randomness revealed in block `commit_by`, after every block a root could have been
-//!   committed in (`ChallengeOpened { id, indices }`).
+//! - At the start of block `opens_at` the chain draws `samples` entries of C from the
+//!   randomness of the `EntropyBlocks` blocks from `commit_by` on, all after every block a
+//!   root could have been committed in (`ChallengeOpened { id, indices }`; `randomness.rs`).
 //! - The provider reveals the leaf of each entry with its Merkle proof before `reveal_by`
 //!   (`reveal_challenge`); the chain recomputes each entry in O(k) and checks each proof
 //!   (`kiln_primitives::poc::verify_opening`): `ChallengePassed` (reputation up) or
@@ -43,7 +43,8 @@
 //!
 //! Layout: `types.rs`, `challenges.rs` (issue, commit, open, reveal, expire),
 //! `spot_checks.rs` (verifiers, disputes), `verification.rs` (the market's policy),
-//! `agenda.rs` (what happens at which block), `invariants.rs`.
+//! `randomness.rs` (where every draw comes from), `agenda.rs` (what happens at which block),
+//! `invariants.rs`, `migrations.rs`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -52,6 +53,8 @@ extern crate alloc;
 mod agenda;
 mod challenges;
 mod invariants;
+pub mod migrations;
+mod randomness;
 mod spot_checks;
 pub mod types;
 mod verification;
@@ -69,6 +72,7 @@ mod tests_property;
 mod tests_spot_checks;
 
 pub use pallet::*;
+pub use randomness::MAX_ENTROPY_BLOCKS;
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -93,7 +97,11 @@ pub mod pallet {
 	pub type SpotCheckOf<T> =
 		SpotCheck<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
+	/// Version 1: `SweepCursor` removed (the sweep draws positions).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -114,8 +122,14 @@ pub mod pallet {
 		type Market: VerifiedMarket<Self::AccountId, BlockNumberFor<Self>>;
 
 		/// Randomness and the block since which it is known (BABE's `ParentBlockRandomness` in
-		/// the runtime: known since the parent block).
+		/// the runtime: known since the parent block). Recorded once per block; every draw
+		/// mixes `EntropyBlocks` blocks of it (`randomness.rs`).
 		type Randomness: Randomness<Option<Self::Hash>, BlockNumberFor<Self>>;
+
+		/// How many consecutive blocks' randomness each draw mixes (1 to
+		/// [`MAX_ENTROPY_BLOCKS`]): one block author knows only its own block's.
+		#[pallet::constant]
+		type EntropyBlocks: Get<u32>;
 
 		/// Changes the configuration: Root or a Council supermajority.
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
@@ -170,10 +184,6 @@ pub mod pallet {
 	pub type OpenChallenge<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, ChallengeId, OptionQuery>;
 
-	/// The last provider the sweep visited (`None`: start from the first).
-	#[pallet::storage]
-	pub type SweepCursor<T: Config> = StorageValue<_, T::AccountId, OptionQuery>;
-
 	/// What to look at when a block starts (challenge openings and deadlines, spot-check
 	/// steps).
 	#[pallet::storage]
@@ -182,6 +192,15 @@ pub mod pallet {
 		Twox64Concat,
 		BlockNumberFor<T>,
 		BoundedVec<types::Task, T::MaxAgendaPerBlock>,
+		ValueQuery,
+	>;
+
+	/// The randomness revealed by each of the last `EntropyBlocks` blocks (oldest first), with
+	/// the block that revealed it.
+	#[pallet::storage]
+	pub type RecentEntropy<T: Config> = StorageValue<
+		_,
+		BoundedVec<(BlockNumberFor<T>, [u8; 32]), ConstU32<MAX_ENTROPY_BLOCKS>>,
 		ValueQuery,
 	>;
 
@@ -262,7 +281,11 @@ pub mod pallet {
 		},
 		/// A verifier did not answer in time and lost `slashed`.
 		VerifierDropped { job_id: JobId, verifier: T::AccountId, slashed: BalanceOf<T> },
-		/// The dispute is over; `slashed` lost `slash_wrong_result` each.
+		/// The provider was drawn for a check and did not reveal: its job was rejected as a
+		/// wrong result would be (whole job collateral) and it lost `slashed` on top.
+		ProviderSilent { job_id: JobId, provider: T::AccountId, slashed: BalanceOf<T> },
+		/// The dispute is over; the provider in `slashed` lost `slash_wrong_result`, each
+		/// verifier in it the bond it locked.
 		DisputeResolved {
 			job_id: JobId,
 			outcome: DisputeOutcome,
@@ -301,8 +324,9 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::record_entropy(now);
 			let agenda = Self::process_agenda(now);
-			agenda.saturating_add(Self::sweep(now))
+			agenda.saturating_add(Self::sweep(now)).saturating_add(Self::entropy_weight())
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -312,6 +336,10 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(T::DefaultConfig::get().validate().is_ok(), "DefaultConfig is invalid");
+			assert!(
+				(1..=MAX_ENTROPY_BLOCKS).contains(&T::EntropyBlocks::get()),
+				"EntropyBlocks must be 1 to MAX_ENTROPY_BLOCKS"
+			);
 			let worst = Self::worst_block_weight();
 			let max_block = T::BlockWeights::get().max_block;
 			assert!(

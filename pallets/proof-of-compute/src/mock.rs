@@ -63,17 +63,32 @@ pub const CLIENT: AccountId = 1;
 thread_local! {
 	/// When false the randomness source has nothing to give (as BABE before its first VRF).
 	pub static RANDOMNESS_AVAILABLE: Cell<bool> = const { Cell::new(true) };
+	/// Mixed into the randomness of a block: a test sets one to stand for another author's
+	/// (or a withheld block's) VRF output for that block.
+	pub static VRF_SALTS: std::cell::RefCell<std::collections::BTreeMap<u64, u64>> =
+		const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
 }
 
-/// Like BABE's `ParentBlockRandomness`: a hash of the subject and the parent block, known
-/// since the parent block.
+/// Gives `block` another VRF output (as another author, or a replacement block, would).
+pub fn salt_vrf(block: u64, salt: u64) {
+	VRF_SALTS.with(|s| s.borrow_mut().insert(block, salt));
+}
+
+/// Blocks of randomness each draw mixes.
+pub const ENTROPY_BLOCKS: u64 = 2;
+/// Blocks from an event to the first hook that may draw for it.
+pub const DRAW_DELAY: u64 = ENTROPY_BLOCKS + 1;
+
+/// Like BABE's `ParentBlockRandomness`: a hash of the subject and the parent block (and
+/// its salt in [`VRF_SALTS`]), known since the parent block.
 pub struct TestRandomness;
 impl Randomness<Option<H256>, u64> for TestRandomness {
 	fn random(subject: &[u8]) -> (Option<H256>, u64) {
 		let parent = System::block_number().saturating_sub(1);
-		let value = RANDOMNESS_AVAILABLE
-			.with(Cell::get)
-			.then(|| BlakeTwo256::hash(&[subject, &parent.to_le_bytes()].concat()));
+		let salt = VRF_SALTS.with(|s| s.borrow().get(&parent).copied().unwrap_or(0));
+		let value = RANDOMNESS_AVAILABLE.with(Cell::get).then(|| {
+			BlakeTwo256::hash(&[subject, &parent.to_le_bytes(), &salt.to_le_bytes()].concat())
+		});
 		(value, parent)
 	}
 }
@@ -186,6 +201,7 @@ impl pallet_proof_of_compute::Config for Test {
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type DefaultConfig = PocDefaults;
 	type MaxAgendaPerBlock = ConstU32<8>;
+	type EntropyBlocks = ConstU32<{ ENTROPY_BLOCKS as u32 }>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ();
@@ -203,6 +219,9 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		RANDOMNESS_AVAILABLE.with(|r| r.set(true));
+		VRF_SALTS.with(|s| s.borrow_mut().clear());
+		// Block 1's hook recorded block 0's randomness (so block 2's hook can draw).
+		ProofOfCompute::record_entropy(1);
 		for p in [P1, P2, P3] {
 			Collateral::bond(RuntimeOrigin::signed(p), BOND).unwrap();
 			Providers::register(

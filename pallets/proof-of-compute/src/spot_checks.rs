@@ -3,15 +3,20 @@
 //! Timeline of one check (each step at the start of the block in `next`, or at once when the
 //! last answer of a step arrives):
 //!
-//! 1. `Deciding` (two blocks after the commitment): draw with randomness unknown at the
-//!    commitment; not drawn → the market asks for the reveal (`SpotCheckSkipped`).
+//! 1. `Deciding` (`EntropyBlocks + 1` blocks after the commitment): draw with randomness of
+//!    the blocks after it (`randomness.rs`); not drawn → the market asks for the reveal
+//!    (`SpotCheckSkipped`).
 //! 2. `Committing`: a verifier picked at random (eligible for the job, neither provider nor
 //!    client, able to lock `slash_wrong_result`) re-executes and commits before
 //!    `verifier_blocks`. One that does not is slashed and replaced.
 //! 3. `Revealing`: the market asks the provider for its reveal (only now, so the verifier
-//!    committed blind); verifiers reveal too. A verifier that does not is slashed.
-//! 4. Verdict: match → paid; otherwise a dispute round with two more verifiers (2–3), after
-//!    which a result two verifiers agree on decides.
+//!    committed blind); verifiers reveal too. A verifier that does not is slashed. A provider
+//!    that does not is treated as one with a wrong result (`Rejection::UnrevealedWhenChecked`:
+//!    its whole job collateral and `slash_wrong_result`), so staying silent once drawn never
+//!    costs a cheater less than being caught.
+//! 4. Verdict: match → paid; otherwise `Drawing`: two more verifiers are drawn in the hook of a
+//!    block `EntropyBlocks + 1` after the last reveal (so no revealer knows the panel), then a
+//!    dispute round (2–3), after which a result two verifiers agree on decides.
 
 use crate::{
 	BalanceOf, Config, Configuration, DisputeOutcome, Error, Event, Pallet, SpotCheckOf,
@@ -24,19 +29,19 @@ use alloc::vec::Vec;
 pub(crate) enum Verdict {
 	/// Right: pay it.
 	Accept,
-	/// Not confirmed either way: refund the client, no penalty.
-	Unconfirmed,
-	/// Wrong: refund the client, slash the job collateral.
-	Wrong,
+	/// Not paid, for this reason.
+	Reject(Rejection),
 }
-use codec::{Decode, Encode};
+use codec::Encode;
 use frame_support::ensure;
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::{
-	result_commitment, Collateral, JobId, ProviderRegistry, SlashReason, VerifiedMarket,
+	draw::{happens, index_below},
+	result_commitment, Collateral, JobId, JobStage, ProviderRegistry, Rejection, SlashReason,
+	VerifiedMarket,
 };
 use sp_runtime::{
-	traits::{TrailingZeroInput, Zero},
+	traits::{BlakeTwo256, Hash, Zero},
 	DispatchResult, Saturating,
 };
 
@@ -45,8 +50,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn market_verdict(job_id: JobId, verdict: Verdict, verifiers: &[T::AccountId]) {
 		let result = match verdict {
 			Verdict::Accept => T::Market::accept(job_id, verifiers),
-			Verdict::Unconfirmed => T::Market::reject(job_id, verifiers, false),
-			Verdict::Wrong => T::Market::reject(job_id, verifiers, true),
+			Verdict::Reject(why) => T::Market::reject(job_id, verifiers, why),
 		};
 		if let Err(e) = result {
 			frame_support::defensive!("the market refused a verdict", e);
@@ -59,17 +63,15 @@ impl<T: Config> Pallet<T> {
 			SpotCheckStage::Deciding => Self::decide(job_id, check, now),
 			SpotCheckStage::Committing => Self::commit_deadline(job_id, check, now),
 			SpotCheckStage::Revealing => Self::reveal_deadline(job_id, check, now),
+			SpotCheckStage::Drawing => Self::draw_dispute(job_id, check, now),
 		}
 	}
 
 	fn decide(job_id: JobId, mut check: SpotCheckOf<T>, now: BlockNumberFor<T>) {
 		let config = Configuration::<T>::get();
-		let drawn = Self::random(&(b"kiln/poc/spot-check", job_id).encode())
-			.filter(|(_, known_since)| *known_since > check.committed_at);
-		let checked = drawn.is_some_and(|(random, _)| {
-			let draw = u32::from_le_bytes([random[0], random[1], random[2], random[3]]);
-			draw % 1_000_000_000 < config.spot_check_probability.deconstruct()
-		});
+		let subject = (b"kiln/poc/spot-check", job_id).encode();
+		let checked = Self::draw(&subject, check.draw_after, now)
+			.is_some_and(|random| happens(&random, config.spot_check_probability));
 		if checked && Self::call_verifiers(job_id, &mut check, 1, now) > 0 {
 			SpotChecks::<T>::insert(job_id, check);
 		} else {
@@ -91,7 +93,7 @@ impl<T: Config> Pallet<T> {
 		let mut found = 0;
 		for _ in 0..count {
 			let subject = (b"kiln/poc/verifier", job_id, check.verifiers.len() as u32).encode();
-			let Some((random, _)) = Self::random(&subject) else { break };
+			let Some(random) = Self::draw(&subject, check.draw_after, now) else { break };
 			let Some(verifier) = Self::pick_verifier(check, &random) else { break };
 			let entry = Verifier {
 				account: verifier.clone(),
@@ -115,26 +117,24 @@ impl<T: Config> Pallet<T> {
 		found
 	}
 
-	/// The first of up to [`VERIFIER_CANDIDATES`] providers from a random place in the
-	/// registry that may run the job, is neither party nor already assigned, and can lock the
-	/// bond (which it then has locked).
+	/// The first of up to [`VERIFIER_CANDIDATES`] providers drawn uniformly by position in the
+	/// registry (`ProviderRegistry::provider_at`, so no account key makes a provider likelier)
+	/// that may run the job, is neither party nor already assigned, and can lock the bond
+	/// (which it then has locked). Every eligible provider is equally likely to be the one.
 	fn pick_verifier(check: &SpotCheckOf<T>, random: &[u8; 32]) -> Option<T::AccountId> {
 		if check.verifiers.is_full() {
 			return None;
 		}
-		let start = T::AccountId::decode(&mut TrailingZeroInput::new(random)).ok();
-		let mut candidates = T::Registry::providers_after(start.as_ref(), VERIFIER_CANDIDATES);
-		let short = VERIFIER_CANDIDATES.saturating_sub(candidates.len() as u32);
-		if short > 0 {
-			// Wrap around to the start of the registry.
-			candidates.extend(T::Registry::providers_after(None, short));
-		}
-		candidates.into_iter().find(|who| {
-			*who != check.provider
-				&& *who != check.client
-				&& !check.assigned(who)
-				&& T::Registry::check_eligible(who, &check.requirements).is_ok()
-				&& T::Collateral::lock(who, check.bond).is_ok()
+		let count = u64::from(T::Registry::provider_count());
+		(0..VERIFIER_CANDIDATES).find_map(|i| {
+			let draw = BlakeTwo256::hash(&(random, i).encode()).0;
+			let who = T::Registry::provider_at(index_below(&draw, count) as u32)?;
+			let fits = who != check.provider
+				&& who != check.client
+				&& !check.assigned(&who)
+				&& T::Registry::check_eligible(&who, &check.requirements).is_ok()
+				&& T::Collateral::lock(&who, check.bond).is_ok();
+			fits.then_some(who)
 		})
 	}
 
@@ -144,14 +144,20 @@ impl<T: Config> Pallet<T> {
 		Self::close(job_id, &check);
 		Self::deposit_event(Event::SpotCheckSkipped { job_id });
 		let Some(job) = T::Market::job(job_id) else { return };
-		if job.awaiting_reveal_request {
-			let reveal_by = now.saturating_add(Configuration::<T>::get().reveal_blocks);
-			if T::Market::request_reveal(job_id, reveal_by).is_err() {
-				// The market's agenda is full: refund the client rather than leave it waiting.
-				Self::market_verdict(job_id, Verdict::Unconfirmed, &[]);
-			}
-		} else if job.awaiting_verdict {
-			Self::market_verdict(job_id, Verdict::Accept, &[]);
+		match job.stage {
+			JobStage::AwaitingRevealRequest => Self::request_market_reveal(job_id, now),
+			JobStage::AwaitingVerdict => Self::market_verdict(job_id, Verdict::Accept, &[]),
+			_ => {},
+		}
+	}
+
+	/// The result was not drawn for a check: the market asks for its reveal with its own
+	/// deadline rules (a missed reveal is a missed deadline).
+	fn request_market_reveal(job_id: JobId, now: BlockNumberFor<T>) {
+		let reveal_by = now.saturating_add(Configuration::<T>::get().reveal_blocks);
+		if T::Market::release(job_id, reveal_by).is_err() {
+			// The market's agenda is full: refund the client rather than leave it waiting.
+			Self::market_verdict(job_id, Verdict::Reject(Rejection::Unconfirmed), &[]);
 		}
 	}
 
@@ -206,32 +212,51 @@ impl<T: Config> Pallet<T> {
 				true => Self::verdict(job_id, check),
 			};
 		}
-		let reveal_by = if check.dispute {
-			now.saturating_add(reveal_blocks)
-		} else {
-			match T::Market::request_reveal(job_id, now.saturating_add(reveal_blocks)) {
-				Ok(deadline) => deadline,
-				Err(_) => return Self::abandon(job_id, check, now),
-			}
-		};
-		let Some(next) = Self::schedule(Task::SpotCheck(job_id), reveal_by) else {
+		let Some(next) = Self::schedule(Task::SpotCheck(job_id), now.saturating_add(reveal_blocks))
+		else {
 			return Self::abandon(job_id, check, now);
 		};
+		if !check.dispute {
+			// Verification owns this deadline: a provider drawn for a check that stays silent
+			// is rejected here (`reveal_deadline`), not merely failed by the market.
+			if T::Market::request_reveal(job_id, next).is_err() {
+				Self::unschedule(Task::SpotCheck(job_id), next);
+				return Self::abandon(job_id, check, now);
+			}
+		}
 		check.stage = SpotCheckStage::Revealing;
 		check.next = next;
 		SpotChecks::<T>::insert(job_id, check);
 	}
 
-	fn reveal_deadline(job_id: JobId, mut check: SpotCheckOf<T>, _now: BlockNumberFor<T>) {
+	fn reveal_deadline(job_id: JobId, mut check: SpotCheckOf<T>, now: BlockNumberFor<T>) {
 		Self::drop_silent(job_id, &mut check, |v| v.output.is_none());
 		if check.provider_output.is_none() {
-			// The provider did not reveal: the market failed the job at the same deadline
-			// (its agenda runs first) and refunded the client.
-			Self::close(job_id, &check);
-			Self::deposit_event(Event::SpotCheckSkipped { job_id });
-			return;
+			return Self::silent_provider(job_id, check);
 		}
-		Self::resolve(job_id, check, _now);
+		Self::resolve(job_id, check, now);
+	}
+
+	/// The provider was drawn for a check (it saw `SpotCheckAssigned`) and did not reveal:
+	/// rejected as a wrong result would be (its whole job collateral, then
+	/// `slash_wrong_result`), the verifiers that revealed paid and rewarded as reporters.
+	fn silent_provider(job_id: JobId, check: SpotCheckOf<T>) {
+		let reporters: Vec<T::AccountId> =
+			check.active().filter(|v| v.output.is_some()).map(|v| v.account.clone()).collect();
+		Self::close(job_id, &check);
+		Self::market_verdict(job_id, Verdict::Reject(Rejection::UnrevealedWhenChecked), &reporters);
+		let amount = Configuration::<T>::get().slash_wrong_result;
+		let slashed = if amount.is_zero() {
+			Zero::zero()
+		} else {
+			T::Collateral::slash(
+				&check.provider,
+				amount,
+				SlashReason::UnrevealedWhenChecked,
+				reporters.first(),
+			)
+		};
+		Self::deposit_event(Event::ProviderSilent { job_id, provider: check.provider, slashed });
 	}
 
 	/// The provider and every counted verifier have revealed (or been dropped).
@@ -254,12 +279,27 @@ impl<T: Config> Pallet<T> {
 				});
 				Self::unschedule(Task::SpotCheck(job_id), check.next);
 				check.dispute = true;
-				if Self::call_verifiers(job_id, &mut check, 2, now) > 0 {
-					SpotChecks::<T>::insert(job_id, check);
-				} else {
-					Self::verdict(job_id, check);
+				// The panel is drawn later, from blocks after this one: whoever revealed last
+				// (in this block) cannot know it.
+				check.draw_after = now;
+				match Self::schedule(Task::SpotCheck(job_id), Self::first_draw_after(now)) {
+					Some(next) => {
+						check.stage = SpotCheckStage::Drawing;
+						check.next = next;
+						SpotChecks::<T>::insert(job_id, check);
+					},
+					None => Self::verdict(job_id, check),
 				}
 			},
+		}
+	}
+
+	/// Calls the dispute's two verifiers (drawn now, from randomness after the mismatch).
+	fn draw_dispute(job_id: JobId, mut check: SpotCheckOf<T>, now: BlockNumberFor<T>) {
+		if Self::call_verifiers(job_id, &mut check, 2, now) > 0 {
+			SpotChecks::<T>::insert(job_id, check);
+		} else {
+			Self::verdict(job_id, check);
 		}
 	}
 
@@ -291,14 +331,17 @@ impl<T: Config> Pallet<T> {
 		Self::close(job_id, &check);
 		let verdict = match outcome {
 			DisputeOutcome::ProviderUpheld => Verdict::Accept,
-			DisputeOutcome::ProviderOverturned => Verdict::Wrong,
-			DisputeOutcome::Inconclusive => Verdict::Unconfirmed,
+			DisputeOutcome::ProviderOverturned => Verdict::Reject(Rejection::Wrong),
+			DisputeOutcome::Inconclusive => Verdict::Reject(Rejection::Unconfirmed),
 		};
 		Self::market_verdict(job_id, verdict, &winners);
-		let amount: BalanceOf<T> = Configuration::<T>::get().slash_wrong_result;
+		// A losing verifier loses the bond it locked when it was assigned (what it agreed to
+		// risk), the provider the current `slash_wrong_result`.
+		let provider_amount: BalanceOf<T> = Configuration::<T>::get().slash_wrong_result;
 		let reporter = winners.first();
-		if !amount.is_zero() {
-			for loser in &losers {
+		for loser in &losers {
+			let amount = if *loser == check.provider { provider_amount } else { check.bond };
+			if !amount.is_zero() {
 				T::Collateral::slash(loser, amount, SlashReason::WrongResult, reporter);
 			}
 		}

@@ -10,7 +10,7 @@
 use crate::{mock::*, Configuration, Event, SpotCheckStage, SpotChecks};
 use frame_support::assert_ok;
 use kiln_primitives::{result_commitment, ContentRef, JobId, JobSpec, Workload};
-use pallet_market::{Event as MarketEvent, JobState, Jobs};
+use pallet_market::{Event as MarketEvent, JobState, Jobs, RevealRequest};
 use sp_runtime::{
 	traits::{BlakeTwo256, Hash},
 	Perbill,
@@ -73,13 +73,14 @@ struct Coverage {
 	dropped: u32,
 	skipped: u32,
 	missed_deadlines: u32,
+	silent_when_drawn: u32,
 }
 
 fn run_case(seed: u64, coverage: &mut Coverage) {
 	let mut rng = Rng(seed);
 	let mut config = Configuration::<Test>::get();
 	config.challenge_rate = Perbill::zero();
-	config.spot_check_probability = Perbill::from_percent([100, 100, 50][rng.below(3) as usize]);
+	config.spot_check_probability = Perbill::from_percent([100, 100, 50, 0][rng.below(4) as usize]);
 	assert_ok!(ProofOfCompute::configure(RuntimeOrigin::root(), config));
 	for p in &PROVIDERS[3..] {
 		assert_ok!(Collateral::bond(RuntimeOrigin::signed(*p), BOND));
@@ -140,8 +141,9 @@ fn run_case(seed: u64, coverage: &mut Coverage) {
 					assert_ok!(Market::commit_result(origin, job, commitment));
 					flow.committed = true;
 				},
-				JobState::Committed { reveal_requested: true, .. }
-					if !flow.revealed && flow.behaviour != Party::NoReveal =>
+				JobState::Committed { reveal, .. }
+					if reveal != RevealRequest::NotYet
+						&& !flow.revealed && flow.behaviour != Party::NoReveal =>
 				{
 					let origin = RuntimeOrigin::signed(flow.provider);
 					assert_ok!(Market::reveal_result(origin, job, content(output), salt));
@@ -220,6 +222,12 @@ fn run_case(seed: u64, coverage: &mut Coverage) {
 				if *job_id == job && *verifier == who)
 		})
 	};
+	let silent = |job: JobId| {
+		events.iter().any(|e| {
+			matches!(e, RuntimeEvent::ProofOfCompute(Event::ProviderSilent { job_id, .. })
+				if *job_id == job)
+		})
+	};
 	let collateral_lost = |job: JobId| {
 		events.iter().any(|e| {
 			matches!(e, RuntimeEvent::Market(MarketEvent::JobRejected { job_id, slashed, .. })
@@ -252,6 +260,11 @@ fn run_case(seed: u64, coverage: &mut Coverage) {
 			);
 			assert!(lost_dispute(job, flow.provider) && collateral_lost(job), "seed {seed}");
 		}
+		// A provider drawn for a check that then stays silent loses what a wrong result loses.
+		if silent(job) {
+			assert_eq!(flow.behaviour, Party::NoReveal, "seed {seed}: job {job}");
+			assert!(collateral_lost(job), "seed {seed}: silent provider of job {job} kept it");
+		}
 		for (who, (party, _, revealed)) in &flow.verifiers {
 			if *party == Party::Honest && *revealed && echoes_revealed < 2 {
 				assert!(
@@ -272,6 +285,7 @@ fn run_case(seed: u64, coverage: &mut Coverage) {
 				Event::SpotCheckMismatch { .. } => coverage.mismatches += 1,
 				Event::SpotCheckSkipped { .. } => coverage.skipped += 1,
 				Event::VerifierDropped { .. } => coverage.dropped += 1,
+				Event::ProviderSilent { .. } => coverage.silent_when_drawn += 1,
 				Event::DisputeResolved { outcome, .. } => match outcome {
 					crate::DisputeOutcome::ProviderUpheld => coverage.upheld += 1,
 					crate::DisputeOutcome::ProviderOverturned => coverage.overturned += 1,
@@ -303,11 +317,12 @@ fn random_spot_checks_and_disputes_keep_every_promise() {
 		dropped,
 		skipped,
 		missed_deadlines,
+		silent_when_drawn,
 	} = coverage;
 	println!(
 		"passed {passed}, mismatches {mismatches}, upheld {upheld}, overturned {overturned}, \
 		 inconclusive {inconclusive}, verifiers dropped {dropped}, skipped {skipped}, \
-		 missed deadlines {missed_deadlines}"
+		 missed deadlines {missed_deadlines}, silent when drawn {silent_when_drawn}"
 	);
 	// Every path was taken many times.
 	for (what, count) in [
@@ -319,6 +334,7 @@ fn random_spot_checks_and_disputes_keep_every_promise() {
 		("dropped", dropped),
 		("skipped", skipped),
 		("missed deadlines", missed_deadlines),
+		("silent when drawn", silent_when_drawn),
 	] {
 		assert!(count >= 20, "{what}: only {count}");
 	}

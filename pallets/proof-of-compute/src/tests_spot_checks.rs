@@ -9,9 +9,9 @@ use frame_support::{assert_noop, assert_ok, BoundedVec};
 use kiln_primitives::{
 	poc::{reference::Tree, Shape, LEAF_ENTRIES},
 	result_commitment, Backend, Collateral as _, ContentRef, JobId, JobSpec, ProviderRegistry,
-	Requirements, Workload,
+	Rejection, Requirements, Workload,
 };
-use pallet_market::{Event as MarketEvent, JobState, Jobs};
+use pallet_market::{Event as MarketEvent, JobState, Jobs, RevealRequest};
 use sp_runtime::{
 	traits::{BlakeTwo256, ConstU32, Hash},
 	Perbill,
@@ -74,7 +74,7 @@ fn awarded(provider: AccountId, workload: Workload) -> JobId {
 	assert_ok!(Market::create_job(RuntimeOrigin::signed(CLIENT), spec));
 	let job_id = pallet_market::NextJobId::<Test>::get() - 1;
 	assert_ok!(Market::place_bid(RuntimeOrigin::signed(provider), job_id, PRICE));
-	run_to_block(System::block_number() + 2);
+	run_to_block(System::block_number() + DRAW_DELAY);
 	assert_eq!(Jobs::<Test>::get(job_id).unwrap().state, JobState::Awarded);
 	job_id
 }
@@ -125,8 +125,13 @@ fn first_round(v: AccountId, job_id: JobId, revealed: &[u8], verified: &[u8]) {
 	verifier_reveal(v, job_id, verified);
 }
 
-/// The dispute: both new verifiers commit their answers, then both reveal; returns them.
+/// The dispute: its two verifiers are drawn (blocks after the mismatch), both commit their
+/// answers, then both reveal; returns them.
 fn dispute_round(job_id: JobId, answers: [&[u8]; 2]) -> Vec<AccountId> {
+	let check = SpotChecks::<Test>::get(job_id).expect("a dispute");
+	assert_eq!(check.stage, SpotCheckStage::Drawing);
+	assert_eq!(assigned(job_id).len(), 1, "nobody drawn at the mismatch itself");
+	run_to_block(check.next);
 	let dispute: Vec<_> = assigned(job_id)[1..].to_vec();
 	assert_eq!(dispute.len(), 2, "two more verifiers");
 	for (d, answer) in dispute.iter().zip(answers) {
@@ -163,7 +168,7 @@ fn free(who: AccountId) -> Balance {
 /// The provider committed and the check was drawn: returns the first verifier.
 fn drawn(provider: AccountId, job_id: JobId, output: &[u8]) -> AccountId {
 	commit(provider, job_id, output);
-	run_to_block(System::block_number() + 2);
+	run_to_block(System::block_number() + DRAW_DELAY);
 	let verifiers = assigned(job_id);
 	assert_eq!(verifiers.len(), 1, "one verifier for the first round");
 	assert_ne!(verifiers[0], provider);
@@ -213,7 +218,7 @@ fn a_lazy_verifier_cannot_copy_the_result_and_loses_the_dispute() {
 		);
 		assert!(matches!(
 			Jobs::<Test>::get(job_id).unwrap().state,
-			JobState::Committed { reveal_requested: false, .. }
+			JobState::Committed { reveal: RevealRequest::NotYet, .. }
 		));
 		assert_eq!(SpotChecks::<Test>::get(job_id).unwrap().provider_output, None);
 		// So the lazy verifier guesses; once it has committed it cannot change its answer.
@@ -273,6 +278,7 @@ fn a_cheating_provider_is_outvoted_slashed_and_the_client_refunded() {
 			provider: P1,
 			refunded: 1_000 + VERIFICATION_FEE - VERIFICATION_FEE / 3 * 3,
 			slashed: JOB_COLLATERAL,
+			why: Rejection::Wrong,
 		}));
 		assert_eq!(Collateral::bonded(&P1), BOND - JOB_COLLATERAL - SLASH_WRONG);
 		assert!(matches!(Jobs::<Test>::get(job_id).unwrap().state, JobState::Failed { .. }));
@@ -388,19 +394,77 @@ fn a_verifier_that_does_not_reveal_is_slashed_and_the_dispute_decides() {
 	});
 }
 
+/// Finding 1 of issue 11: a cheater that sees it was drawn (`SpotCheckAssigned`) used to stay
+/// silent and lose only `slash_missed_deadline` (half its job collateral); now silence after a
+/// draw costs exactly what a result found wrong costs, and the verifier who showed up is paid.
 #[test]
-fn a_provider_that_never_reveals_fails_its_job_and_the_verifier_is_released() {
+fn a_drawn_provider_that_stays_silent_loses_as_much_as_a_wrong_result() {
 	build_and_execute(|| {
 		setup(Perbill::one());
 		let job_id = wasm_job(P1);
-		let v = drawn(P1, job_id, HONEST);
+		let client_before = free(CLIENT) + Jobs::<Test>::get(job_id).unwrap().escrowed;
+		let v = drawn(P1, job_id, WRONG);
 		verifier_commit(v, job_id, HONEST);
+		assert_eq!(
+			Jobs::<Test>::get(job_id).unwrap().state,
+			JobState::Committed {
+				commitment: result_commitment(&content(WRONG).hash, &salt(P1)),
+				reveal: RevealRequest::ByVerification,
+			}
+		);
 		verifier_reveal(v, job_id, HONEST);
-		run_to_block(System::block_number() + poc_config().reveal_blocks + 1);
-		assert!(matches!(Jobs::<Test>::get(job_id).unwrap().state, JobState::Failed { .. }));
+		let verifier_before = free(v);
+		let deadline = Jobs::<Test>::get(job_id).unwrap().deadline;
+		run_to_block(deadline);
+
+		// The market did not fail the job on its own at the deadline: verification rejected it.
+		assert!(!market_events().iter().any(|e| matches!(e, MarketEvent::JobFailed { .. })));
+		assert!(market_events().contains(&MarketEvent::JobRejected {
+			job_id,
+			provider: P1,
+			refunded: 1_000,
+			slashed: JOB_COLLATERAL,
+			why: Rejection::UnrevealedWhenChecked,
+		}));
+		assert!(events().contains(&Event::ProviderSilent {
+			job_id,
+			provider: P1,
+			slashed: SLASH_WRONG
+		}));
+		// Exactly what a result found wrong costs (see the dispute test above).
+		assert_eq!(Collateral::bonded(&P1), BOND - JOB_COLLATERAL - SLASH_WRONG);
+		assert_eq!(Providers::reputation(&P1).unwrap().jobs_failed, 1);
 		assert!(SpotChecks::<Test>::get(job_id).is_none());
+		// The verifier is released, paid the verification fee and the reporter's share of both
+		// slashes (10 % in the mock).
 		assert_eq!(Collateral::free(&v), BOND);
-		assert!(Collateral::bonded(&P1) < BOND, "slashed for the missed deadline");
+		let share = (JOB_COLLATERAL + SLASH_WRONG) / 10;
+		assert_eq!(free(v), verifier_before + VERIFICATION_FEE + share);
+		// The client gets everything back but the verification fee.
+		assert_eq!(free(CLIENT), client_before - VERIFICATION_FEE);
+	});
+}
+
+/// A result not drawn keeps the market's own deadline: a provider that misses it loses
+/// `slash_missed_deadline`, no more (it could not know anything it would want to hide).
+#[test]
+fn a_provider_not_drawn_that_misses_its_deadline_loses_the_missed_deadline_share() {
+	build_and_execute(|| {
+		setup(Perbill::zero());
+		let mut config = Configuration::<Test>::get();
+		config.spot_check_probability = Perbill::from_parts(1);
+		assert_ok!(ProofOfCompute::configure(RuntimeOrigin::root(), config));
+		let job_id = wasm_job(P1);
+		commit(P1, job_id, HONEST);
+		run_to_block(System::block_number() + DRAW_DELAY);
+		assert!(events().contains(&Event::SpotCheckSkipped { job_id }));
+		let deadline = Jobs::<Test>::get(job_id).unwrap().deadline;
+		run_to_block(deadline);
+		assert!(market_events().iter().any(|e| matches!(
+			e,
+			MarketEvent::JobFailed { job_id: j, slashed, .. } if *j == job_id && *slashed == JOB_COLLATERAL / 2
+		)));
+		assert_eq!(Collateral::bonded(&P1), BOND - JOB_COLLATERAL / 2);
 	});
 }
 
@@ -423,7 +487,7 @@ fn a_result_not_drawn_is_revealed_and_settled_after_the_window() {
 		let job_id = wasm_job(P2);
 		commit(P2, job_id, HONEST);
 		assert!(!market_events().contains(&MarketEvent::RevealRequested { job_id }));
-		run_to_block(System::block_number() + 2);
+		run_to_block(System::block_number() + DRAW_DELAY);
 		assert!(events().contains(&Event::SpotCheckSkipped { job_id }));
 		assert!(market_events().contains(&MarketEvent::RevealRequested { job_id }));
 		reveal(P2, job_id, HONEST);
@@ -434,33 +498,79 @@ fn a_result_not_drawn_is_revealed_and_settled_after_the_window() {
 
 #[test]
 fn the_draw_uses_randomness_unknown_at_the_commitment() {
-	use frame_support::traits::Randomness;
 	build_and_execute(|| {
 		setup(Perbill::one());
 		let job_id = wasm_job(P1);
 		commit(P1, job_id, HONEST);
 		let committed_at = System::block_number();
 		let check = SpotChecks::<Test>::get(job_id).unwrap();
-		assert_eq!((check.stage, check.committed_at), (SpotCheckStage::Deciding, committed_at));
-		// Drawn two blocks on, where the randomness (like BABE's, known since the parent
-		// block) became known only after the commitment's block.
-		assert_eq!(check.next, committed_at + 2);
-		run_to_block(committed_at + 1);
+		assert_eq!((check.stage, check.draw_after), (SpotCheckStage::Deciding, committed_at));
+		// Drawn in the hook of the first block whose mixed randomness comes only from blocks
+		// after the commitment's.
+		assert_eq!(check.next, committed_at + DRAW_DELAY);
+		run_to_block(committed_at + DRAW_DELAY - 1);
 		assert!(assigned(job_id).is_empty());
-		run_to_block(committed_at + 2);
-		let (_, known_since) = TestRandomness::random(b"any");
-		assert!(known_since > committed_at);
+		run_to_block(committed_at + DRAW_DELAY);
 		assert_eq!(assigned(job_id).len(), 1);
 
 		// Without randomness the check is skipped rather than drawn from something stale.
 		let job_id = wasm_job(P2);
 		commit(P2, job_id, HONEST);
 		RANDOMNESS_AVAILABLE.with(|r| r.set(false));
-		run_to_block(System::block_number() + 2);
+		run_to_block(System::block_number() + DRAW_DELAY);
 		RANDOMNESS_AVAILABLE.with(|r| r.set(true));
 		assert!(events().contains(&Event::SpotCheckSkipped { job_id }));
 		assert!(market_events().contains(&MarketEvent::RevealRequested { job_id }));
 	});
+}
+
+/// Finding 3 of issue 11: the dispute panel used to be drawn inside `reveal_spot_check` from
+/// the parent block's randomness, which the last revealer knows before it sends its reveal (it
+/// could wait for a block that draws its own accounts). Now no verifier is drawn in the
+/// reveal; the panel comes from the hook of a later block, and which accounts it holds
+/// depends on randomness revealed after the reveal (here: another VRF output for the block
+/// after it gives another panel, from the same state at the reveal).
+#[test]
+fn the_last_revealer_cannot_pick_the_dispute_panel() {
+	let panel = |salt: u64| {
+		let mut panel = Vec::new();
+		build_and_execute(|| {
+			setup(Perbill::one());
+			// More candidates, so that panels can differ.
+			for p in 17..=20 {
+				assert_ok!(Collateral::bond(RuntimeOrigin::signed(p), BOND));
+				assert_ok!(Providers::register(
+					RuntimeOrigin::signed(p),
+					profile(),
+					b"https://worker.example.org".to_vec().try_into().unwrap(),
+				));
+			}
+			let job_id = wasm_job(P1);
+			let v = drawn(P1, job_id, HONEST);
+			verifier_commit(v, job_id, b"a lie");
+			reveal(P1, job_id, HONEST);
+			let before = System::events().len();
+			verifier_reveal(v, job_id, b"a lie");
+			// Nothing drawn in the reveal itself.
+			assert!(!System::events()[before..].iter().any(|r| matches!(
+				r.event,
+				RuntimeEvent::ProofOfCompute(Event::SpotCheckAssigned { .. })
+			)));
+			let check = SpotChecks::<Test>::get(job_id).unwrap();
+			assert_eq!(check.stage, SpotCheckStage::Drawing);
+			assert_eq!(check.next, System::block_number() + DRAW_DELAY);
+			// The blocks after the reveal reveal their VRF outputs (`salt` stands for them).
+			for block in System::block_number() + 1..check.next {
+				salt_vrf(block, salt);
+			}
+			run_to_block(check.next);
+			panel = assigned(job_id)[1..].to_vec();
+			assert_eq!(panel.len(), 2);
+		});
+		panel
+	};
+	let panels: std::collections::BTreeSet<Vec<AccountId>> = (0..8).map(panel).collect();
+	assert!(panels.len() > 1, "the panel follows randomness revealed after the last reveal");
 }
 
 #[test]
@@ -478,7 +588,7 @@ fn spot_check_calls_out_of_turn_get_specific_errors() {
 			ProofOfCompute::commit_spot_check(RuntimeOrigin::signed(P2), job_id, [0; 32]),
 			Error::<Test>::NotVerifier
 		);
-		run_to_block(System::block_number() + 2);
+		run_to_block(System::block_number() + DRAW_DELAY);
 		let v = assigned(job_id)[0];
 		let outsider = [P2, P3, P4, P5, P6].into_iter().find(|p| *p != v).unwrap();
 		assert_noop!(

@@ -223,6 +223,9 @@ pub enum SpotCheckStage {
 	Committing,
 	/// Everyone reveals before `next`.
 	Revealing,
+	/// The first round disagreed: the dispute's verifiers are drawn at `next`, from randomness
+	/// of the blocks after `draw_after` (the last reveal).
+	Drawing,
 }
 
 /// A job result being re-executed by verifiers (SPEC §3 spot-checks).
@@ -233,8 +236,9 @@ pub struct SpotCheck<AccountId, Balance, BlockNumber> {
 	pub provider: AccountId,
 	pub client: AccountId,
 	pub requirements: Requirements,
-	/// The block the provider's result was committed in.
-	pub committed_at: BlockNumber,
+	/// The block of the last transaction the next draw depends on: the provider's commitment,
+	/// then the last reveal of the first round. Draws use randomness of later blocks only.
+	pub draw_after: BlockNumber,
 	/// The provider's revealed output hash.
 	pub provider_output: Option<[u8; 32]>,
 	/// Everyone assigned so far (dropped ones included, so they are not picked again).

@@ -5,24 +5,24 @@ use crate::{
 	Config, Configuration, Pallet, SpotCheck, SpotCheckStage, SpotChecks, Task, WeightInfo,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use kiln_primitives::{JobId, Verification, VerifiedMarket};
-use sp_runtime::{traits::One, Saturating, Weight};
+use kiln_primitives::{CommitDecision, JobId, RevealDecision, Verification, VerifiedMarket};
+use sp_runtime::Weight;
 
 impl<T: Config> Verification<T::AccountId> for Pallet<T> {
 	/// A `Gemm` result is revealed at once (its root is sampled after the reveal). Any other
-	/// result waits two blocks for the draw that decides whether it is spot-checked.
-	fn on_commit(job_id: JobId, provider: &T::AccountId, client: &T::AccountId) -> bool {
-		let Some(job) = T::Market::job(job_id) else { return true };
+	/// result waits for the draw that decides whether it is spot-checked, made from the
+	/// randomness of the blocks after the commitment's.
+	fn on_commit(job_id: JobId, provider: &T::AccountId, client: &T::AccountId) -> CommitDecision {
+		let Some(job) = T::Market::job(job_id) else { return CommitDecision::RevealNow };
 		let config = Configuration::<T>::get();
 		if job.gemm.is_some() || config.spot_check_probability.is_zero() {
-			return true;
+			return CommitDecision::RevealNow;
 		}
-		let now = frame_system::Pallet::<T>::block_number();
-		// Two blocks on: randomness known since the block after the commitment's.
-		let next: BlockNumberFor<T> = now.saturating_add(One::one()).saturating_add(One::one());
-		let Some(next) = Self::schedule(Task::SpotCheck(job_id), next) else {
+		let now: BlockNumberFor<T> = frame_system::Pallet::<T>::block_number();
+		let Some(next) = Self::schedule(Task::SpotCheck(job_id), Self::first_draw_after(now))
+		else {
 			// No room to decide later: not checked.
-			return true;
+			return CommitDecision::RevealNow;
 		};
 		SpotChecks::<T>::insert(
 			job_id,
@@ -30,7 +30,7 @@ impl<T: Config> Verification<T::AccountId> for Pallet<T> {
 				provider: provider.clone(),
 				client: client.clone(),
 				requirements: job.requirements,
-				committed_at: now,
+				draw_after: now,
 				provider_output: None,
 				verifiers: Default::default(),
 				dispute: false,
@@ -39,20 +39,22 @@ impl<T: Config> Verification<T::AccountId> for Pallet<T> {
 				bond: config.slash_wrong_result,
 			},
 		);
-		false
+		CommitDecision::Hold
 	}
 
 	/// A `Gemm` root becomes a challenge; a spot-checked result is recorded for the verdict.
-	fn on_reveal(job_id: JobId, provider: &T::AccountId, output_hash: &[u8; 32]) -> bool {
+	fn on_reveal(job_id: JobId, provider: &T::AccountId, output_hash: &[u8; 32]) -> RevealDecision {
 		if let Some(mut check) = SpotChecks::<T>::get(job_id) {
 			check.provider_output = Some(*output_hash);
 			Self::provider_revealed(job_id, &mut check);
 			SpotChecks::<T>::insert(job_id, check);
-			return false;
+			return RevealDecision::Hold;
 		}
 		match T::Market::job(job_id).and_then(|job| job.gemm) {
-			Some(gemm) => !Self::challenge_job(job_id, provider, gemm, *output_hash),
-			None => true,
+			Some(gemm) if Self::challenge_job(job_id, provider, gemm, *output_hash) => {
+				RevealDecision::Hold
+			},
+			_ => RevealDecision::SettleAfterWindow,
 		}
 	}
 

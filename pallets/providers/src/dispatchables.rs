@@ -39,6 +39,7 @@ impl<T: Config> Pallet<T> {
 				jobs_in_flight: 0,
 			},
 		);
+		Self::index_add(who);
 		ActiveProviders::<T>::put(active);
 		Self::deposit_event(Event::Registered { provider: who.clone(), gpus, deposit });
 		Ok(())
@@ -103,6 +104,7 @@ impl<T: Config> Pallet<T> {
 
 		asset::release::<T>(who, record.deposit)?;
 		Providers::<T>::remove(who);
+		Self::index_remove(who);
 		if record.status == ProviderStatus::Active {
 			ActiveProviders::<T>::mutate(|n| *n = n.saturating_sub(1));
 		}

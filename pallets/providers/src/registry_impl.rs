@@ -3,7 +3,7 @@
 
 use crate::{
 	ActiveProviders, BalanceOf, Config, Configuration, Error, Event, Pallet, PauseReason,
-	ProviderStatus, Providers,
+	ProviderAt, ProviderStatus, Providers,
 };
 use kiln_primitives::{
 	CollateralHooks, Ineligibility, Outcome, ProviderRegistry, Reputation, Requirements,
@@ -47,19 +47,20 @@ impl<T: Config> ProviderRegistry<T::AccountId> for Pallet<T> {
 		Providers::<T>::mutate(who, |record| {
 			if let Some(record) = record {
 				record.reputation.record(outcome);
-				if matches!(outcome, Outcome::JobCompleted | Outcome::JobFailed) {
+				if matches!(outcome, Outcome::JobCompleted | Outcome::JobFailed | Outcome::JobEnded)
+				{
 					record.jobs_in_flight = record.jobs_in_flight.saturating_sub(1);
 				}
 			}
 		});
 	}
 
-	fn providers_after(cursor: Option<&T::AccountId>, max: u32) -> alloc::vec::Vec<T::AccountId> {
-		let keys = match cursor {
-			Some(after) => Providers::<T>::iter_from(Providers::<T>::hashed_key_for(after)),
-			None => Providers::<T>::iter(),
-		};
-		keys.map(|(who, _)| who).take(max as usize).collect()
+	fn provider_count() -> u32 {
+		Providers::<T>::count()
+	}
+
+	fn provider_at(position: u32) -> Option<T::AccountId> {
+		ProviderAt::<T>::get(position)
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]

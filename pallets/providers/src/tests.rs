@@ -356,26 +356,61 @@ fn try_state_catches_a_wrong_counter_or_deposit() {
 	});
 }
 
+/// Finding 4 of issue 11: every registered provider has one dense position, whatever its key,
+/// so a position drawn uniformly picks every provider with the same chance; leaving moves the
+/// last provider into the freed position.
 #[test]
-fn providers_after_walks_the_whole_registry_in_pages() {
+fn every_provider_has_one_dense_position_and_leaving_keeps_it_dense() {
+	use crate::{ProviderAt, ProviderIndex};
 	build_and_execute(|| {
 		for who in 1..=5 {
 			bond(who, MIN_BOND_PER_GPU);
 			register(who, 1);
 		}
-		let mut seen = Vec::new();
-		let mut cursor = None;
-		loop {
-			let page = Providers::providers_after(cursor.as_ref(), 2);
-			seen.extend(page.iter().copied());
-			if page.len() < 2 {
-				break;
-			}
-			cursor = page.last().copied();
-		}
+		assert_eq!(Providers::provider_count(), 5);
+		let mut seen: Vec<_> = (0..5).filter_map(Providers::provider_at).collect();
 		seen.sort();
 		assert_eq!(seen, vec![1, 2, 3, 4, 5]);
-		assert_eq!(Providers::providers_after(None, 10).len(), 5);
-		assert!(Providers::providers_after(None, 0).is_empty());
+		assert_eq!(Providers::provider_at(5), None);
+		// The second provider leaves: the last takes its position.
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(2)));
+		assert_eq!(Providers::provider_count(), 4);
+		assert_eq!(Providers::provider_at(1), Some(5));
+		assert_eq!(ProviderIndex::<Test>::get(5), Some(1));
+		assert_eq!(ProviderIndex::<Test>::get(2), None);
+		assert_eq!(Providers::provider_at(4), None);
+		// The last one leaves: nothing moves.
+		let last = Providers::provider_at(3).unwrap();
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(last)));
+		assert_eq!(ProviderAt::<Test>::iter().count(), 3);
+		Providers::do_try_state().unwrap();
+		// Registering again appends.
+		register(2, 1);
+		assert_eq!(Providers::provider_at(3), Some(2));
+	});
+}
+
+#[test]
+fn the_v1_migration_builds_the_index_of_an_existing_registry() {
+	use crate::{migrations, ProviderAt, ProviderIndex};
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	build_and_execute(|| {
+		for who in 1..=4 {
+			bond(who, MIN_BOND_PER_GPU);
+			register(who, 1);
+		}
+		// A registry written before the index existed.
+		let _ = ProviderAt::<Test>::clear(u32::MAX, None);
+		let _ = ProviderIndex::<Test>::clear(u32::MAX, None);
+		StorageVersion::new(0).put::<Providers>();
+		assert!(Providers::do_try_state().is_err());
+		migrations::V1::<Test>::on_runtime_upgrade();
+		assert_eq!(Providers::on_chain_storage_version(), StorageVersion::new(1));
+		Providers::do_try_state().unwrap();
+		// Run again, it does nothing (the version is 1 already): a damaged index stays so.
+		let position = ProviderIndex::<Test>::take(1).unwrap();
+		migrations::V1::<Test>::on_runtime_upgrade();
+		assert_eq!(ProviderIndex::<Test>::get(1), None);
+		ProviderIndex::<Test>::insert(1, position);
 	});
 }

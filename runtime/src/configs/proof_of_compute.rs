@@ -13,6 +13,11 @@ use sp_runtime::Perbill;
 /// Most agenda entries (challenge steps, spot-check steps) one block handles.
 pub const MAX_AGENDA_PER_BLOCK: u32 = 64;
 
+/// Blocks of BABE randomness every draw mixes: a block author knows its own VRF output before
+/// it publishes its block, so a draw must not be predictable from one block's (README, "Where
+/// draws come from").
+pub const ENTROPY_BLOCKS: u32 = 3;
+
 parameter_types! {
 	/// Used until genesis or governance sets a configuration (SPEC §4 defaults: 32 samples,
 	/// a 10-block reveal window, a slash on a failure or no-show).
@@ -57,6 +62,7 @@ impl pallet_proof_of_compute::Config for Runtime {
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type DefaultConfig = ProofOfComputeDefaults;
 	type MaxAgendaPerBlock = ConstU32<MAX_AGENDA_PER_BLOCK>;
+	type EntropyBlocks = ConstU32<ENTROPY_BLOCKS>;
 	type WeightInfo = pallet_proof_of_compute::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkHelper;
