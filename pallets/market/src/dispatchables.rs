@@ -196,7 +196,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_configure(config: ConfigRecordOf<T>) -> DispatchResult {
-		config.validate(T::MaxBidsPerJob::get()).map_err(|()| Error::<T>::InvalidConfiguration)?;
+		config
+			.validate(T::MaxBidsPerJob::get())
+			.map_err(|field| Error::<T>::InvalidConfiguration { field })?;
 		Configuration::<T>::put(&config);
 		Self::deposit_event(Event::ConfigurationSet { config });
 		Ok(())

@@ -318,8 +318,8 @@ pub mod pallet {
 		NotFinished,
 		/// The job ended less than `retention_blocks` ago.
 		TooEarly,
-		/// The configuration is out of range.
-		InvalidConfiguration,
+		/// The configuration breaks the market at `field` (see `ConfigField`).
+		InvalidConfiguration { field: ConfigField },
 		/// An arithmetic overflow.
 		Overflow,
 	}

@@ -466,42 +466,47 @@ fn configure_needs_the_admin_and_a_valid_config() {
 		assert_ok!(Market::configure(RuntimeOrigin::root(), config.clone()));
 		assert_eq!(crate::Configuration::<Test>::get(), config);
 		assert_eq!(last_event(), Event::ConfigurationSet { config: config.clone() });
-		let invalid = [
-			{
-				let mut c = config.clone();
-				c.bidding_blocks = (0, 5);
-				c
-			},
-			{
-				let mut c = config.clone();
-				c.execution_blocks = (10, 5);
-				c
-			},
-			{
-				let mut c = config.clone();
-				c.verification_window = 0;
-				c
-			},
-			{
-				let mut c = config.clone();
-				c.max_bids_per_job = MAX_BIDS + 1;
-				c
-			},
-			{
-				let mut c = config.clone();
-				c.max_bids_per_job = 0;
-				c
-			},
-			{
-				let mut c = config.clone();
-				c.job_collateral.percent_of_price = crate::MAX_COLLATERAL_PERCENT + 1;
-				c
-			},
-		];
-		for c in invalid {
+		// Each value that would break the market is refused, naming its field (finding 9 of
+		// issue 11: zero fees or deposits, unbounded windows).
+		use crate::{CollateralRule, ConfigField as F, ConfigRecord as C};
+		let long = u64::from(crate::MAX_EXECUTION_BLOCKS) + 1;
+		for (bad, field) in [
+			(C { bidding_blocks: (0, 5), ..config.clone() }, F::BiddingBlocks),
+			(C { bidding_blocks: (2, long), ..config.clone() }, F::BiddingBlocks),
+			(C { execution_blocks: (10, 5), ..config.clone() }, F::ExecutionBlocks),
+			(C { execution_blocks: (1, long), ..config.clone() }, F::ExecutionBlocks),
+			(C { protocol_fee: Perbill::one(), ..config.clone() }, F::ProtocolFee),
+			(C { verification_fee: 0, ..config.clone() }, F::VerificationFee),
+			(
+				C {
+					job_collateral: CollateralRule { fixed: 0, percent_of_price: 0 },
+					..config.clone()
+				},
+				F::JobCollateral,
+			),
+			(
+				C {
+					job_collateral: CollateralRule {
+						fixed: 1,
+						percent_of_price: crate::MAX_COLLATERAL_PERCENT + 1,
+					},
+					..config.clone()
+				},
+				F::JobCollateral,
+			),
+			(
+				C { slash_missed_deadline: Perbill::zero(), ..config.clone() },
+				F::SlashMissedDeadline,
+			),
+			(C { verification_window: 0, ..config.clone() }, F::VerificationWindow),
+			(C { max_bids_per_job: MAX_BIDS + 1, ..config.clone() }, F::MaxBidsPerJob),
+			(C { max_bids_per_job: 0, ..config.clone() }, F::MaxBidsPerJob),
+			(C { deposit_base: 0, ..config.clone() }, F::DepositBase),
+			(C { retention_blocks: 0, ..config.clone() }, F::RetentionBlocks),
+		] {
 			assert_noop!(
-				Market::configure(RuntimeOrigin::root(), c),
-				Error::<Test>::InvalidConfiguration
+				Market::configure(RuntimeOrigin::root(), bad),
+				Error::<Test>::InvalidConfiguration { field }
 			);
 		}
 	});

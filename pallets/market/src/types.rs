@@ -88,18 +88,92 @@ pub struct ConfigRecord<Balance, BlockNumber> {
 	pub retention_blocks: BlockNumber,
 }
 
-impl<Balance: Zero, BlockNumber: Zero + PartialOrd + Copy> ConfigRecord<Balance, BlockNumber> {
-	/// Checks the configuration is usable with a bid list bound of `max_bids_bound`.
-	pub fn validate(&self, max_bids_bound: u32) -> Result<(), ()> {
-		let window_ok = |(lo, hi): (BlockNumber, BlockNumber)| !lo.is_zero() && lo <= hi;
-		if !window_ok(self.bidding_blocks)
-			|| !window_ok(self.execution_blocks)
-			|| self.verification_window.is_zero()
-			|| self.max_bids_per_job == 0
-			|| self.max_bids_per_job > max_bids_bound
-			|| self.job_collateral.percent_of_price > MAX_COLLATERAL_PERCENT
+/// Longest auction `configure` lets a job ask for: 7 days of 6-second blocks.
+pub const MAX_BIDDING_BLOCKS: u32 = 100_800;
+/// Longest execution window: 30 days of 6-second blocks.
+pub const MAX_EXECUTION_BLOCKS: u32 = 432_000;
+/// Longest verification window and retention: a day and 30 days of 6-second blocks.
+pub const MAX_VERIFICATION_WINDOW: u32 = 14_400;
+pub const MAX_RETENTION_BLOCKS: u32 = 432_000;
+
+/// The field of a [`ConfigRecord`] that `configure` refused (`Error::InvalidConfiguration`).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	frame_support::PalletError,
+)]
+pub enum ConfigField {
+	/// At least 1, shortest ≤ longest ≤ [`MAX_BIDDING_BLOCKS`].
+	BiddingBlocks,
+	/// At least 1, shortest ≤ longest ≤ [`MAX_EXECUTION_BLOCKS`].
+	ExecutionBlocks,
+	/// Below 100 %: the provider must be paid something.
+	ProtocolFee,
+	/// Not zero: verifiers are paid from it.
+	VerificationFee,
+	/// Not zero (a job must put something at stake), percent at most
+	/// [`MAX_COLLATERAL_PERCENT`].
+	JobCollateral,
+	/// Not zero: missing a deadline must cost something.
+	SlashMissedDeadline,
+	/// 1 to [`MAX_VERIFICATION_WINDOW`].
+	VerificationWindow,
+	/// 1 to the runtime's `MaxBidsPerJob`.
+	MaxBidsPerJob,
+	/// Not zero: every record is paid for.
+	DepositBase,
+	/// 1 to [`MAX_RETENTION_BLOCKS`].
+	RetentionBlocks,
+}
+
+impl<Balance: Zero, BlockNumber: Zero + PartialOrd + Copy + From<u32>>
+	ConfigRecord<Balance, BlockNumber>
+{
+	/// The first field that breaks the market with a bid list bound of `max_bids_bound`.
+	pub fn validate(&self, max_bids_bound: u32) -> Result<(), ConfigField> {
+		let window_ok = |(lo, hi): (BlockNumber, BlockNumber), max: u32| {
+			!lo.is_zero() && lo <= hi && hi <= max.into()
+		};
+		let within = |value: BlockNumber, max: u32| !value.is_zero() && value <= max.into();
+		if !window_ok(self.bidding_blocks, MAX_BIDDING_BLOCKS) {
+			return Err(ConfigField::BiddingBlocks);
+		}
+		if !window_ok(self.execution_blocks, MAX_EXECUTION_BLOCKS) {
+			return Err(ConfigField::ExecutionBlocks);
+		}
+		if self.protocol_fee == Perbill::one() {
+			return Err(ConfigField::ProtocolFee);
+		}
+		if self.verification_fee.is_zero() {
+			return Err(ConfigField::VerificationFee);
+		}
+		if self.job_collateral.percent_of_price > MAX_COLLATERAL_PERCENT
+			|| (self.job_collateral.fixed.is_zero() && self.job_collateral.percent_of_price == 0)
 		{
-			return Err(());
+			return Err(ConfigField::JobCollateral);
+		}
+		if self.slash_missed_deadline.is_zero() {
+			return Err(ConfigField::SlashMissedDeadline);
+		}
+		if !within(self.verification_window, MAX_VERIFICATION_WINDOW) {
+			return Err(ConfigField::VerificationWindow);
+		}
+		if self.max_bids_per_job == 0 || self.max_bids_per_job > max_bids_bound {
+			return Err(ConfigField::MaxBidsPerJob);
+		}
+		if self.deposit_base.is_zero() {
+			return Err(ConfigField::DepositBase);
+		}
+		if !within(self.retention_blocks, MAX_RETENTION_BLOCKS) {
+			return Err(ConfigField::RetentionBlocks);
 		}
 		Ok(())
 	}

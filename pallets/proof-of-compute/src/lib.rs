@@ -307,8 +307,8 @@ pub mod pallet {
 		NotOpened,
 		/// One opening per drawn entry, in the order of `ChallengeOpened`'s indices.
 		WrongOpeningCount,
-		/// The configuration is out of range.
-		InvalidConfiguration,
+		/// The configuration breaks the protocol at `field` (see `ConfigField`).
+		InvalidConfiguration { field: ConfigField },
 		/// No spot-check in progress for this job.
 		NoSuchSpotCheck,
 		/// The caller is not a (counted) verifier of this spot-check.
@@ -388,7 +388,7 @@ pub mod pallet {
 		#[pallet::call_index(2)]
 		pub fn configure(origin: OriginFor<T>, config: ConfigRecordOf<T>) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
-			config.validate().map_err(|()| Error::<T>::InvalidConfiguration)?;
+			config.validate().map_err(|field| Error::<T>::InvalidConfiguration { field })?;
 			Configuration::<T>::put(&config);
 			Self::deposit_event(Event::ConfigurationSet { config });
 			Ok(())

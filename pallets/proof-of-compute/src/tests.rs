@@ -276,23 +276,37 @@ fn calls_out_of_turn_get_specific_errors() {
 			ProofOfCompute::configure(RuntimeOrigin::signed(P1), poc_config()),
 			sp_runtime::DispatchError::BadOrigin
 		);
-		let mut bad = poc_config();
-		bad.samples = MAX_SAMPLES + 1;
-		assert_noop!(
-			ProofOfCompute::configure(RuntimeOrigin::root(), bad),
-			Error::<Test>::InvalidConfiguration
-		);
-		for bad in [
-			crate::ConfigRecord {
-				providers_per_block: crate::MAX_PROVIDERS_PER_BLOCK + 1,
-				..poc_config()
-			},
-			crate::ConfigRecord { verifier_blocks: 0, ..poc_config() },
-			crate::ConfigRecord { k: kiln_primitives::poc::MAX_K + 1, ..poc_config() },
+		// Each value that would break the protocol is refused, naming its field (finding 9 of
+		// issue 11: `commit_blocks = 1` left no block to commit in, zero slashes made failing
+		// free, windows had no bound).
+		use crate::{ConfigField as F, ConfigRecord as C};
+		for (bad, field) in [
+			(C { samples: MAX_SAMPLES + 1, ..poc_config() }, F::Samples),
+			(C { samples: 0, ..poc_config() }, F::Samples),
+			(
+				C { providers_per_block: crate::MAX_PROVIDERS_PER_BLOCK + 1, ..poc_config() },
+				F::ProvidersPerBlock,
+			),
+			(C { verifier_blocks: 0, ..poc_config() }, F::VerifierBlocks),
+			(C { verifier_blocks: 1, ..poc_config() }, F::VerifierBlocks),
+			(
+				C { verifier_blocks: u64::from(crate::MAX_VERIFIER_BLOCKS) + 1, ..poc_config() },
+				F::VerifierBlocks,
+			),
+			(C { k: kiln_primitives::poc::MAX_K + 1, ..poc_config() }, F::ChallengeShape),
+			(C { m: 0, ..poc_config() }, F::ChallengeShape),
+			(C { commit_blocks: 1, ..poc_config() }, F::CommitBlocks),
+			(
+				C { commit_blocks: u64::from(crate::MAX_WINDOW_BLOCKS) + 1, ..poc_config() },
+				F::CommitBlocks,
+			),
+			(C { reveal_blocks: 1, ..poc_config() }, F::RevealBlocks),
+			(C { slash_failed_challenge: 0, ..poc_config() }, F::SlashFailedChallenge),
+			(C { slash_wrong_result: 0, ..poc_config() }, F::SlashWrongResult),
 		] {
 			assert_noop!(
 				ProofOfCompute::configure(RuntimeOrigin::root(), bad),
-				Error::<Test>::InvalidConfiguration
+				Error::<Test>::InvalidConfiguration { field }
 			);
 		}
 	});

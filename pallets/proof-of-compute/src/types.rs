@@ -65,20 +65,79 @@ pub struct ConfigRecord<Balance, BlockNumber> {
 	pub slash_wrong_result: Balance,
 }
 
-impl<Balance, BlockNumber: sp_runtime::traits::Zero> ConfigRecord<Balance, BlockNumber> {
-	pub fn validate(&self) -> Result<(), ()> {
+/// Longest commit or reveal window `configure` accepts: a day of 6-second blocks.
+pub const MAX_WINDOW_BLOCKS: u32 = 14_400;
+
+/// Longest time a verifier may be given to re-execute a job: 7 days of 6-second blocks.
+pub const MAX_VERIFIER_BLOCKS: u32 = 100_800;
+
+/// The field of a [`ConfigRecord`] that `configure` refused (`Error::InvalidConfiguration`).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	frame_support::PalletError,
+)]
+pub enum ConfigField {
+	/// `m`, `n`, `k`: each at least 1, `k` at most `poc::MAX_K`, `m × n` at most
+	/// `poc::MAX_SHAPE_ENTRIES`.
+	ChallengeShape,
+	/// At most [`MAX_PROVIDERS_PER_BLOCK`].
+	ProvidersPerBlock,
+	/// 2 to [`MAX_WINDOW_BLOCKS`]: a challenge seen in a block's events must leave at least
+	/// one whole block to answer in.
+	CommitBlocks,
+	/// 2 to [`MAX_WINDOW_BLOCKS`], for the same reason.
+	RevealBlocks,
+	/// 1 to [`MAX_SAMPLES`].
+	Samples,
+	/// 2 to [`MAX_VERIFIER_BLOCKS`].
+	VerifierBlocks,
+	/// Not zero: a failed challenge must cost something.
+	SlashFailedChallenge,
+	/// Not zero: a wrong result (and a silent verifier) must cost something.
+	SlashWrongResult,
+}
+
+impl<Balance: sp_runtime::traits::Zero, BlockNumber: From<u32> + PartialOrd + Copy>
+	ConfigRecord<Balance, BlockNumber>
+{
+	/// The first field that breaks the protocol, if any.
+	pub fn validate(&self) -> Result<(), ConfigField> {
+		let within = |value: BlockNumber, max: u32| value >= 2u32.into() && value <= max.into();
 		let dims_ok = [self.m, self.n, self.k].iter().all(|d| *d > 0)
 			&& self.k <= kiln_primitives::poc::MAX_K
 			&& u64::from(self.m) * u64::from(self.n) <= kiln_primitives::poc::MAX_SHAPE_ENTRIES;
-		if !dims_ok
-			|| self.providers_per_block > MAX_PROVIDERS_PER_BLOCK
-			|| self.commit_blocks.is_zero()
-			|| self.verifier_blocks.is_zero()
-			|| self.reveal_blocks.is_zero()
-			|| self.samples == 0
-			|| self.samples > MAX_SAMPLES
-		{
-			return Err(());
+		if !dims_ok {
+			return Err(ConfigField::ChallengeShape);
+		}
+		if self.providers_per_block > MAX_PROVIDERS_PER_BLOCK {
+			return Err(ConfigField::ProvidersPerBlock);
+		}
+		if !within(self.commit_blocks, MAX_WINDOW_BLOCKS) {
+			return Err(ConfigField::CommitBlocks);
+		}
+		if !within(self.reveal_blocks, MAX_WINDOW_BLOCKS) {
+			return Err(ConfigField::RevealBlocks);
+		}
+		if self.samples == 0 || self.samples > MAX_SAMPLES {
+			return Err(ConfigField::Samples);
+		}
+		if !within(self.verifier_blocks, MAX_VERIFIER_BLOCKS) {
+			return Err(ConfigField::VerifierBlocks);
+		}
+		if self.slash_failed_challenge.is_zero() {
+			return Err(ConfigField::SlashFailedChallenge);
+		}
+		if self.slash_wrong_result.is_zero() {
+			return Err(ConfigField::SlashWrongResult);
 		}
 		Ok(())
 	}
