@@ -33,6 +33,7 @@ impl<T: Config> VerifiedMarket<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 			gemm,
 			stage,
 			deadline: job.deadline,
+			execution_blocks: job.spec.execution_blocks,
 		})
 	}
 

@@ -213,6 +213,9 @@ pub struct JobView<AccountId, BlockNumber> {
 	pub stage: JobStage,
 	/// The block by which the provider must reveal (while the reveal is requested).
 	pub deadline: BlockNumber,
+	/// How long the client gave the provider to run the job (its spec's
+	/// `execution_blocks`): a verifier re-executing it gets at least as long.
+	pub execution_blocks: BlockNumber,
 }
 
 /// How verification drives the market (implemented by `pallet-market`).

@@ -88,7 +88,10 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 	) -> u32 {
 		let task = Task::SpotCheck(job_id);
-		let window = Configuration::<T>::get().verifier_blocks;
+		// As long as the provider had to run the job, and never less than `verifier_blocks`
+		// (finding 2 of issue 11: a fixed window slashed honest verifiers of long jobs).
+		let job_window = T::Market::job(job_id).map_or(Zero::zero(), |job| job.execution_blocks);
+		let window = Configuration::<T>::get().verifier_blocks.max(job_window);
 		let Some(commit_by) = Self::schedule(task, now.saturating_add(window)) else { return 0 };
 		let mut found = 0;
 		for _ in 0..count {

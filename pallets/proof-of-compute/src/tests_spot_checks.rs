@@ -62,14 +62,20 @@ pub(crate) fn requirements() -> Requirements {
 	}
 }
 
-/// A job of `workload` awarded to `provider` at `PRICE`.
+/// A job of `workload` awarded to `provider` at `PRICE`, with an execution window shorter
+/// than `verifier_blocks` (so verifiers get `verifier_blocks`).
 fn awarded(provider: AccountId, workload: Workload) -> JobId {
+	awarded_for(provider, workload, VERIFIER_BLOCKS - 1)
+}
+
+/// A job of `workload` awarded to `provider` at `PRICE` with `execution_blocks`.
+fn awarded_for(provider: AccountId, workload: Workload, execution_blocks: u64) -> JobId {
 	let spec = JobSpec {
 		workload,
 		requirements: requirements(),
 		max_price: 1_000,
 		bidding_blocks: 2,
-		execution_blocks: 20,
+		execution_blocks,
 	};
 	assert_ok!(Market::create_job(RuntimeOrigin::signed(CLIENT), spec));
 	let job_id = pallet_market::NextJobId::<Test>::get() - 1;
@@ -442,6 +448,39 @@ fn a_drawn_provider_that_stays_silent_loses_as_much_as_a_wrong_result() {
 		assert_eq!(free(v), verifier_before + VERIFICATION_FEE + share);
 		// The client gets everything back but the verification fee.
 		assert_eq!(free(CLIENT), client_before - VERIFICATION_FEE);
+	});
+}
+
+/// Finding 2 of issue 11: every verifier had a fixed `verifier_blocks` to re-execute, while a
+/// job may run for days, so honest verifiers of long jobs were slashed. A verifier now gets as
+/// long as the provider had (the job's `execution_blocks`), never less than `verifier_blocks`.
+#[test]
+fn a_verifier_of_a_long_job_gets_as_long_as_the_provider_had() {
+	build_and_execute(|| {
+		setup(Perbill::one());
+		let long = 10 * VERIFIER_BLOCKS;
+		let job_id = awarded_for(
+			P1,
+			Workload::Wasm { module: content(b"\0asm"), input: content(b"input"), fuel: 1_000 },
+			long,
+		);
+		let v = drawn(P1, job_id, HONEST);
+		let commit_by = events()
+			.into_iter()
+			.find_map(|e| match e {
+				Event::SpotCheckAssigned { job_id: j, commit_by, .. } if j == job_id => {
+					Some(commit_by)
+				},
+				_ => None,
+			})
+			.unwrap();
+		assert_eq!(commit_by, System::block_number() + long);
+		// Long after `verifier_blocks`, the honest verifier is still re-executing, not dropped.
+		run_to_block(commit_by - 1);
+		assert!(!events().iter().any(|e| matches!(e, Event::VerifierDropped { .. })));
+		first_round(v, job_id, HONEST, HONEST);
+		assert!(events().contains(&Event::SpotCheckPassed { job_id, verifier: v }));
+		assert_eq!(Collateral::bonded(&v), BOND);
 	});
 }
 
