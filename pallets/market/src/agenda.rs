@@ -7,10 +7,13 @@ use crate::{Agenda, Config, Error, JobState, Jobs, Pallet, RevealRequest, Weight
 use frame_support::{traits::Get, weights::Weight};
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::JobId;
-use sp_runtime::{traits::One, DispatchError, Saturating};
+use sp_runtime::DispatchError;
 
-/// How many blocks after the wanted one `schedule` tries when agendas are full.
-pub const AGENDA_SEARCH: u32 = 10;
+pub use kiln_support::AGENDA_SEARCH;
+
+/// The market's agenda, through the helper the Kiln pallets share.
+type JobAgenda<T> =
+	kiln_support::Agenda<Agenda<T>, BlockNumberFor<T>, JobId, <T as Config>::MaxJobsPerBlock>;
 
 /// What one more job of a kind costs, from its benchmark over `n` jobs.
 fn per_job(weight: fn(u32) -> Weight) -> Weight {
@@ -31,27 +34,13 @@ impl<T: Config> Pallet<T> {
 		job: JobId,
 		at: BlockNumberFor<T>,
 	) -> Result<BlockNumberFor<T>, DispatchError> {
-		let mut block = at;
-		for _ in 0..AGENDA_SEARCH {
-			let pushed = Agenda::<T>::mutate(block, |jobs| jobs.try_push(job).is_ok());
-			if pushed {
-				return Ok(block);
-			}
-			block = block.saturating_add(One::one());
-		}
-		Err(Error::<T>::AgendaFull.into())
+		JobAgenda::<T>::schedule(job, at, AGENDA_SEARCH)
+			.ok_or_else(|| Error::<T>::AgendaFull.into())
 	}
 
 	/// Takes `job` off the agenda of `at` (if it is there).
 	pub(crate) fn unschedule(job: JobId, at: BlockNumberFor<T>) {
-		Agenda::<T>::mutate_exists(at, |jobs| {
-			if let Some(list) = jobs {
-				list.retain(|j| *j != job);
-				if list.is_empty() {
-					*jobs = None;
-				}
-			}
-		});
+		JobAgenda::<T>::unschedule(&job, at)
 	}
 
 	/// Handles every job on the agenda of `now`; returns the weight used.
@@ -59,7 +48,7 @@ impl<T: Config> Pallet<T> {
 		// Each entry is charged its kind's benchmarked cost per job (a close at a full bid
 		// list); reading and clearing the agenda once.
 		let mut weight = agenda_base::<T>();
-		for job_id in Agenda::<T>::take(now) {
+		for job_id in JobAgenda::<T>::take(now) {
 			let Some(job) = Jobs::<T>::get(job_id) else { continue };
 			match &job.state {
 				JobState::Bidding if job.bidding_ends == now => {

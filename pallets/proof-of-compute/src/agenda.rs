@@ -8,10 +8,12 @@ use crate::{
 };
 use frame_support::{traits::Get, weights::Weight};
 use frame_system::pallet_prelude::BlockNumberFor;
-use sp_runtime::{traits::One, Saturating};
 
-/// How many blocks after the wanted one `schedule` tries when agendas are full.
-pub const AGENDA_SEARCH: u32 = 10;
+pub use kiln_support::AGENDA_SEARCH;
+
+/// This pallet's agenda, through the helper the Kiln pallets share.
+type TaskAgenda<T> =
+	kiln_support::Agenda<Agenda<T>, BlockNumberFor<T>, Task, <T as Config>::MaxAgendaPerBlock>;
 
 /// What one more entry of a kind costs, from its benchmark over `n` entries.
 fn per_entry(weight: Weight, base: Weight) -> Weight {
@@ -19,33 +21,20 @@ fn per_entry(weight: Weight, base: Weight) -> Weight {
 }
 
 impl<T: Config> Pallet<T> {
-	pub(crate) fn room(at: BlockNumberFor<T>) -> bool {
-		(Agenda::<T>::decode_len(at).unwrap_or(0) as u32) < T::MaxAgendaPerBlock::get()
-	}
-
 	/// Puts `task` on the agenda of the first block from `at` (within [`AGENDA_SEARCH`]
 	/// blocks) that has room, and returns that block.
 	pub(crate) fn schedule(task: Task, at: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
-		let mut block = at;
-		for _ in 0..AGENDA_SEARCH {
-			if Agenda::<T>::mutate(block, |tasks| tasks.try_push(task).is_ok()) {
-				return Some(block);
-			}
-			block = block.saturating_add(One::one());
-		}
-		None
+		TaskAgenda::<T>::schedule(task, at, AGENDA_SEARCH)
+	}
+
+	/// Puts `task` on the agenda of exactly `at`, if it has room.
+	pub(crate) fn schedule_at(task: Task, at: BlockNumberFor<T>) -> bool {
+		TaskAgenda::<T>::schedule(task, at, 1).is_some()
 	}
 
 	/// Takes `task` off the agenda of `at` (if it is there).
 	pub(crate) fn unschedule(task: Task, at: BlockNumberFor<T>) {
-		Agenda::<T>::mutate_exists(at, |tasks| {
-			if let Some(list) = tasks {
-				list.retain(|t| *t != task);
-				if list.is_empty() {
-					*tasks = None;
-				}
-			}
-		});
+		TaskAgenda::<T>::unschedule(&task, at)
 	}
 
 	/// The most one spot-check step on the agenda costs: the worst of a draw, a commit
@@ -108,7 +97,7 @@ impl<T: Config> Pallet<T> {
 		let per_challenge = Self::challenge_step_weight(Configuration::<T>::get().samples);
 		let per_spot_check = Self::spot_check_step_weight();
 		let mut weight = Self::agenda_base();
-		for task in Agenda::<T>::take(now) {
+		for task in TaskAgenda::<T>::take(now) {
 			match task {
 				Task::Challenge(id) => {
 					weight.saturating_accrue(per_challenge);

@@ -4,7 +4,7 @@
 
 use crate::spot_checks::Verdict;
 use crate::{
-	Agenda, BalanceOf, Challenge, ChallengeId, ChallengeOf, ChallengeState, Challenges, Config,
+	BalanceOf, Challenge, ChallengeId, ChallengeOf, ChallengeState, Challenges, Config,
 	ConfigRecordOf, Configuration, Error, Event, FailReason, NextChallengeId, OpenChallenge,
 	Opening, Pallet, Purpose, Task, WeightInfo, MAX_SAMPLES,
 };
@@ -62,15 +62,13 @@ impl<T: Config> Pallet<T> {
 		let reveal_by = opens_at.saturating_add(config.reveal_blocks);
 		let id = NextChallengeId::<T>::get();
 		let Some(next) = id.checked_add(1) else { return };
-		if !Self::room(opens_at) || !Self::room(reveal_by) {
+		let task = Task::Challenge(id);
+		if !Self::schedule_at(task, opens_at) {
 			return;
 		}
-		for at in [opens_at, reveal_by] {
-			Agenda::<T>::mutate(at, |entries| {
-				if entries.try_push(Task::Challenge(id)).is_err() {
-					frame_support::defensive!("agenda room was checked");
-				}
-			});
+		if !Self::schedule_at(task, reveal_by) {
+			Self::unschedule(task, opens_at);
+			return;
 		}
 		let seed = poc::challenge_seed(id, &provider.encode(), &random);
 		let (m, n, k) = (config.m, config.n, config.k);
