@@ -103,7 +103,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_configure(config: ConfigRecordOf<T>) -> DispatchResult {
-		config.validate().map_err(|_| Error::<T>::InvalidConfiguration)?;
+		config.validate().map_err(|field| Error::<T>::InvalidConfiguration { field })?;
 		Configuration::<T>::put(&config);
 		Self::deposit_event(Event::ConfigurationSet { config });
 		Ok(())

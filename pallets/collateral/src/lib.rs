@@ -172,8 +172,8 @@ pub mod pallet {
 		NothingToWithdraw,
 		/// Not enough collateral is free to lock for this job.
 		InsufficientFreeCollateral,
-		/// The configuration is out of range.
-		InvalidConfiguration,
+		/// The configuration is refused at `field` (see `ConfigField`).
+		InvalidConfiguration { field: ConfigField },
 		/// An arithmetic overflow.
 		Overflow,
 	}

@@ -292,20 +292,22 @@ fn configure_is_for_the_admin_only_and_validated() {
 			Collateral::configure(RuntimeOrigin::signed(1), config.clone()),
 			DispatchError::BadOrigin
 		);
-		assert_noop!(
-			Collateral::configure(
-				RuntimeOrigin::root(),
-				ConfigRecord { unbonding_period: 0, ..config.clone() }
+		// Each refused value names its field; a reporter's share above half would let a
+		// provider reporting its own fault through another account lose too little.
+		use crate::ConfigField as F;
+		for (bad, field) in [
+			(ConfigRecord { unbonding_period: 0, ..config.clone() }, F::UnbondingPeriod),
+			(ConfigRecord { min_bond: 0, ..config.clone() }, F::MinBond),
+			(
+				ConfigRecord { slash_reward_share: Perbill::from_percent(51), ..config.clone() },
+				F::SlashRewardShare,
 			),
-			Error::<Test>::InvalidConfiguration
-		);
-		assert_noop!(
-			Collateral::configure(
-				RuntimeOrigin::root(),
-				ConfigRecord { min_bond: 0, ..config.clone() }
-			),
-			Error::<Test>::InvalidConfiguration
-		);
+		] {
+			assert_noop!(
+				Collateral::configure(RuntimeOrigin::root(), bad),
+				Error::<Test>::InvalidConfiguration { field }
+			);
+		}
 		assert_ok!(Collateral::configure(RuntimeOrigin::root(), config.clone()));
 		assert_eq!(Configuration::<Test>::get(), config);
 		assert_eq!(events().last(), Some(&Event::ConfigurationSet { config }));

@@ -42,11 +42,41 @@ pub struct ConfigRecord<Balance, BlockNumber> {
 	pub slash_reward_share: Perbill,
 }
 
+/// The field of a [`ConfigRecord`] that `configure` refused (`Error::InvalidConfiguration`).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	frame_support::PalletError,
+)]
+pub enum ConfigField {
+	/// Not zero: a bond must be positive.
+	MinBond,
+	/// At least one block.
+	UnbondingPeriod,
+	/// At most 50 %: a provider whose own (colluding) account reports its fault must still
+	/// lose more than it gets back.
+	SlashRewardShare,
+}
+
 impl<Balance: Zero, BlockNumber: Zero> ConfigRecord<Balance, BlockNumber> {
-	/// A bond must be positive and an unbonding period at least one block.
-	pub fn validate(&self) -> Result<(), ()> {
-		if self.min_bond.is_zero() || self.unbonding_period.is_zero() {
-			return Err(());
+	/// The first field that breaks the pallet, if any.
+	pub fn validate(&self) -> Result<(), ConfigField> {
+		if self.min_bond.is_zero() {
+			return Err(ConfigField::MinBond);
+		}
+		if self.unbonding_period.is_zero() {
+			return Err(ConfigField::UnbondingPeriod);
+		}
+		if self.slash_reward_share > Perbill::from_percent(50) {
+			return Err(ConfigField::SlashRewardShare);
 		}
 		Ok(())
 	}

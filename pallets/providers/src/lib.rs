@@ -186,8 +186,8 @@ pub mod pallet {
 		NotPaused,
 		/// Jobs are in flight; deregister when they have ended.
 		JobsInFlight,
-		/// The configuration is out of range.
-		InvalidConfiguration,
+		/// The configuration is refused at `field` (see `ConfigField`).
+		InvalidConfiguration { field: ConfigField },
 		/// An arithmetic overflow.
 		Overflow,
 	}

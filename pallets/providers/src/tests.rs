@@ -314,14 +314,16 @@ fn configure_is_for_the_admin_only_and_validated() {
 			Providers::configure(RuntimeOrigin::signed(1), config.clone()),
 			DispatchError::BadOrigin
 		);
-		for bad in [
-			ConfigRecord { min_bond_per_gpu: 0, ..config.clone() },
-			ConfigRecord { max_gpus: 0, ..config.clone() },
-			ConfigRecord { max_gpus: crate::MAX_GPUS_LIMIT + 1, ..config.clone() },
+		use crate::ConfigField as F;
+		for (bad, field) in [
+			(ConfigRecord { min_bond_per_gpu: 0, ..config.clone() }, F::MinBondPerGpu),
+			(ConfigRecord { deposit_base: 0, ..config.clone() }, F::DepositBase),
+			(ConfigRecord { max_gpus: 0, ..config.clone() }, F::MaxGpus),
+			(ConfigRecord { max_gpus: crate::MAX_GPUS_LIMIT + 1, ..config.clone() }, F::MaxGpus),
 		] {
 			assert_noop!(
 				Providers::configure(RuntimeOrigin::root(), bad),
-				Error::<Test>::InvalidConfiguration
+				Error::<Test>::InvalidConfiguration { field }
 			);
 		}
 		assert_ok!(Providers::configure(RuntimeOrigin::root(), config.clone()));

@@ -44,10 +44,40 @@ pub struct ConfigRecord<Balance> {
 	pub max_gpus: u32,
 }
 
+/// The field of a [`ConfigRecord`] that `configure` refused (`Error::InvalidConfiguration`).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	frame_support::PalletError,
+)]
+pub enum ConfigField {
+	/// Not zero: registering must put collateral at stake.
+	MinBondPerGpu,
+	/// Not zero: every provider record is paid for.
+	DepositBase,
+	/// 1 to [`MAX_GPUS_LIMIT`].
+	MaxGpus,
+}
+
 impl<Balance: Zero> ConfigRecord<Balance> {
-	pub fn validate(&self) -> Result<(), ()> {
-		if self.min_bond_per_gpu.is_zero() || self.max_gpus == 0 || self.max_gpus > MAX_GPUS_LIMIT {
-			return Err(());
+	/// The first field that breaks the registry, if any.
+	pub fn validate(&self) -> Result<(), ConfigField> {
+		if self.min_bond_per_gpu.is_zero() {
+			return Err(ConfigField::MinBondPerGpu);
+		}
+		if self.deposit_base.is_zero() {
+			return Err(ConfigField::DepositBase);
+		}
+		if self.max_gpus == 0 || self.max_gpus > MAX_GPUS_LIMIT {
+			return Err(ConfigField::MaxGpus);
 		}
 		Ok(())
 	}
