@@ -118,22 +118,22 @@ impl<T: Config> Pallet<T> {
 			Zero::zero()
 		});
 		T::Collateral::unlock(&award.provider, award.collateral);
-		let reason = match why {
-			Rejection::UnrevealedWhenChecked => SlashReason::UnrevealedWhenChecked,
-			_ => SlashReason::WrongResult,
-		};
-		let slashed = if why.provider_at_fault() && !award.collateral.is_zero() {
-			// The reporter's share goes to the first verifier that showed the fault.
-			T::Collateral::slash(&award.provider, award.collateral, reason, verifiers.first())
-		} else {
-			Zero::zero()
-		};
-		if why.provider_at_fault() {
-			T::Registry::record_outcome(&award.provider, Outcome::JobFailed);
-		} else {
+		let (reason, outcome) = match why {
 			// Nobody's fault: the job ends without marking the provider's record.
-			T::Registry::record_outcome(&award.provider, Outcome::JobEnded);
-		}
+			Rejection::Unconfirmed => (None, Outcome::JobEnded),
+			Rejection::Wrong => (Some(SlashReason::WrongResult), Outcome::JobFailed),
+			Rejection::UnrevealedWhenChecked => {
+				(Some(SlashReason::UnrevealedWhenChecked), Outcome::JobFailed)
+			},
+		};
+		let slashed = match reason {
+			// The reporter's share goes to the first verifier that showed the fault.
+			Some(reason) if !award.collateral.is_zero() => {
+				T::Collateral::slash(&award.provider, award.collateral, reason, verifiers.first())
+			},
+			_ => Zero::zero(),
+		};
+		T::Registry::record_outcome(&award.provider, outcome);
 		job.state = JobState::Failed { at: now };
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobRejected {

@@ -6,6 +6,27 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::{GemmJob, JobId, JobStage, JobView, Rejection, VerifiedMarket, Workload};
 use sp_runtime::{DispatchError, DispatchResult};
 
+impl<T: Config> Pallet<T> {
+	/// Asks for the reveal of a result verification held back, `by` whom the deadline is
+	/// owned; `deadline` gives that deadline (and may put it on the agenda).
+	fn ask_for_reveal(
+		job_id: JobId,
+		by: RevealRequest,
+		deadline: impl FnOnce(JobId) -> Result<BlockNumberFor<T>, DispatchError>,
+	) -> Result<BlockNumberFor<T>, DispatchError> {
+		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
+		let JobState::Committed { commitment, reveal: RevealRequest::NotYet } = job.state else {
+			return Err(Error::<T>::NotAwaitingVerdict.into());
+		};
+		job.deadline = deadline(job_id)?;
+		job.state = JobState::Committed { commitment, reveal: by };
+		let at = job.deadline;
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::RevealRequested { job_id });
+		Ok(at)
+	}
+}
+
 impl<T: Config> VerifiedMarket<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 	fn job(job_id: JobId) -> Option<JobView<T::AccountId, BlockNumberFor<T>>> {
 		let job = Jobs::<T>::get(job_id)?;
@@ -41,29 +62,14 @@ impl<T: Config> VerifiedMarket<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		job_id: JobId,
 		reveal_by: BlockNumberFor<T>,
 	) -> Result<BlockNumberFor<T>, DispatchError> {
-		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
-		let JobState::Committed { commitment, reveal: RevealRequest::NotYet } = job.state else {
-			return Err(Error::<T>::NotAwaitingVerdict.into());
-		};
-		let deadline = Self::schedule(job_id, reveal_by)?;
-		job.deadline = deadline;
-		job.state = JobState::Committed { commitment, reveal: RevealRequest::ByMarket };
-		Jobs::<T>::insert(job_id, job);
-		Self::deposit_event(Event::RevealRequested { job_id });
-		Ok(deadline)
+		Self::ask_for_reveal(job_id, RevealRequest::ByMarket, |job_id| {
+			Self::schedule(job_id, reveal_by)
+		})
 	}
 
 	fn request_reveal(job_id: JobId, reveal_by: BlockNumberFor<T>) -> DispatchResult {
-		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
-		let JobState::Committed { commitment, reveal: RevealRequest::NotYet } = job.state else {
-			return Err(Error::<T>::NotAwaitingVerdict.into());
-		};
 		// Verification owns this deadline (nothing goes on the market's agenda).
-		job.deadline = reveal_by;
-		job.state = JobState::Committed { commitment, reveal: RevealRequest::ByVerification };
-		Jobs::<T>::insert(job_id, job);
-		Self::deposit_event(Event::RevealRequested { job_id });
-		Ok(())
+		Self::ask_for_reveal(job_id, RevealRequest::ByVerification, |_| Ok(reveal_by)).map(|_| ())
 	}
 
 	fn accept(job_id: JobId, verifiers: &[T::AccountId]) -> DispatchResult {

@@ -156,13 +156,6 @@ pub enum Rejection {
 	UnrevealedWhenChecked,
 }
 
-impl Rejection {
-	/// Whether the provider is at fault (its job collateral is slashed in full).
-	pub fn provider_at_fault(self) -> bool {
-		!matches!(self, Self::Unconfirmed)
-	}
-}
-
 /// How the market verifies a result before it pays (implemented by `pallet-proof-of-compute`;
 /// the market's own `SettleAfterWindow` checks nothing and settles `verification_window`
 /// blocks after the reveal).
@@ -235,7 +228,7 @@ pub trait VerifiedMarket<AccountId, BlockNumber> {
 	fn accept(job: JobId, verifiers: &[AccountId]) -> DispatchResult;
 	/// The result is not paid (`why`): refunds the client what is left after paying
 	/// `verifiers` their share of the verification fee; the provider's job collateral is
-	/// slashed in full when it is at fault ([`Rejection::provider_at_fault`]), else unlocked.
+	/// slashed in full when it is at fault (`Wrong`, `UnrevealedWhenChecked`), else unlocked.
 	fn reject(job: JobId, verifiers: &[AccountId], why: Rejection) -> DispatchResult;
 	/// Creates a job of `client` (funded here), awarded to the registered `provider`, with
 	/// the result `output_hash` committed and, if `reveal`, revealed (the reveal requested

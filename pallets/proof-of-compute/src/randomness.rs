@@ -20,10 +20,7 @@ use crate::{Config, Pallet, RecentEntropy};
 use codec::Encode;
 use frame_support::traits::{Get, Randomness};
 use frame_system::pallet_prelude::BlockNumberFor;
-use sp_runtime::{
-	traits::{BlakeTwo256, Hash, One, Saturating},
-	BoundedVec,
-};
+use sp_runtime::traits::{BlakeTwo256, Hash, One, Saturating};
 
 /// Most blocks a draw may mix (`EntropyBlocks` is checked against it by `integrity_test`).
 pub const MAX_ENTROPY_BLOCKS: u32 = 16;
@@ -37,16 +34,16 @@ impl<T: Config> Pallet<T> {
 			// Not from an earlier block: useless to a draw made now.
 			return;
 		}
-		let keep = T::EntropyBlocks::get().clamp(1, MAX_ENTROPY_BLOCKS) as usize;
+		let keep = Self::entropy_blocks() as usize;
 		RecentEntropy::<T>::mutate(|log| {
 			if log.last().is_some_and(|(at, _)| *at >= known_since) {
 				return;
 			}
-			let mut entries = core::mem::take(log).into_inner();
-			entries.push((known_since, BlakeTwo256::hash(value.as_ref()).0));
-			let excess = entries.len().saturating_sub(keep);
-			entries.drain(..excess);
-			*log = BoundedVec::truncate_from(entries);
+			while log.len() >= keep {
+				log.remove(0);
+			}
+			// Cannot fail: `keep` is at most the bound and the log is shorter than `keep`.
+			let _ = log.try_push((known_since, BlakeTwo256::hash(value.as_ref()).0));
 		});
 	}
 
@@ -58,8 +55,7 @@ impl<T: Config> Pallet<T> {
 		after: BlockNumberFor<T>,
 		now: BlockNumberFor<T>,
 	) -> Option<[u8; 32]> {
-		let blocks = T::EntropyBlocks::get().clamp(1, MAX_ENTROPY_BLOCKS);
-		if now.saturating_sub(blocks.into()) <= after {
+		if now.saturating_sub(Self::entropy_blocks().into()) <= after {
 			return None;
 		}
 		Self::draw_now(subject, now)
@@ -67,12 +63,12 @@ impl<T: Config> Pallet<T> {
 
 	/// Like [`Self::draw`], for a draw no transaction depends on (the sweep's).
 	pub(crate) fn draw_now(subject: &[u8], now: BlockNumberFor<T>) -> Option<[u8; 32]> {
-		let blocks = T::EntropyBlocks::get().clamp(1, MAX_ENTROPY_BLOCKS);
-		let first = now.saturating_sub(blocks.into());
-		if now.saturating_sub(first) != blocks.into() {
+		let blocks: BlockNumberFor<T> = Self::entropy_blocks().into();
+		if now < blocks {
 			// Not enough blocks yet.
 			return None;
 		}
+		let first = now.saturating_sub(blocks);
 		let log = RecentEntropy::<T>::get();
 		let mut expected = first;
 		let mut preimage = (b"kiln/poc/draw", subject).encode();
@@ -86,6 +82,11 @@ impl<T: Config> Pallet<T> {
 		(expected == now).then(|| BlakeTwo256::hash(&preimage).0)
 	}
 
+	/// `EntropyBlocks`, kept in range (`integrity_test` checks the configured value is).
+	fn entropy_blocks() -> u32 {
+		T::EntropyBlocks::get().clamp(1, MAX_ENTROPY_BLOCKS)
+	}
+
 	/// Recording the entropy: one read and one write of a bounded value (not benchmarked on
 	/// its own yet; charged as database accesses).
 	pub(crate) fn entropy_weight() -> frame_support::weights::Weight {
@@ -94,7 +95,6 @@ impl<T: Config> Pallet<T> {
 
 	/// The earliest block whose hook may draw for something that happened in block `after`.
 	pub(crate) fn first_draw_after(after: BlockNumberFor<T>) -> BlockNumberFor<T> {
-		let blocks = T::EntropyBlocks::get().clamp(1, MAX_ENTROPY_BLOCKS);
-		after.saturating_add(blocks.into()).saturating_add(One::one())
+		after.saturating_add(Self::entropy_blocks().into()).saturating_add(One::one())
 	}
 }

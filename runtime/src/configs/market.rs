@@ -24,7 +24,7 @@ parameter_types! {
 		protocol_fee: Perbill::from_percent(2),
 		verification_fee: 100 * MILLI_KILN,
 		// 300 %: a wrong result found by a spot-check costs more than cheating can earn (see
-		// the economics test in runtime/src/tests.rs and the README).
+		// the economics test in runtime/src/tests_economics.rs and the README).
 		job_collateral: CollateralRule { fixed: KILN, percent_of_price: 300 },
 		slash_missed_deadline: Perbill::from_percent(50),
 		verification_window: MINUTES,
