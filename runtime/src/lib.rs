@@ -150,8 +150,11 @@ pub type UncheckedExtrinsic =
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// All migrations of the runtime, applied in order (each runs once, by storage version).
-type Migrations =
-	(pallet_providers::migrations::V1<Runtime>, pallet_proof_of_compute::migrations::V1<Runtime>);
+type Migrations = (
+	pallet_providers::migrations::V1<Runtime>,
+	pallet_proof_of_compute::migrations::V1<Runtime>,
+	pallet_market::migrations::V1<Runtime>,
+);
 
 /// Executive: handles dispatch to the various pallets.
 pub type Executive = frame_executive::Executive<

@@ -2,8 +2,16 @@
 //! whose deadline falls or which settle when that block starts; `on_initialize` takes the
 //! current block's list and handles each job in it, so the work per block is bounded by
 //! `MaxJobsPerBlock` and no block ever iterates over all jobs.
+//!
+//! A new job that finds no room is refused (`AgendaFull`); a deadline or settlement of a job
+//! under way never is: it waits in the agenda's line and is handled late
+//! (`kiln_support::Agenda::place`), so a provider's reveal cannot fail because someone
+//! filled the agendas (finding 6 of issue 11).
 
-use crate::{Agenda, Config, Error, JobState, Jobs, Pallet, RevealRequest, WeightInfo};
+use crate::{
+	Agenda, AgendaLine, AgendaLineEnds, Config, Error, JobState, Jobs, Pallet, RevealRequest,
+	WeightInfo,
+};
 use frame_support::{traits::Get, weights::Weight};
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::JobId;
@@ -11,25 +19,45 @@ use sp_runtime::DispatchError;
 
 pub use kiln_support::AGENDA_SEARCH;
 
+/// Where the market keeps its agenda.
+pub struct JobAgendaStorage<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> kiln_support::AgendaStorage for JobAgendaStorage<T> {
+	type Block = BlockNumberFor<T>;
+	type Item = JobId;
+	type Max = T::MaxJobsPerBlock;
+	type Lists = Agenda<T>;
+	type Line = AgendaLine<T>;
+	type LineEnds = AgendaLineEnds<T>;
+}
+
 /// The market's agenda, through the helper the Kiln pallets share.
-type JobAgenda<T> =
-	kiln_support::Agenda<Agenda<T>, BlockNumberFor<T>, JobId, <T as Config>::MaxJobsPerBlock>;
+pub(crate) type JobAgenda<T> = kiln_support::Agenda<JobAgendaStorage<T>>;
 
 /// What one more job of a kind costs, from its benchmark over `n` jobs.
 fn per_job(weight: fn(u32) -> Weight) -> Weight {
 	weight(1).saturating_sub(weight(0))
 }
 
-/// Reading and clearing an agenda: the most any kind's benchmark measured for no job.
+/// Reading and clearing an agenda: the most any kind's benchmark measured for no job, and
+/// reading and writing the waiting line's ends.
 fn agenda_base<T: Config>() -> Weight {
 	T::WeightInfo::close_auctions(0)
 		.max(T::WeightInfo::fail_jobs(0))
 		.max(T::WeightInfo::settle_jobs(0))
+		.saturating_add(T::DbWeight::get().reads_writes(1, 1))
+}
+
+/// Taking one entry from the waiting line (and putting it back when not due yet), on top of
+/// its kind's cost: not in the benchmarks, charged as database accesses.
+fn line_entry<T: Config>() -> Weight {
+	T::DbWeight::get().reads_writes(1, 2)
 }
 
 impl<T: Config> Pallet<T> {
-	/// Puts `job` on the agenda of the first block from `at` (within [`AGENDA_SEARCH`]
-	/// blocks) that has room, and returns that block.
+	/// Puts a new `job` on the agenda of the first block from `at` (within [`AGENDA_SEARCH`]
+	/// blocks) that has room, and returns that block; `AgendaFull` if none has or steps of
+	/// jobs under way wait in line.
 	pub(crate) fn schedule(
 		job: JobId,
 		at: BlockNumberFor<T>,
@@ -38,32 +66,42 @@ impl<T: Config> Pallet<T> {
 			.ok_or_else(|| Error::<T>::AgendaFull.into())
 	}
 
+	/// Puts the next step of a `job` under way on the agenda from `at`, or in the waiting line
+	/// (due at `at`); returns the block it is due at. Never fails.
+	pub(crate) fn place(job: JobId, at: BlockNumberFor<T>) -> BlockNumberFor<T> {
+		JobAgenda::<T>::place(job, at, AGENDA_SEARCH)
+	}
+
 	/// Takes `job` off the agenda of `at` (if it is there).
 	pub(crate) fn unschedule(job: JobId, at: BlockNumberFor<T>) {
 		JobAgenda::<T>::unschedule(&job, at)
 	}
 
-	/// Handles every job on the agenda of `now`; returns the weight used.
+	/// Handles every job on the agenda of `now`, then waiting ones in the room left; returns
+	/// the weight used. A job is handled only if its state still expects the block its entry
+	/// was due at (an entry left in the line by a job that moved on is stale).
 	pub(crate) fn process_agenda(now: BlockNumberFor<T>) -> Weight {
 		// Each entry is charged its kind's benchmarked cost per job (a close at a full bid
 		// list); reading and clearing the agenda once.
-		let mut weight = agenda_base::<T>();
-		for job_id in JobAgenda::<T>::take(now) {
+		let due = JobAgenda::<T>::take(now);
+		let mut weight = agenda_base::<T>()
+			.saturating_add(line_entry::<T>().saturating_mul(due.from_line.into()));
+		for (at, job_id) in due.items {
 			let Some(job) = Jobs::<T>::get(job_id) else { continue };
 			match &job.state {
-				JobState::Bidding if job.bidding_ends == now => {
+				JobState::Bidding if job.bidding_ends == at => {
 					Self::close_auction(job_id, job, now);
-					weight.saturating_accrue(per_job(T::WeightInfo::close_auctions));
+					weight.saturating_accrue(Self::close_weight());
 				},
 				JobState::Awarded
 				| JobState::Committed {
 					reveal: RevealRequest::NotYet | RevealRequest::ByMarket,
 					..
-				} if job.deadline == now => {
+				} if job.deadline == at => {
 					Self::fail_job(job_id, job, now);
 					weight.saturating_accrue(per_job(T::WeightInfo::fail_jobs));
 				},
-				JobState::Revealed { settles_at: Some(at), .. } if *at == now => {
+				JobState::Revealed { settles_at: Some(settles), .. } if *settles == at => {
 					Self::settle_job(job_id, job, now);
 					weight.saturating_accrue(per_job(T::WeightInfo::settle_jobs));
 				},
@@ -75,13 +113,21 @@ impl<T: Config> Pallet<T> {
 		weight
 	}
 
+	/// One auction close at a full bid list, returning or forfeiting every bid's deposit.
+	fn close_weight() -> Weight {
+		per_job(T::WeightInfo::close_auctions)
+			.saturating_add(Self::bid_deposits_weight(T::MaxBidsPerJob::get()))
+	}
+
 	/// The most one block's agenda can cost: every slot taken by the most expensive kind of
-	/// entry (an auction with a full bid list, a failing job or a settlement).
+	/// entry (an auction with a full bid list, a failing job or a settlement), each from the
+	/// waiting line.
 	pub fn worst_agenda_weight() -> Weight {
 		let jobs = T::MaxJobsPerBlock::get();
-		let worst = per_job(T::WeightInfo::close_auctions)
+		let worst = Self::close_weight()
 			.max(per_job(T::WeightInfo::fail_jobs))
-			.max(per_job(T::WeightInfo::settle_jobs));
+			.max(per_job(T::WeightInfo::settle_jobs))
+			.saturating_add(line_entry::<T>());
 		agenda_base::<T>().saturating_add(worst.saturating_mul(jobs.into()))
 	}
 }

@@ -6,10 +6,18 @@
 //! With `second_price` the client pays the price of the bid ranked right after the winner's
 //! (or `max_price` when the winner's is the last), so bidding one's true cost is the best
 //! strategy.
+//!
+//! Every bid holds `bid_deposit` while it stands (finding 8 of issue 11: Sybil bids filled a
+//! job's list for free, shut honest bidders out, then retracted or paused so the job
+//! expired). A full list takes a new bid only if it is cheaper than the dearest, which leaves
+//! with its deposit; a retracted bid's deposit goes to the client, and so does the deposit of
+//! every bid the close passes over because its provider cannot take the job. Blocking a job
+//! therefore costs a full list of deposits, paid to the client it delayed; a losing or
+//! outbid bid costs nothing.
 
 use crate::{
-	Award, BidOf, BidRefusal, Bids, Config, Configuration, Error, Event, JobOf, JobState, Jobs,
-	Pallet,
+	asset, Award, BidOf, BidRefusal, Bids, Config, Configuration, Error, Event, JobOf, JobState,
+	Jobs, Pallet,
 };
 use alloc::vec::Vec;
 use frame_support::ensure;
@@ -18,6 +26,15 @@ use kiln_primitives::{Collateral, Ineligibility, JobEscrow, JobId, ProviderRegis
 use sp_runtime::{traits::Zero, DispatchError, Perbill};
 
 impl<T: Config> Pallet<T> {
+	/// Moving `accounts` bid deposits (a hold, a release or a transfer to the client each:
+	/// the hold record and the balance of up to two accounts), charged on top of the
+	/// benchmarks, which were generated before bids held deposits.
+	pub(crate) fn bid_deposits_weight(accounts: u32) -> frame_support::weights::Weight {
+		<T::DbWeight as frame_support::traits::Get<_>>::get()
+			.reads_writes(3, 3)
+			.saturating_mul(accounts.into())
+	}
+
 	/// Why `provider` may not bid `price` on `job`, if it may not.
 	fn refusal(
 		provider: &T::AccountId,
@@ -61,20 +78,49 @@ impl<T: Config> Pallet<T> {
 			return Ok(before);
 		}
 
-		match bids.iter().position(|b| b.provider == *provider) {
-			Some(i) => {
-				bids.remove(i);
+		let deposit = match bids.iter().position(|b| b.provider == *provider) {
+			// A changed bid keeps the deposit it holds.
+			Some(i) => bids.remove(i).deposit,
+			None => {
+				let evict = if before >= config.max_bids_per_job {
+					let dearest = Self::dearest(&bids).ok_or(Error::<T>::TooManyBids)?;
+					ensure!(price < bids[dearest].price, Error::<T>::TooManyBids);
+					Some(dearest)
+				} else {
+					None
+				};
+				asset::hold_bid::<T>(provider, config.bid_deposit)
+					.map_err(|_| Error::<T>::InsufficientBalance)?;
+				if let Some(i) = evict {
+					let evicted = bids.remove(i);
+					asset::release_bid::<T>(&evicted.provider, evicted.deposit);
+					Self::deposit_event(Event::BidEvicted {
+						job_id,
+						provider: evicted.provider,
+						by: provider.clone(),
+					});
+				}
+				config.bid_deposit
 			},
-			None => ensure!(before < config.max_bids_per_job, Error::<T>::TooManyBids),
-		}
-		bids.try_push(BidOf::<T> { provider: provider.clone(), price, placed_at: now })
+		};
+		bids.try_push(BidOf::<T> { provider: provider.clone(), price, placed_at: now, deposit })
 			.map_err(|_| Error::<T>::TooManyBids)?;
 		Bids::<T>::insert(job_id, bids);
 		Self::deposit_event(Event::BidPlaced { job_id, provider: provider.clone(), price });
 		Ok(before)
 	}
 
-	/// Withdraws `provider`'s bid; returns how many bids the job had before.
+	/// The position of the bid a full list gives up for a cheaper one: the dearest, the latest
+	/// placed of equally dear ones.
+	fn dearest(bids: &[BidOf<T>]) -> Option<usize> {
+		bids.iter()
+			.enumerate()
+			.max_by(|(i, a), (j, b)| a.price.cmp(&b.price).then(i.cmp(j)))
+			.map(|(i, _)| i)
+	}
+
+	/// Withdraws `provider`'s bid, its deposit forfeited to the client; returns how many bids
+	/// the job had before.
 	pub(crate) fn do_retract_bid(
 		provider: &T::AccountId,
 		job_id: JobId,
@@ -88,14 +134,34 @@ impl<T: Config> Pallet<T> {
 		let mut bids = Bids::<T>::get(job_id);
 		let before = bids.len() as u32;
 		let i = bids.iter().position(|b| b.provider == *provider).ok_or(Error::<T>::NoBid)?;
-		bids.remove(i);
+		let bid = bids.remove(i);
 		if bids.is_empty() {
 			Bids::<T>::remove(job_id);
 		} else {
 			Bids::<T>::insert(job_id, bids);
 		}
 		Self::deposit_event(Event::BidRetracted { job_id, provider: provider.clone() });
+		Self::forfeit_deposit(job_id, &job.client, &bid);
 		Ok(before)
+	}
+
+	/// Gives `bid`'s deposit to the client.
+	fn forfeit_deposit(job_id: JobId, client: &T::AccountId, bid: &BidOf<T>) {
+		let amount = asset::forfeit_bid::<T>(&bid.provider, client, bid.deposit);
+		if !amount.is_zero() {
+			Self::deposit_event(Event::BidDepositForfeited {
+				job_id,
+				provider: bid.provider.clone(),
+				amount,
+			});
+		}
+	}
+
+	/// Returns the deposits of `bids` (the job was cancelled).
+	pub(crate) fn return_deposits(bids: &[BidOf<T>]) {
+		for bid in bids {
+			asset::release_bid::<T>(&bid.provider, bid.deposit);
+		}
 	}
 
 	/// The bids of a job, best first.
@@ -137,56 +203,54 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Closes the auction of `job`: awards it to the best eligible bid or expires it with a
-	/// refund.
+	/// refund. Bids passed over because their provider cannot take the job forfeit their
+	/// deposits to the client; the winner's and every bid ranked after it get theirs back.
 	pub(crate) fn close_auction(job_id: JobId, mut job: JobOf<T>, now: BlockNumberFor<T>) {
 		let bids = Bids::<T>::take(job_id).into_inner();
 		let config = Configuration::<T>::get();
 		let ranked = Self::rank(bids);
 
+		let mut winner = None;
 		for (position, bid) in ranked.iter().enumerate() {
 			let price = if config.second_price {
 				ranked.get(position + 1).map_or(job.spec.max_price, |next| next.price)
 			} else {
 				bid.price
 			};
-			let refusal = match Self::try_award(bid, price, &job, &config, now) {
+			match Self::try_award(bid, price, &job, &config, now) {
 				Ok(award) => {
 					job.award = Some(award);
-					None
+					winner = Some((position, price));
+					break;
 				},
-				Err(reason) => Some(reason),
-			};
-			match refusal {
-				None => {
-					job.state = JobState::Awarded;
-					let deadline = job.deadline;
-					Jobs::<T>::insert(job_id, job);
-					Self::deposit_event(Event::JobAwarded {
-						job_id,
-						provider: bid.provider.clone(),
-						price,
-						deadline,
-					});
-					return;
-				},
-				Some(reason) => {
+				Err(reason) => {
 					job.refusals.record(reason);
 					Self::deposit_event(Event::BidRefused {
 						job_id,
 						provider: bid.provider.clone(),
 						reason,
 					});
+					Self::forfeit_deposit(job_id, &job.client, bid);
 				},
 			}
 		}
 
-		// Nobody (acceptable) bid.
-		if let Err(e) = T::Escrow::refund(job_id) {
-			frame_support::defensive!("refund of an expired job failed", e);
-		}
-		Self::unschedule(job_id, job.deadline);
-		job.state = JobState::Expired { at: now };
+		let Some((position, price)) = winner else {
+			// Nobody (acceptable) bid.
+			if let Err(e) = T::Escrow::refund(job_id) {
+				frame_support::defensive!("refund of an expired job failed", e);
+			}
+			Self::unschedule(job_id, job.deadline);
+			job.state = JobState::Expired { at: now };
+			Jobs::<T>::insert(job_id, job);
+			Self::deposit_event(Event::JobExpired { job_id });
+			return;
+		};
+		Self::return_deposits(&ranked[position..]);
+		job.state = JobState::Awarded;
+		let deadline = job.deadline;
+		let provider = ranked[position].provider.clone();
 		Jobs::<T>::insert(job_id, job);
-		Self::deposit_event(Event::JobExpired { job_id });
+		Self::deposit_event(Event::JobAwarded { job_id, provider, price, deadline });
 	}
 }

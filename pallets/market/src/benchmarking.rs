@@ -76,11 +76,12 @@ fn now<T: Config>() -> BlockNumberFor<T> {
 	frame_system::Pallet::<T>::block_number()
 }
 
-/// Fills the agendas of the `AGENDA_SEARCH - 1` blocks from `from` with jobs that do not
-/// exist, so that `schedule` has to search to the last block it tries.
-fn fill_agendas<T: Config>(from: BlockNumberFor<T>) {
+/// Fills the agendas of the `blocks` blocks from `from` with jobs that do not exist: with
+/// `AGENDA_SEARCH - 1`, `schedule` has to search to the last block it tries; with
+/// `AGENDA_SEARCH`, `place` searches them all and puts the job in the waiting line.
+fn fill_agendas<T: Config>(from: BlockNumberFor<T>, blocks: u32) {
 	let mut block = from;
-	for _ in 1..AGENDA_SEARCH {
+	for _ in 0..blocks {
 		let ids: Vec<JobId> = (0..T::MaxJobsPerBlock::get()).map(|i| u64::MAX - i as u64).collect();
 		Agenda::<T>::insert(block, BoundedVec::truncate_from(ids));
 		block = block.saturating_add(One::one());
@@ -141,9 +142,9 @@ mod benchmarks {
 		let client = funded::<T>("client", 0);
 		let spec = largest_spec::<T>();
 		let close = now::<T>().saturating_add(spec.bidding_blocks);
-		fill_agendas::<T>(close);
+		fill_agendas::<T>(close, AGENDA_SEARCH - 1);
 		let last = close.saturating_add((AGENDA_SEARCH - 1).into());
-		fill_agendas::<T>(last.saturating_add(spec.execution_blocks));
+		fill_agendas::<T>(last.saturating_add(spec.execution_blocks), AGENDA_SEARCH - 1);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(client.clone()), spec);
@@ -153,18 +154,20 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// `b` bids already there; the caller's is a new one.
+	/// `b` bids already there; the caller's is a new one, the cheapest (with `b` the bound,
+	/// the list is full and the dearest bid leaves).
 	#[benchmark]
-	fn place_bid(b: Linear<0, { T::MaxBidsPerJob::get() - 1 }>) -> Result<(), BenchmarkError> {
+	fn place_bid(b: Linear<0, { T::MaxBidsPerJob::get() }>) -> Result<(), BenchmarkError> {
 		let client = funded::<T>("client", 0);
 		let bidders = providers::<T>(0, b + 1)?;
 		let job = job_with_bids::<T>(&client, &bidders[..b as usize])?;
 		let caller = bidders[b as usize].clone();
+		let max = Configuration::<T>::get().max_bids_per_job;
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller), job, units::<T>(2));
+		_(RawOrigin::Signed(caller), job, units::<T>(1));
 
-		assert_eq!(Bids::<T>::get(job).len() as u32, b + 1);
+		assert_eq!(Bids::<T>::get(job).len() as u32, (b + 1).min(max));
 		Ok(())
 	}
 
@@ -206,16 +209,19 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// Worst case: the settlement searched to the last block `schedule` tries.
+	/// Worst case: every block searched full, the settlement put in the waiting line.
 	#[benchmark]
 	fn reveal_result() -> Result<(), BenchmarkError> {
 		let (jobs, winners, _) = awarded_jobs::<T>(1)?;
 		let output = commit::<T>(&winners[0], jobs[0])?;
 		let window = Configuration::<T>::get().verification_window;
-		fill_agendas::<T>(now::<T>().saturating_add(window));
+		let settles = now::<T>().saturating_add(window);
+		fill_agendas::<T>(settles, AGENDA_SEARCH);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(winners[0].clone()), jobs[0], output, [1; 32]);
+
+		assert_eq!(crate::agenda::JobAgenda::<T>::line(), vec![(settles, jobs[0])]);
 
 		Ok(())
 	}

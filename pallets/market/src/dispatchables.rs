@@ -101,7 +101,10 @@ impl<T: Config> Pallet<T> {
 		ensure!(job.state == JobState::Bidding, Error::<T>::BiddingClosed);
 		let now = frame_system::Pallet::<T>::block_number();
 
-		let bids = Bids::<T>::take(job_id).len() as u32;
+		let bids = Bids::<T>::take(job_id);
+		// Cancelled by the client: every bidder gets its deposit back.
+		Self::return_deposits(&bids);
+		let bids = bids.len() as u32;
 		T::Escrow::refund(job_id)?;
 		Self::unschedule(job_id, job.bidding_ends);
 		Self::unschedule(job_id, job.deadline);
@@ -169,8 +172,10 @@ impl<T: Config> Pallet<T> {
 		}
 		let settles_at = match T::Verification::on_reveal(job_id, provider, &output.hash) {
 			RevealDecision::SettleAfterWindow => {
+				// Never refused for want of room: an honest reveal must not fail because someone
+				// filled the agendas (the settlement waits in line instead).
 				let window = Configuration::<T>::get().verification_window;
-				Some(Self::schedule(job_id, now.saturating_add(window))?)
+				Some(Self::place(job_id, now.saturating_add(window)))
 			},
 			RevealDecision::Hold => None,
 		};

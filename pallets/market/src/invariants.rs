@@ -1,5 +1,5 @@
 //! `try_state`: every job is where its state says it is (agenda entries, bids, escrow), and
-//! each client's deposits add up to its hold.
+//! each client's deposits add up to its hold, each bidder's bid deposits to its bid hold.
 
 use crate::{
 	asset, Agenda, BalanceOf, Bids, Config, JobState, Jobs, NextJobId, Pallet, RevealRequest,
@@ -18,7 +18,19 @@ impl<T: Config> Pallet<T> {
 	/// bid lists are within bounds, below `max_price`, one per provider and never the
 	/// client's; the job counter is right; each client's deposits equal its hold.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
-		let on_agenda = |job: JobId, at: BlockNumberFor<T>| Agenda::<T>::get(at).contains(&job);
+		// An entry is on the agenda of its block, or waits in line due at it (the line may also
+		// hold stale entries: they are skipped when taken).
+		let line: BTreeSet<(BlockNumberFor<T>, JobId)> =
+			crate::agenda::JobAgenda::<T>::line().into_iter().collect();
+		let mut waiting_entries = 0usize;
+		let mut on_agenda = |job: JobId, at: BlockNumberFor<T>| {
+			if Agenda::<T>::get(at).contains(&job) {
+				true
+			} else {
+				waiting_entries += 1;
+				line.contains(&(at, job))
+			}
+		};
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut count = 0u32;
 		let mut expected_entries = 0usize;
@@ -80,12 +92,24 @@ impl<T: Config> Pallet<T> {
 		}
 		// The agenda holds no stale entry (`expected_entries` counts a job scheduled twice on
 		// one block twice, as the agenda does).
-		if agenda_entries != expected_entries {
+		if agenda_entries != expected_entries.saturating_sub(waiting_entries) {
 			return Err("the agenda has entries for no job in flight".into());
 		}
-		for (id, _) in Bids::<T>::iter() {
+		let mut bid_deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		for (id, bids) in Bids::<T>::iter() {
 			if Jobs::<T>::get(id).is_none_or(|j| j.state != JobState::Bidding) {
 				return Err("bids for a job that is not bidding".into());
+			}
+			for bid in bids {
+				let held = bid_deposits.entry(bid.provider).or_insert_with(Zero::zero);
+				*held = held.saturating_add(bid.deposit);
+			}
+		}
+		// Whoever holds a bid deposit holds exactly its bids' (a bidder with none holds none:
+		// checked for every bidder that has a bid; the others' holds are checked below).
+		for (bidder, deposit) in &bid_deposits {
+			if asset::bids_held::<T>(bidder) != *deposit {
+				return Err("a bidder's bid deposits do not equal its hold".into());
 			}
 		}
 		for (client, deposit) in deposits {

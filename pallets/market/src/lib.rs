@@ -37,6 +37,7 @@ mod asset;
 mod auction;
 mod dispatchables;
 mod invariants;
+pub mod migrations;
 mod settlement;
 pub mod types;
 mod verdicts;
@@ -51,6 +52,8 @@ mod mock;
 mod tests;
 #[cfg(test)]
 mod tests_auction;
+#[cfg(test)]
+mod tests_bids;
 #[cfg(test)]
 mod tests_property;
 
@@ -86,7 +89,8 @@ pub mod pallet {
 
 	/// Version 0: the first layout. `JobState::Committed`'s `reveal` replaced a `bool` with an
 	/// enum encoded the same way (`RevealRequest`), so records written before decode unchanged.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// Version 1: bid deposits (`ConfigRecord::bid_deposit`, `Bid::deposit`; `migrations::V1`).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -141,6 +145,9 @@ pub mod pallet {
 		/// The storage deposit for a job's record.
 		#[codec(index = 0)]
 		JobDeposit,
+		/// A bid's deposit, while the bid stands.
+		#[codec(index = 1)]
+		BidDeposit,
 	}
 
 	#[pallet::type_value]
@@ -174,6 +181,16 @@ pub mod pallet {
 		BoundedVec<JobId, T::MaxJobsPerBlock>,
 		ValueQuery,
 	>;
+
+	/// Steps of work under way that found no room on the agenda near their block, waiting in
+	/// line (position → due block, item) for the first block with spare room.
+	#[pallet::storage]
+	pub type AgendaLine<T: Config> =
+		StorageMap<_, Twox64Concat, u32, (BlockNumberFor<T>, JobId), OptionQuery>;
+
+	/// The waiting line's ends: (first position, one past the last).
+	#[pallet::storage]
+	pub type AgendaLineEnds<T: Config> = StorageValue<_, (u32, u32), ValueQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -209,8 +226,13 @@ pub mod pallet {
 		BidPlaced { job_id: JobId, provider: T::AccountId, price: BalanceOf<T> },
 		/// A provider's bid was not taken, and why (counted in the job's `refusals`).
 		BidRefused { job_id: JobId, provider: T::AccountId, reason: BidRefusal },
-		/// A provider withdrew its bid.
+		/// A provider withdrew its bid (its deposit goes to the client: `BidDepositForfeited`).
 		BidRetracted { job_id: JobId, provider: T::AccountId },
+		/// A cheaper bid took the place of this one in a full bid list; its deposit is returned.
+		BidEvicted { job_id: JobId, provider: T::AccountId, by: T::AccountId },
+		/// A bid's deposit went to the client: the bid was retracted, or its provider could not
+		/// take the job when the close reached it.
+		BidDepositForfeited { job_id: JobId, provider: T::AccountId, amount: BalanceOf<T> },
 		/// The client cancelled the job before the award and was refunded.
 		JobCancelled { job_id: JobId },
 		/// The auction closed with a winner; it must deliver before `deadline`.
@@ -284,9 +306,11 @@ pub mod pallet {
 		NoFuel,
 		/// A content URI is empty.
 		EmptyUri,
-		/// Every block's agenda near the wanted one is full; try again later.
+		/// Every block's agenda near the wanted one is full, or steps of jobs under way wait for
+		/// room (new jobs are refused until they are handled); try again later.
 		AgendaFull,
-		/// Not enough free balance for the escrow and the deposit.
+		/// Not enough free balance for the escrow and the deposit (a job), or for the bid
+		/// deposit (a bid).
 		InsufficientBalance,
 		/// The auction is over (or the job was cancelled).
 		BiddingClosed,
@@ -296,7 +320,8 @@ pub mod pallet {
 		PriceAboveMax,
 		/// A client cannot bid on its own job.
 		OwnJob,
-		/// The job has `max_bids_per_job` bids already.
+		/// The job has `max_bids_per_job` bids already and this one is not cheaper than the
+		/// dearest of them.
 		TooManyBids,
 		/// The caller has no bid on this job.
 		NoBid,
@@ -362,7 +387,10 @@ pub mod pallet {
 		/// Bids `price` for running `job_id`, replacing the caller's earlier bid. A provider
 		/// that is not eligible is refused with `BidRefused` (the call itself succeeds).
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::place_bid(T::MaxBidsPerJob::get()))]
+		#[pallet::weight(
+			T::WeightInfo::place_bid(T::MaxBidsPerJob::get())
+				.saturating_add(Pallet::<T>::bid_deposits_weight(2))
+		)]
 		pub fn place_bid(
 			origin: OriginFor<T>,
 			job_id: JobId,
@@ -370,25 +398,37 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let provider = ensure_signed(origin)?;
 			let bids = Self::do_place_bid(&provider, job_id, price)?;
-			Ok(Some(T::WeightInfo::place_bid(bids)).into())
+			let weight =
+				T::WeightInfo::place_bid(bids).saturating_add(Self::bid_deposits_weight(2));
+			Ok(Some(weight).into())
 		}
 
 		/// Withdraws the caller's bid on `job_id`.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::retract_bid(T::MaxBidsPerJob::get()))]
+		#[pallet::weight(
+			T::WeightInfo::retract_bid(T::MaxBidsPerJob::get())
+				.saturating_add(Pallet::<T>::bid_deposits_weight(2))
+		)]
 		pub fn retract_bid(origin: OriginFor<T>, job_id: JobId) -> DispatchResultWithPostInfo {
 			let provider = ensure_signed(origin)?;
 			let bids = Self::do_retract_bid(&provider, job_id)?;
-			Ok(Some(T::WeightInfo::retract_bid(bids)).into())
+			let weight =
+				T::WeightInfo::retract_bid(bids).saturating_add(Self::bid_deposits_weight(2));
+			Ok(Some(weight).into())
 		}
 
 		/// Cancels the caller's job before its auction closes; the escrow is refunded.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::cancel_job(T::MaxBidsPerJob::get()))]
+		#[pallet::weight(
+			T::WeightInfo::cancel_job(T::MaxBidsPerJob::get())
+				.saturating_add(Pallet::<T>::bid_deposits_weight(T::MaxBidsPerJob::get()))
+		)]
 		pub fn cancel_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResultWithPostInfo {
 			let client = ensure_signed(origin)?;
 			let bids = Self::do_cancel_job(&client, job_id)?;
-			Ok(Some(T::WeightInfo::cancel_job(bids)).into())
+			let weight =
+				T::WeightInfo::cancel_job(bids).saturating_add(Self::bid_deposits_weight(bids));
+			Ok(Some(weight).into())
 		}
 
 		/// Commits the awarded provider to a result: `blake2_256(output_hash ‖ salt)`.

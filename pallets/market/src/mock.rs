@@ -62,6 +62,7 @@ pub const WINDOW: u64 = 3;
 pub const RETENTION: u64 = 5;
 pub const MAX_BIDS: u32 = 4;
 pub const MAX_JOBS_PER_BLOCK: u32 = 3;
+pub const BID_DEPOSIT: Balance = 25;
 
 parameter_types! {
 	pub const ExistentialDeposit: Balance = ED;
@@ -96,6 +97,7 @@ pub fn market_config() -> ConfigRecord<Balance, u64> {
 		deposit_base: DEPOSIT_BASE,
 		deposit_per_byte: 1,
 		retention_blocks: RETENTION,
+		bid_deposit: BID_DEPOSIT,
 	}
 }
 

@@ -165,14 +165,15 @@ fn place_bid_refuses_malformed_bids_with_errors() {
 		// A client that is also a provider cannot bid on its own job.
 		let own = create(P2, 1_000);
 		bid_err(P2, own, 500, Error::OwnJob);
-		// Full bid list (4): a fifth provider is refused, a bidder may still change its bid.
+		// Full bid list (4): a fifth provider not cheaper than the dearest is refused, a
+		// bidder may still change its bid.
 		for p in [14, 15] {
 			register(p, profile(1, 24_564, 89, *b"DE"));
 		}
 		for p in [P1, P2, P3, 14] {
 			bid(p, job, 500);
 		}
-		bid_err(15, job, 400, Error::TooManyBids);
+		bid_err(15, job, 500, Error::TooManyBids);
 		bid(14, job, 400);
 		run_to_block(1 + BIDDING);
 		bid_err(15, job, 400, Error::BiddingClosed);
@@ -267,8 +268,15 @@ fn retract_bid_removes_only_the_callers_bid() {
 		assert_noop!(Market::retract_bid(RuntimeOrigin::signed(P1), job), Error::<Test>::NoBid);
 		bid(P1, job, 500);
 		bid(P2, job, 600);
+		let client = free(CLIENT);
 		assert_ok!(Market::retract_bid(RuntimeOrigin::signed(P1), job));
-		assert_eq!(last_event(), Event::BidRetracted { job_id: job, provider: P1 });
+		assert!(events().contains(&Event::BidRetracted { job_id: job, provider: P1 }));
+		// A retracted bid's deposit goes to the client.
+		assert_eq!(
+			last_event(),
+			Event::BidDepositForfeited { job_id: job, provider: P1, amount: BID_DEPOSIT }
+		);
+		assert_eq!(free(CLIENT), client + BID_DEPOSIT);
 		assert_eq!(Bids::<Test>::get(job).iter().map(|b| b.provider).collect::<Vec<_>>(), vec![P2]);
 		assert_ok!(Market::retract_bid(RuntimeOrigin::signed(P2), job));
 		assert!(!Bids::<Test>::contains_key(job));
@@ -503,6 +511,7 @@ fn configure_needs_the_admin_and_a_valid_config() {
 			(C { max_bids_per_job: 0, ..config.clone() }, F::MaxBidsPerJob),
 			(C { deposit_base: 0, ..config.clone() }, F::DepositBase),
 			(C { retention_blocks: 0, ..config.clone() }, F::RetentionBlocks),
+			(C { bid_deposit: 0, ..config.clone() }, F::BidDeposit),
 		] {
 			assert_noop!(
 				Market::configure(RuntimeOrigin::root(), bad),
@@ -557,9 +566,12 @@ fn commit_after_the_deadline_is_refused_even_before_the_agenda_ran() {
 }
 
 #[test]
-fn a_reveal_whose_settlement_finds_no_room_is_refused_and_changes_nothing() {
+fn filling_the_agendas_cannot_make_an_honest_reveal_fail_or_go_unpaid() {
+	// Finding 6 of issue 11: with the blocks after a reveal's verification window full, the
+	// reveal failed with `AgendaFull` and the honest provider missed its deadline.
 	build_and_execute(|| {
 		let job = awarded(1_000, 600);
+		let p1 = free(P1);
 		let out = output(b"the result");
 		assert_ok!(Market::commit_result(
 			RuntimeOrigin::signed(P1),
@@ -574,16 +586,41 @@ fn a_reveal_whose_settlement_finds_no_room_is_refused_and_changes_nothing() {
 		// Fill the 10 blocks from now + window with jobs created by another client: each
 		// create takes one close slot, so 3 creates per block fill a block's agenda.
 		let settle_from = System::block_number() + 20;
-		for block in settle_from..settle_from + crate::agenda::AGENDA_SEARCH as u64 {
+		let search = crate::agenda::AGENDA_SEARCH as u64;
+		for block in settle_from..settle_from + search {
 			System::set_block_number(block - BIDDING);
 			while crate::Agenda::<Test>::get(block).len() < MAX_JOBS_PER_BLOCK as usize {
 				create(OTHER_CLIENT, 100);
 			}
 		}
 		System::set_block_number(6);
+		// The reveal goes through; its settlement waits in line, due at the end of the window.
+		assert_ok!(Market::reveal_result(RuntimeOrigin::signed(P1), job, out.clone(), SALT));
+		assert_eq!(
+			last_event(),
+			Event::ResultRevealed { job_id: job, output: out, settles_at: Some(settle_from) }
+		);
+		assert_eq!(crate::agenda::JobAgenda::<Test>::line(), vec![(settle_from, job)]);
+		try_state();
+		// While a step waits, new jobs are refused: the system fails closed, not open.
 		assert_noop!(
-			Market::reveal_result(RuntimeOrigin::signed(P1), job, out, SALT),
+			Market::create_job(RuntimeOrigin::signed(CLIENT), spec(1_000)),
 			Error::<Test>::AgendaFull
 		);
+		// The full blocks handle their own lists only; the first block with room pays.
+		run_to_block(settle_from + search - 1);
+		assert_eq!(free(P1), p1);
+		assert!(matches!(Jobs::<Test>::get(job).unwrap().state, JobState::Revealed { .. }));
+		run_to_block(settle_from + search);
+		assert!(events().contains(&Event::JobCompleted {
+			job_id: job,
+			provider: P1,
+			paid: 540,
+			fee: 60,
+			refunded: 450
+		}));
+		assert_eq!(free(P1), p1 + 540);
+		assert_eq!(crate::agenda::JobAgenda::<Test>::waiting(), 0);
+		assert_ok!(Market::create_job(RuntimeOrigin::signed(CLIENT), spec(1_000)));
 	});
 }

@@ -53,6 +53,9 @@ enum Action {
 	Call(Kind, AccountId, crate::Call<Test>),
 	Pause(AccountId),
 	Resume(AccountId),
+	/// A client creates jobs whose auctions close `bidding` blocks on until the agenda is
+	/// full (as someone filling the agendas would), at most 30.
+	Rush(AccountId, u64),
 	Advance(u64),
 }
 
@@ -148,6 +151,7 @@ fn random_action(rng: &mut Rng) -> Action {
 			let who = if rng.below(3) == 0 { CLIENT } else { 0 };
 			Action::Call(Kind::Configure, who, Call::configure { config })
 		},
+		21 if rng.below(8) == 0 => Action::Rush(rng.pick(&CLIENTS), WINDOW + rng.below(3)),
 		_ => Action::Advance(1 + rng.below(3)),
 	}
 }
@@ -216,6 +220,8 @@ impl Ledger {
 struct Tally {
 	calls: BTreeMap<Kind, (u32, u32)>,
 	ended: BTreeMap<&'static str, u32>,
+	/// Steps after which something waited in the agenda's line.
+	waiting_steps: u32,
 }
 
 fn run_sequence(seed: u64, tally: &mut Tally) {
@@ -235,7 +241,16 @@ fn run_sequence(seed: u64, tally: &mut Tally) {
 					} else {
 						RuntimeOrigin::signed(who)
 					};
-					let ok = RuntimeCall::Market(call).dispatch_bypass_filter(origin).is_ok();
+					let result = RuntimeCall::Market(call).dispatch_bypass_filter(origin);
+					// Finding 6 of issue 11: a provider's step is never refused for want of
+					// room on the agenda (its deadline or settlement waits in line instead).
+					let full = sp_runtime::DispatchError::from(crate::Error::<Test>::AgendaFull);
+					assert!(
+						!matches!(kind, Kind::Commit | Kind::Reveal)
+							|| result.map_err(|e| e.error) != Err(full),
+						"{where_}: a provider's step refused with AgendaFull"
+					);
+					let ok = result.is_ok();
 					let entry = tally.calls.entry(kind).or_default();
 					if ok {
 						entry.0 += 1
@@ -249,7 +264,28 @@ fn run_sequence(seed: u64, tally: &mut Tally) {
 				Action::Resume(who) => {
 					let _ = Providers::resume(RuntimeOrigin::signed(who));
 				},
+				Action::Rush(client, bidding) => {
+					for _ in 0..30 {
+						let mut s = spec(100);
+						(s.bidding_blocks, s.execution_blocks) = (bidding, 2);
+						if Market::create_job(RuntimeOrigin::signed(client), s).is_err() {
+							break;
+						}
+					}
+				},
 				Action::Advance(blocks) => run_to_block(System::block_number() + blocks),
+			}
+			if crate::agenda::JobAgenda::<Test>::waiting() > 0 {
+				tally.waiting_steps += 1;
+			}
+			// No bid deposit is left on hold without its bid (`try_state` checks bidders only).
+			for p in PROVIDERS {
+				let bids: Balance = crate::Bids::<Test>::iter_values()
+					.flat_map(|bids| bids.into_iter())
+					.filter(|b| b.provider == p)
+					.map(|b| b.deposit)
+					.sum();
+				assert_eq!(crate::asset::bids_held::<Test>(&p), bids, "{where_}: {p}'s bid hold");
 			}
 			Market::do_try_state().unwrap_or_else(|e| panic!("{where_}: market {e:?}"));
 			try_state();
@@ -275,9 +311,15 @@ fn random_market_sequences_conserve_value_and_keep_invariants() {
 	}
 	println!("calls (ok, failed): {:?}", tally.calls);
 	println!("jobs ended: {:?}", tally.ended);
+	println!("steps with a waiting line: {}", tally.waiting_steps);
 	for (kind, (ok, failed)) in &tally.calls {
 		assert!(*ok >= 100 && *failed >= 100, "{kind:?} succeeded {ok} and failed {failed} times");
 	}
+	assert!(
+		tally.waiting_steps >= 30,
+		"the waiting line was used after {} steps only",
+		tally.waiting_steps
+	);
 	for outcome in ["completed", "failed", "expired", "cancelled"] {
 		let n = tally.ended.get(outcome).copied().unwrap_or_default();
 		assert!(n >= 100, "only {n} jobs {outcome}");

@@ -86,6 +86,11 @@ pub struct ConfigRecord<Balance, BlockNumber> {
 	pub deposit_per_byte: Balance,
 	/// How long a finished job's record stays readable before anyone may remove it.
 	pub retention_blocks: BlockNumber,
+	/// Held from a bidder's free balance while its bid stands (finding 8 of issue 11: bids
+	/// cost nothing). Returned when the bid loses, is outbid from a full list, or the job is
+	/// cancelled; forfeited to the client when the bidder retracts, or when its bid ranks
+	/// first at the close and its provider cannot take the job.
+	pub bid_deposit: Balance,
 }
 
 /// Longest auction `configure` lets a job ask for: 7 days of 6-second blocks.
@@ -132,6 +137,8 @@ pub enum ConfigField {
 	DepositBase,
 	/// 1 to [`MAX_RETENTION_BLOCKS`].
 	RetentionBlocks,
+	/// Not zero: a bid must put something at stake.
+	BidDeposit,
 }
 
 impl<Balance: Zero, BlockNumber: Zero + PartialOrd + Copy + From<u32>>
@@ -175,6 +182,9 @@ impl<Balance: Zero, BlockNumber: Zero + PartialOrd + Copy + From<u32>>
 		if !within(self.retention_blocks, MAX_RETENTION_BLOCKS) {
 			return Err(ConfigField::RetentionBlocks);
 		}
+		if self.bid_deposit.is_zero() {
+			return Err(ConfigField::BidDeposit);
+		}
 		Ok(())
 	}
 }
@@ -187,6 +197,8 @@ pub struct Bid<AccountId, Balance, BlockNumber> {
 	pub provider: AccountId,
 	pub price: Balance,
 	pub placed_at: BlockNumber,
+	/// What the bidder has on hold for this bid (`bid_deposit` when it was first placed).
+	pub deposit: Balance,
 }
 
 /// Why a bid was refused (or its provider passed over at the close).

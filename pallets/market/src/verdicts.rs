@@ -62,8 +62,9 @@ impl<T: Config> VerifiedMarket<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		job_id: JobId,
 		reveal_by: BlockNumberFor<T>,
 	) -> Result<BlockNumberFor<T>, DispatchError> {
+		// The deadline of a job under way: never refused for want of room (it waits in line).
 		Self::ask_for_reveal(job_id, RevealRequest::ByMarket, |job_id| {
-			Self::schedule(job_id, reveal_by)
+			Ok(Self::place(job_id, reveal_by))
 		})
 	}
 

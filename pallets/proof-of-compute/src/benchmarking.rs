@@ -198,6 +198,19 @@ fn disputes<T: Config>(
 	Ok(due)
 }
 
+/// Fills the agendas of the [`AGENDA_SEARCH`] blocks from `from` with entries of no task, so
+/// that a step placed from `from` searches them all and waits in line.
+fn fill_agendas<T: Config>(from: BlockNumberFor<T>) {
+	let mut block = from;
+	for _ in 0..AGENDA_SEARCH {
+		let full = (0..T::MaxAgendaPerBlock::get())
+			.map(|i| Task::SpotCheck(u64::MAX - u64::from(i)))
+			.collect::<Vec<_>>();
+		Agenda::<T>::insert(block, BoundedVec::truncate_from(full));
+		block = block.saturating_add(One::one());
+	}
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -347,20 +360,14 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// A result committed: spot-check scheduled past full agendas.
+	/// A result committed: every agenda searched full, the draw put in the waiting line.
 	#[benchmark]
 	fn on_commit() -> Result<(), BenchmarkError> {
 		set_config::<T>(|c| c.spot_check_probability = Perbill::zero());
 		let (job_id, client, who) = job::<T>(0, false, [3; 32], false)?;
 		set_config::<T>(|c| c.spot_check_probability = Perbill::one());
-		let mut block = Pallet::<T>::first_draw_after(now::<T>());
-		for _ in 1..AGENDA_SEARCH {
-			let full = (0..T::MaxAgendaPerBlock::get())
-				.map(|i| Task::SpotCheck(u64::MAX - u64::from(i)))
-				.collect::<Vec<_>>();
-			Agenda::<T>::insert(block, BoundedVec::truncate_from(full));
-			block = block.saturating_add(One::one());
-		}
+		let block = Pallet::<T>::first_draw_after(now::<T>());
+		fill_agendas::<T>(block);
 		let decision;
 
 		#[block]
@@ -370,13 +377,16 @@ mod benchmarks {
 
 		assert_eq!(decision, kiln_primitives::CommitDecision::Hold);
 		assert_eq!(SpotChecks::<T>::get(job_id).map(|c| c.next), Some(block));
+		assert_eq!(crate::agenda::TaskAgenda::<T>::line(), vec![(block, Task::SpotCheck(job_id))]);
 		Ok(())
 	}
 
-	/// A `Gemm` result revealed: a challenge created.
+	/// A `Gemm` result revealed: a challenge created, its opening past full agendas.
 	#[benchmark]
 	fn on_reveal() -> Result<(), BenchmarkError> {
 		let (job_id, _, who) = job::<T>(0, true, [3; 32], false)?;
+		// Every agenda searched full: the opening put in the waiting line.
+		fill_agendas::<T>(Pallet::<T>::first_draw_after(now::<T>()));
 		let decision;
 
 		#[block]

@@ -49,7 +49,8 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::sweep(visits)
 	}
 
-	/// Issues a challenge to `provider` if both its agenda blocks have room.
+	/// Issues a challenge to `provider`; its opening goes on the agenda of the block wanted, or
+	/// waits in line (a full agenda does not let a provider dodge its challenge).
 	pub(crate) fn issue(
 		provider: &T::AccountId,
 		random: [u8; 32],
@@ -58,18 +59,14 @@ impl<T: Config> Pallet<T> {
 	) {
 		let commit_by = now.saturating_add(config.commit_blocks);
 		// Roots come in blocks before `commit_by`: the opening draws from blocks after them.
-		let opens_at = Self::first_draw_after(commit_by.saturating_sub(One::one()));
-		let reveal_by = opens_at.saturating_add(config.reveal_blocks);
+		let wanted = Self::first_draw_after(commit_by.saturating_sub(One::one()));
 		let id = NextChallengeId::<T>::get();
 		let Some(next) = id.checked_add(1) else { return };
 		let task = Task::Challenge(id);
-		if !Self::schedule_at(task, opens_at) {
-			return;
-		}
-		if !Self::schedule_at(task, reveal_by) {
-			Self::unschedule(task, opens_at);
-			return;
-		}
+		// One block searched (the sweep's weight allows for no more).
+		let opens_at = Self::place_within(task, wanted, 1);
+		// Provisional: the opening sets the deadline from the block that opens.
+		let reveal_by = opens_at.saturating_add(config.reveal_blocks);
 		let seed = poc::challenge_seed(id, &provider.encode(), &random);
 		let (m, n, k) = (config.m, config.n, config.k);
 		Challenges::<T>::insert(
@@ -122,7 +119,14 @@ impl<T: Config> Pallet<T> {
 		let samples = Configuration::<T>::get().samples.min(MAX_SAMPLES);
 		let indices: BoundedVec<u64, ConstU32<MAX_SAMPLES>> =
 			BoundedVec::truncate_from(poc::sample_indices(&random, shape, samples));
-		let reveal_by = challenge.reveal_by;
+		// The provider gets `reveal_blocks` from the block that opens, however late it opens
+		// (an opening that waited in line). An entry a runtime before the waiting line made for
+		// the provisional deadline goes first.
+		let task = Task::Challenge(id);
+		Self::unschedule(task, challenge.reveal_by);
+		let reveal_by =
+			Self::place(task, now.saturating_add(Configuration::<T>::get().reveal_blocks));
+		challenge.reveal_by = reveal_by;
 		challenge.state = ChallengeState::Opened { root, indices: indices.clone() };
 		Challenges::<T>::insert(id, challenge);
 		Self::deposit_event(Event::ChallengeOpened {
@@ -181,8 +185,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Samples a `Gemm` job's revealed `root` like a challenge: opened from randomness of the
-	/// blocks after the reveal, answered with `reveal_challenge`. `false` if the agenda has no
-	/// room (the result is then paid after the market's window, unverified).
+	/// blocks after the reveal, answered with `reveal_challenge`. The opening waits in line if
+	/// the agendas are full (never skipped); `false` only if challenge ids ran out.
 	pub(crate) fn challenge_job(
 		job_id: JobId,
 		provider: &T::AccountId,
@@ -194,14 +198,9 @@ impl<T: Config> Pallet<T> {
 		let id = NextChallengeId::<T>::get();
 		let Some(next) = id.checked_add(1) else { return false };
 		let task = Task::Challenge(id);
-		let Some(opens_at) = Self::schedule(task, Self::first_draw_after(now)) else {
-			return false;
-		};
-		let Some(reveal_by) = Self::schedule(task, opens_at.saturating_add(config.reveal_blocks))
-		else {
-			Self::unschedule(task, opens_at);
-			return false;
-		};
+		let opens_at = Self::place(task, Self::first_draw_after(now));
+		// Provisional: the opening sets the deadline from the block that opens.
+		let reveal_by = opens_at.saturating_add(config.reveal_blocks);
 		Challenges::<T>::insert(
 			id,
 			Challenge {

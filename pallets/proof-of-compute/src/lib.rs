@@ -67,6 +67,8 @@ mod mock;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_full_agendas;
+#[cfg(test)]
 mod tests_property;
 #[cfg(test)]
 mod tests_spot_checks;
@@ -194,6 +196,16 @@ pub mod pallet {
 		BoundedVec<types::Task, T::MaxAgendaPerBlock>,
 		ValueQuery,
 	>;
+
+	/// Steps of work under way that found no room on the agenda near their block, waiting in
+	/// line (position → due block, item) for the first block with spare room.
+	#[pallet::storage]
+	pub type AgendaLine<T: Config> =
+		StorageMap<_, Twox64Concat, u32, (BlockNumberFor<T>, types::Task), OptionQuery>;
+
+	/// The waiting line's ends: (first position, one past the last).
+	#[pallet::storage]
+	pub type AgendaLineEnds<T: Config> = StorageValue<_, (u32, u32), ValueQuery>;
 
 	/// The randomness revealed by each of the last `EntropyBlocks` blocks (oldest first), with
 	/// the block that revealed it.

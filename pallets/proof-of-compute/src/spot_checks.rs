@@ -92,8 +92,7 @@ impl<T: Config> Pallet<T> {
 		// (finding 2 of issue 11: a fixed window slashed honest verifiers of long jobs).
 		let job_window = T::Market::job(job_id).map_or(Zero::zero(), |job| job.execution_blocks);
 		let window = Configuration::<T>::get().verifier_blocks.max(job_window);
-		let Some(commit_by) = Self::schedule(task, now.saturating_add(window)) else { return 0 };
-		let mut found = 0;
+		let mut found = Vec::new();
 		for _ in 0..count {
 			let subject = (b"kiln/poc/verifier", job_id, check.verifiers.len() as u32).encode();
 			let Some(random) = Self::draw(&subject, check.draw_after, now) else { break };
@@ -108,16 +107,22 @@ impl<T: Config> Pallet<T> {
 				T::Collateral::unlock(&verifier, check.bond);
 				break;
 			}
-			found += 1;
-			Self::deposit_event(Event::SpotCheckAssigned { job_id, verifier, commit_by });
+			found.push(verifier);
 		}
-		if found == 0 {
-			Self::unschedule(task, commit_by);
-		} else {
-			check.stage = SpotCheckStage::Committing;
-			check.next = commit_by;
+		if found.is_empty() {
+			return 0;
 		}
-		found
+		let commit_by = Self::place(task, now.saturating_add(window));
+		check.stage = SpotCheckStage::Committing;
+		check.next = commit_by;
+		for verifier in &found {
+			Self::deposit_event(Event::SpotCheckAssigned {
+				job_id,
+				verifier: verifier.clone(),
+				commit_by,
+			});
+		}
+		found.len() as u32
 	}
 
 	/// The first of up to [`VERIFIER_CANDIDATES`] providers drawn uniformly by position in the
@@ -159,7 +164,8 @@ impl<T: Config> Pallet<T> {
 	fn request_market_reveal(job_id: JobId, now: BlockNumberFor<T>) {
 		let reveal_by = now.saturating_add(Configuration::<T>::get().reveal_blocks);
 		if T::Market::release(job_id, reveal_by).is_err() {
-			// The market's agenda is full: refund the client rather than leave it waiting.
+			// Not expected (the market places a deadline even on full agendas): refund the
+			// client rather than leave it waiting.
 			Self::market_verdict(job_id, Verdict::Reject(Rejection::Unconfirmed), &[]);
 		}
 	}
@@ -215,10 +221,7 @@ impl<T: Config> Pallet<T> {
 				true => Self::verdict(job_id, check),
 			};
 		}
-		let Some(next) = Self::schedule(Task::SpotCheck(job_id), now.saturating_add(reveal_blocks))
-		else {
-			return Self::abandon(job_id, check, now);
-		};
+		let next = Self::place(Task::SpotCheck(job_id), now.saturating_add(reveal_blocks));
 		if !check.dispute {
 			// Verification owns this deadline: a provider drawn for a check that stays silent
 			// is rejected here (`reveal_deadline`), not merely failed by the market.
@@ -285,14 +288,9 @@ impl<T: Config> Pallet<T> {
 				// The panel is drawn later, from blocks after this one: whoever revealed last
 				// (in this block) cannot know it.
 				check.draw_after = now;
-				match Self::schedule(Task::SpotCheck(job_id), Self::first_draw_after(now)) {
-					Some(next) => {
-						check.stage = SpotCheckStage::Drawing;
-						check.next = next;
-						SpotChecks::<T>::insert(job_id, check);
-					},
-					None => Self::verdict(job_id, check),
-				}
+				check.next = Self::place(Task::SpotCheck(job_id), Self::first_draw_after(now));
+				check.stage = SpotCheckStage::Drawing;
+				SpotChecks::<T>::insert(job_id, check);
 			},
 		}
 	}

@@ -20,14 +20,14 @@ use sp_runtime::{
 pub const P4: AccountId = 14;
 pub const P5: AccountId = 15;
 pub const P6: AccountId = 16;
-const PRICE: Balance = 500;
+pub(crate) const PRICE: Balance = 500;
 /// The job collateral at `PRICE` (the mock market's rule: 100 + 100 % of the price).
 const JOB_COLLATERAL: Balance = 100 + PRICE;
-const HONEST: &[u8] = b"the right output";
-const WRONG: &[u8] = b"a made-up output";
+pub(crate) const HONEST: &[u8] = b"the right output";
+pub(crate) const WRONG: &[u8] = b"a made-up output";
 
 /// Spot-checks every result (`probability`), no hardware challenges; P4–P6 registered too.
-fn setup(probability: Perbill) {
+pub(crate) fn setup(probability: Perbill) {
 	let mut config = Configuration::<Test>::get();
 	config.challenge_rate = Perbill::zero();
 	config.spot_check_probability = probability;
@@ -42,7 +42,7 @@ fn setup(probability: Perbill) {
 	}
 }
 
-fn content(bytes: &[u8]) -> ContentRef {
+pub(crate) fn content(bytes: &[u8]) -> ContentRef {
 	ContentRef {
 		hash: BlakeTwo256::hash(bytes).0,
 		len: bytes.len() as u64,
@@ -64,7 +64,7 @@ pub(crate) fn requirements() -> Requirements {
 
 /// A job of `workload` awarded to `provider` at `PRICE`, with an execution window shorter
 /// than `verifier_blocks` (so verifiers get `verifier_blocks`).
-fn awarded(provider: AccountId, workload: Workload) -> JobId {
+pub(crate) fn awarded(provider: AccountId, workload: Workload) -> JobId {
 	awarded_for(provider, workload, VERIFIER_BLOCKS - 1)
 }
 
@@ -85,23 +85,23 @@ fn awarded_for(provider: AccountId, workload: Workload, execution_blocks: u64) -
 	job_id
 }
 
-fn wasm_job(provider: AccountId) -> JobId {
+pub(crate) fn wasm_job(provider: AccountId) -> JobId {
 	awarded(
 		provider,
 		Workload::Wasm { module: content(b"\0asm"), input: content(b"input"), fuel: 1_000 },
 	)
 }
 
-fn salt(who: AccountId) -> [u8; 32] {
+pub(crate) fn salt(who: AccountId) -> [u8; 32] {
 	[who as u8; 32]
 }
 
-fn commit(who: AccountId, job_id: JobId, output: &[u8]) {
+pub(crate) fn commit(who: AccountId, job_id: JobId, output: &[u8]) {
 	let commitment = result_commitment(&content(output).hash, &salt(who));
 	assert_ok!(Market::commit_result(RuntimeOrigin::signed(who), job_id, commitment));
 }
 
-fn reveal(who: AccountId, job_id: JobId, output: &[u8]) {
+pub(crate) fn reveal(who: AccountId, job_id: JobId, output: &[u8]) {
 	assert_ok!(Market::reveal_result(
 		RuntimeOrigin::signed(who),
 		job_id,
@@ -110,12 +110,12 @@ fn reveal(who: AccountId, job_id: JobId, output: &[u8]) {
 	));
 }
 
-fn verifier_commit(who: AccountId, job_id: JobId, output: &[u8]) {
+pub(crate) fn verifier_commit(who: AccountId, job_id: JobId, output: &[u8]) {
 	let commitment = result_commitment(&content(output).hash, &salt(who));
 	assert_ok!(ProofOfCompute::commit_spot_check(RuntimeOrigin::signed(who), job_id, commitment));
 }
 
-fn verifier_reveal(who: AccountId, job_id: JobId, output: &[u8]) {
+pub(crate) fn verifier_reveal(who: AccountId, job_id: JobId, output: &[u8]) {
 	assert_ok!(ProofOfCompute::reveal_spot_check(
 		RuntimeOrigin::signed(who),
 		job_id,
@@ -125,7 +125,7 @@ fn verifier_reveal(who: AccountId, job_id: JobId, output: &[u8]) {
 }
 
 /// The first round: `v` commits `verified`, the provider reveals `revealed`, `v` reveals.
-fn first_round(v: AccountId, job_id: JobId, revealed: &[u8], verified: &[u8]) {
+pub(crate) fn first_round(v: AccountId, job_id: JobId, revealed: &[u8], verified: &[u8]) {
 	verifier_commit(v, job_id, verified);
 	reveal(P1, job_id, revealed);
 	verifier_reveal(v, job_id, verified);
@@ -149,7 +149,7 @@ fn dispute_round(job_id: JobId, answers: [&[u8]; 2]) -> Vec<AccountId> {
 	dispute
 }
 
-fn market_events() -> Vec<MarketEvent<Test>> {
+pub(crate) fn market_events() -> Vec<MarketEvent<Test>> {
 	System::events()
 		.into_iter()
 		.filter_map(|r| if let RuntimeEvent::Market(e) = r.event { Some(e) } else { None })
@@ -157,7 +157,7 @@ fn market_events() -> Vec<MarketEvent<Test>> {
 }
 
 /// The verifiers assigned to `job_id` so far, in order.
-fn assigned(job_id: JobId) -> Vec<AccountId> {
+pub(crate) fn assigned(job_id: JobId) -> Vec<AccountId> {
 	events()
 		.into_iter()
 		.filter_map(|e| match e {
@@ -167,12 +167,12 @@ fn assigned(job_id: JobId) -> Vec<AccountId> {
 		.collect()
 }
 
-fn free(who: AccountId) -> Balance {
+pub(crate) fn free(who: AccountId) -> Balance {
 	Balances::free_balance(who)
 }
 
 /// The provider committed and the check was drawn: returns the first verifier.
-fn drawn(provider: AccountId, job_id: JobId, output: &[u8]) -> AccountId {
+pub(crate) fn drawn(provider: AccountId, job_id: JobId, output: &[u8]) -> AccountId {
 	commit(provider, job_id, output);
 	run_to_block(System::block_number() + DRAW_DELAY);
 	let verifiers = assigned(job_id);
@@ -663,7 +663,7 @@ fn spot_check_calls_out_of_turn_get_specific_errors() {
 }
 
 /// C for a GEMM job: the real one, or with every other leaf made up.
-fn gemm_output(seed: &[u8; 32], shape: Shape, lazy: bool) -> Vec<i32> {
+pub(crate) fn gemm_output(seed: &[u8; 32], shape: Shape, lazy: bool) -> Vec<i32> {
 	let mut c = kiln_primitives::poc::reference::gemm(seed, shape);
 	if lazy {
 		for (i, v) in c.iter_mut().enumerate() {

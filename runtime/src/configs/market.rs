@@ -33,6 +33,9 @@ parameter_types! {
 		deposit_base: 100 * MILLI_KILN,
 		deposit_per_byte: 100 * MICRO_KILN,
 		retention_blocks: DAYS,
+		// Blocking a job with a full list of bids that never run costs 32 KILN, paid to its
+		// client (finding 8 of issue 11).
+		bid_deposit: KILN,
 	};
 }
 
