@@ -10,7 +10,7 @@ use codec::Encode;
 use frame_support::{ensure, traits::Get};
 use kiln_primitives::{
 	result_commitment, CommitDecision, ContentRef, JobEscrow, JobId, JobSpecError, RevealDecision,
-	Verification,
+	Verification, UNAVAILABLE,
 };
 use sp_runtime::{
 	traits::{CheckedAdd, CheckedMul, Saturating, Zero},
@@ -160,6 +160,7 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
 		ensure!(!output.uri.is_empty(), Error::<T>::EmptyUri);
+		ensure!(output.hash != UNAVAILABLE, Error::<T>::ReservedOutputHash);
 		ensure!(
 			result_commitment(&output.hash, &salt) == commitment,
 			Error::<T>::CommitmentMismatch

@@ -347,6 +347,9 @@ pub mod pallet {
 		InvalidConfiguration { field: ConfigField },
 		/// An arithmetic overflow.
 		Overflow,
+		/// The output hash is `kiln_primitives::UNAVAILABLE`, the answer reserved to verifiers
+		/// that cannot fetch a job's inputs.
+		ReservedOutputHash,
 	}
 
 	#[pallet::hooks]

@@ -150,6 +150,15 @@ impl<Balance: Zero, BlockNumber: PartialOrd> JobSpec<Balance, BlockNumber> {
 	}
 }
 
+/// The answer of a verifier that cannot run a job (its inputs cannot be fetched, or do not
+/// match their hashes): `blake2_256(b"kiln/output/unavailable")`, committed and revealed like
+/// an output hash. No output has it (finding a preimage is infeasible), and the market refuses
+/// it as a provider's result.
+pub const UNAVAILABLE: [u8; 32] = [
+	0x88, 0x71, 0xe9, 0x51, 0x81, 0xef, 0x03, 0xae, 0xa2, 0x60, 0x09, 0x03, 0x32, 0x8b, 0xd9, 0xfc,
+	0x86, 0xcf, 0x04, 0x8f, 0x5f, 0x4c, 0xc4, 0xff, 0x30, 0xd3, 0xf2, 0xb8, 0xf0, 0x7b, 0x9a, 0xe4,
+];
+
 /// `blake2_256(output_hash ‖ salt)`: what a provider (or verifier) commits before revealing,
 /// so nobody can copy a result from the chain before it is revealed.
 pub fn result_commitment(output_hash: &[u8; 32], salt: &[u8; 32]) -> [u8; 32] {
@@ -164,6 +173,11 @@ mod tests {
 	use super::*;
 	use crate::Backend;
 	use sp_runtime::Perbill;
+
+	#[test]
+	fn the_unavailable_answer_is_the_hash_of_its_tag() {
+		assert_eq!(UNAVAILABLE, BlakeTwo256::hash(b"kiln/output/unavailable").0);
+	}
 
 	fn content(bytes: &[u8]) -> ContentRef {
 		ContentRef {

@@ -25,7 +25,7 @@ pub use hardware::{
 };
 pub use job::{
 	result_commitment, ContentError, ContentRef, JobSpec, JobSpecError, Workload, MAX_ENTRY_LEN,
-	MAX_GEMM_DIM, MAX_URI_LEN,
+	MAX_GEMM_DIM, MAX_URI_LEN, UNAVAILABLE,
 };
 pub use reputation::{Outcome, Reputation};
 pub use traits::{

@@ -72,6 +72,8 @@ mod tests_full_agendas;
 mod tests_property;
 #[cfg(test)]
 mod tests_spot_checks;
+#[cfg(test)]
+mod tests_unavailable;
 
 pub use pallet::*;
 pub use randomness::MAX_ENTROPY_BLOCKS;

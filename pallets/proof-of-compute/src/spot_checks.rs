@@ -38,7 +38,7 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::{
 	draw::{happens, index_below},
 	result_commitment, Collateral, JobId, JobStage, ProviderRegistry, Rejection, SlashReason,
-	VerifiedMarket,
+	VerifiedMarket, UNAVAILABLE,
 };
 use sp_runtime::{
 	traits::{BlakeTwo256, Hash, Zero},
@@ -247,8 +247,12 @@ impl<T: Config> Pallet<T> {
 	/// rejected as a wrong result would be (its whole job collateral, then
 	/// `slash_wrong_result`), the verifiers that revealed paid and rewarded as reporters.
 	fn silent_provider(job_id: JobId, check: SpotCheckOf<T>) {
-		let reporters: Vec<T::AccountId> =
-			check.active().filter(|v| v.output.is_some()).map(|v| v.account.clone()).collect();
+		// Only verifiers that ran the job are paid (an `UNAVAILABLE` answer did no work).
+		let reporters: Vec<T::AccountId> = check
+			.active()
+			.filter(|v| v.output.is_some_and(|o| o != UNAVAILABLE))
+			.map(|v| v.account.clone())
+			.collect();
 		Self::close(job_id, &check);
 		Self::market_verdict(job_id, Verdict::Reject(Rejection::UnrevealedWhenChecked), &reporters);
 		let amount = Configuration::<T>::get().slash_wrong_result;
@@ -304,7 +308,10 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Ends a dispute: a result two counted verifiers revealed decides.
+	/// Ends a dispute: a result two counted verifiers revealed decides. Two `UNAVAILABLE`
+	/// answers (finding 2 of issue 11: a verifier had no way to say it cannot run the job, and
+	/// was slashed) end the job with nobody slashed or paid; an `UNAVAILABLE` answer against a
+	/// majority that ran the job loses like a wrong one (the inputs were there).
 	fn verdict(job_id: JobId, check: SpotCheckOf<T>) {
 		let outputs: Vec<[u8; 32]> = check.active().filter_map(|v| v.output).collect();
 		let majority = outputs
@@ -312,18 +319,20 @@ impl<T: Config> Pallet<T> {
 			.find(|candidate| outputs.iter().filter(|o| o == candidate).count() >= 2)
 			.copied();
 		let outcome = match majority {
+			Some(UNAVAILABLE) => DisputeOutcome::InputsUnavailable,
 			Some(h) if Some(h) == check.provider_output => DisputeOutcome::ProviderUpheld,
 			Some(_) => DisputeOutcome::ProviderOverturned,
 			None => DisputeOutcome::Inconclusive,
 		};
+		let decided = majority.is_some() && outcome != DisputeOutcome::InputsUnavailable;
 		let winners: Vec<T::AccountId> = check
 			.active()
-			.filter(|v| majority.is_some() && v.output == majority)
+			.filter(|v| decided && v.output == majority)
 			.map(|v| v.account.clone())
 			.collect();
 		let mut losers: Vec<T::AccountId> = check
 			.active()
-			.filter(|v| majority.is_some() && v.output.is_some() && v.output != majority)
+			.filter(|v| decided && v.output.is_some() && v.output != majority)
 			.map(|v| v.account.clone())
 			.collect();
 		if outcome == DisputeOutcome::ProviderOverturned {
@@ -333,7 +342,9 @@ impl<T: Config> Pallet<T> {
 		let verdict = match outcome {
 			DisputeOutcome::ProviderUpheld => Verdict::Accept,
 			DisputeOutcome::ProviderOverturned => Verdict::Reject(Rejection::Wrong),
-			DisputeOutcome::Inconclusive => Verdict::Reject(Rejection::Unconfirmed),
+			DisputeOutcome::Inconclusive | DisputeOutcome::InputsUnavailable => {
+				Verdict::Reject(Rejection::Unconfirmed)
+			},
 		};
 		Self::market_verdict(job_id, verdict, &winners);
 		// A losing verifier loses the bond it locked when it was assigned (what it agreed to

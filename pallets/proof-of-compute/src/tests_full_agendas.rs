@@ -167,3 +167,30 @@ fn full_agendas_cannot_leave_a_gemm_result_unsampled_or_shorten_its_reveal() {
 		assert!(matches!(Jobs::<Test>::get(job_id).unwrap().state, JobState::Failed { .. }));
 	});
 }
+
+#[test]
+fn full_agendas_cannot_let_a_provider_dodge_its_hardware_challenge() {
+	build_and_execute(|| {
+		// No sweep: the one challenge is issued by hand.
+		let mut config = crate::Configuration::<Test>::get();
+		config.challenge_rate = Perbill::zero();
+		assert_ok!(ProofOfCompute::configure(RuntimeOrigin::root(), config.clone()));
+		let now = System::block_number();
+		let wanted = now + COMMIT_BLOCKS + ENTROPY_BLOCKS;
+		// Only the block the opening wants is searched: fill it.
+		fill(wanted..wanted + 1);
+		let id = crate::NextChallengeId::<Test>::get();
+		crate::Pallet::<Test>::issue(&P2, [7; 32], now, &config);
+		// Before: no room, no challenge. Now it is issued and its opening waits in line.
+		assert_eq!(crate::OpenChallenge::<Test>::get(P2), Some(id));
+		assert_eq!(crate::Challenges::<Test>::get(id).unwrap().opens_at, wanted);
+		assert!(TaskAgenda::<Test>::line().contains(&(wanted, Task::Challenge(id))));
+		// Nothing committed: the opening, handled late, fails it for want of a root.
+		run_filled_to(wanted + 1);
+		assert!(events().iter().any(|e| matches!(
+			e,
+			Event::ChallengeFailed { id: i, reason: crate::FailReason::NoCommit, .. } if *i == id
+		)));
+		try_state();
+	});
+}

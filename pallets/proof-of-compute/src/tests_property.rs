@@ -9,7 +9,7 @@
 
 use crate::{mock::*, Configuration, Event, SpotCheckStage, SpotChecks};
 use frame_support::assert_ok;
-use kiln_primitives::{result_commitment, ContentRef, JobId, JobSpec, Workload};
+use kiln_primitives::{result_commitment, ContentRef, JobId, JobSpec, Workload, UNAVAILABLE};
 use pallet_market::{Event as MarketEvent, JobState, Jobs, RevealRequest};
 use sp_runtime::{
 	traits::{BlakeTwo256, Hash},
@@ -37,6 +37,8 @@ enum Party {
 	Echo,
 	NoCommit,
 	NoReveal,
+	/// A verifier that answers `UNAVAILABLE` (the inputs are in fact there).
+	Unavailable,
 }
 
 const PROVIDERS: [AccountId; 6] = [11, 12, 13, 14, 15, 16];
@@ -70,6 +72,7 @@ struct Coverage {
 	upheld: u32,
 	overturned: u32,
 	inconclusive: u32,
+	inputs_unavailable: u32,
 	dropped: u32,
 	skipped: u32,
 	missed_deadlines: u32,
@@ -155,8 +158,13 @@ fn run_case(seed: u64, coverage: &mut Coverage) {
 			for v in check.active() {
 				let who = v.account;
 				let entry = flow.verifiers.entry(who).or_insert_with(|| {
-					let party = [Party::Honest, Party::Honest, Party::Wrong, Party::Echo]
-						[rng.below(4) as usize];
+					let party = [
+						Party::Honest,
+						Party::Honest,
+						Party::Wrong,
+						Party::Echo,
+						Party::Unavailable,
+					][rng.below(5) as usize];
 					let party = if rng.below(8) == 0 { Party::NoCommit } else { party };
 					let party = if rng.below(8) == 0 { Party::NoReveal } else { party };
 					(party, None, false)
@@ -169,6 +177,7 @@ fn run_case(seed: u64, coverage: &mut Coverage) {
 							Party::Honest | Party::NoReveal => truth(job),
 							Party::Echo => check.provider_output.unwrap_or(garbage(job, who)),
 							Party::Wrong => garbage(job, who),
+							Party::Unavailable => UNAVAILABLE,
 						};
 						entry.1 = Some(hash);
 						let commitment = result_commitment(&hash, &salt);
@@ -265,6 +274,18 @@ fn run_case(seed: u64, coverage: &mut Coverage) {
 			assert_eq!(flow.behaviour, Party::NoReveal, "seed {seed}: job {job}");
 			assert!(collateral_lost(job), "seed {seed}: silent provider of job {job} kept it");
 		}
+		// Claiming the inputs were gone when two verifiers ran the job loses the bond, and is
+		// never paid.
+		for (who, (party, _, revealed)) in &flow.verifiers {
+			if *party == Party::Unavailable && *revealed && honest_revealed >= 2 {
+				assert!(lost_dispute(job, *who), "seed {seed}: {who} claimed unavailable for free");
+			}
+			let paid = events.iter().any(|e| {
+				matches!(e, RuntimeEvent::Market(MarketEvent::VerifiersPaid { job_id, verifiers, .. })
+					if *job_id == job && verifiers.contains(who))
+			});
+			assert!(!(paid && *party == Party::Unavailable), "seed {seed}: {who} paid for nothing");
+		}
 		for (who, (party, _, revealed)) in &flow.verifiers {
 			if *party == Party::Honest && *revealed && echoes_revealed < 2 {
 				assert!(
@@ -290,6 +311,7 @@ fn run_case(seed: u64, coverage: &mut Coverage) {
 					crate::DisputeOutcome::ProviderUpheld => coverage.upheld += 1,
 					crate::DisputeOutcome::ProviderOverturned => coverage.overturned += 1,
 					crate::DisputeOutcome::Inconclusive => coverage.inconclusive += 1,
+					crate::DisputeOutcome::InputsUnavailable => coverage.inputs_unavailable += 1,
 				},
 				_ => {},
 			},
@@ -314,6 +336,7 @@ fn random_spot_checks_and_disputes_keep_every_promise() {
 		upheld,
 		overturned,
 		inconclusive,
+		inputs_unavailable,
 		dropped,
 		skipped,
 		missed_deadlines,
@@ -321,7 +344,7 @@ fn random_spot_checks_and_disputes_keep_every_promise() {
 	} = coverage;
 	println!(
 		"passed {passed}, mismatches {mismatches}, upheld {upheld}, overturned {overturned}, \
-		 inconclusive {inconclusive}, verifiers dropped {dropped}, skipped {skipped}, \
+		 inconclusive {inconclusive}, inputs unavailable {inputs_unavailable}, verifiers dropped {dropped}, skipped {skipped}, \
 		 missed deadlines {missed_deadlines}, silent when drawn {silent_when_drawn}"
 	);
 	// Every path was taken many times.
@@ -331,6 +354,7 @@ fn random_spot_checks_and_disputes_keep_every_promise() {
 		("upheld", upheld),
 		("overturned", overturned),
 		("inconclusive", inconclusive),
+		("inputs unavailable", inputs_unavailable),
 		("dropped", dropped),
 		("skipped", skipped),
 		("missed deadlines", missed_deadlines),

@@ -133,7 +133,7 @@ pub(crate) fn first_round(v: AccountId, job_id: JobId, revealed: &[u8], verified
 
 /// The dispute: its two verifiers are drawn (blocks after the mismatch), both commit their
 /// answers, then both reveal; returns them.
-fn dispute_round(job_id: JobId, answers: [&[u8]; 2]) -> Vec<AccountId> {
+pub(crate) fn dispute_round(job_id: JobId, answers: [&[u8]; 2]) -> Vec<AccountId> {
 	let check = SpotChecks::<Test>::get(job_id).expect("a dispute");
 	assert_eq!(check.stage, SpotCheckStage::Drawing);
 	assert_eq!(assigned(job_id).len(), 1, "nobody drawn at the mismatch itself");

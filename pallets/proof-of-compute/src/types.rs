@@ -345,4 +345,8 @@ pub enum DisputeOutcome {
 	ProviderOverturned,
 	/// No two verifiers agree: the client is refunded, nobody is slashed.
 	Inconclusive,
+	/// Two verifiers answered `kiln_primitives::UNAVAILABLE` (they could not fetch the job's
+	/// inputs): nobody's fault that the chain can tell; the client is refunded, nobody is
+	/// slashed or paid.
+	InputsUnavailable,
 }
