@@ -153,6 +153,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 type Migrations = (
 	pallet_providers::migrations::V1<Runtime>,
 	pallet_proof_of_compute::migrations::V1<Runtime>,
+	pallet_proof_of_compute::migrations::V2<Runtime>,
 	pallet_market::migrations::V1<Runtime>,
 );
 

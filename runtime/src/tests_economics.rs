@@ -177,10 +177,11 @@ fn play(price: Balance, provider: Provider, first: Verifier) -> Played {
 	assert_ok!(crate::Market::place_bid(signed(&who), job, price));
 	let before: Vec<(AccountId, i128)> =
 		verifiers().into_iter().chain([who.clone()]).map(|a| (a.clone(), wealth(&a))).collect();
-	let output = match provider {
-		Provider::Honest => content(b"the right output"),
-		_ => content(b"made up"),
+	let bytes: &[u8] = match provider {
+		Provider::Honest => b"the right output",
+		_ => b"made up",
 	};
+	let output = content(bytes);
 	let truth = content(b"the right output").hash;
 	let salt = [7; 32];
 	let mut first_verifier: Option<AccountId> = None;
@@ -212,6 +213,30 @@ fn play(price: Balance, provider: Provider, first: Verifier) -> Played {
 			_ => {},
 		}
 		let Some(check) = SpotChecks::<Runtime>::get(job) else { continue };
+		// A blind dispute: the provider answers the dispute answer of its output.
+		if let Some(nonce) = check.nonce {
+			let answer = kiln_primitives::dispute_answer(bytes, &nonce);
+			match check.stage {
+				SpotCheckStage::Committing if check.provider_commitment.is_none() => {
+					let commitment = result_commitment(&answer, &salt);
+					assert_ok!(crate::ProofOfCompute::commit_spot_check(
+						signed(&who),
+						job,
+						commitment
+					));
+				},
+				SpotCheckStage::Revealing if check.provider_answer.is_none() => {
+					assert_ok!(crate::ProofOfCompute::reveal_spot_check(
+						signed(&who),
+						job,
+						answer,
+						salt
+					));
+				},
+				_ => {},
+			}
+		}
+		let Some(check) = SpotChecks::<Runtime>::get(job) else { continue };
 		for v in check.active() {
 			let account = v.account.clone();
 			let strategy = match &first_verifier {
@@ -223,9 +248,10 @@ fn play(price: Balance, provider: Provider, first: Verifier) -> Played {
 				Some(_) => Verifier::Honest,
 			};
 			let vsalt = [9; 32];
-			let answer = match strategy {
-				Verifier::Lazy => BlakeTwo256::hash(b"a guess").0,
-				_ => truth,
+			let answer = match (strategy, check.nonce) {
+				(Verifier::Lazy, _) => BlakeTwo256::hash(b"a guess").0,
+				(_, None) => truth,
+				(_, Some(nonce)) => kiln_primitives::dispute_answer(b"the right output", &nonce),
 			};
 			match check.stage {
 				SpotCheckStage::Committing

@@ -8,7 +8,8 @@ fn winner(job: u64) -> Option<(AccountId, Balance)> {
 	Jobs::<Test>::get(job).and_then(|j| j.award).map(|a| (a.provider, a.price))
 }
 
-fn close(job: u64) {
+/// Runs to the close of `job`'s auction.
+pub(crate) fn close(job: u64) {
 	let ends = Jobs::<Test>::get(job).unwrap().bidding_ends;
 	run_to_block(ends);
 }

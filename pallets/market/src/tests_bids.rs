@@ -4,7 +4,7 @@
 //! one whose provider cannot take the job when the close reaches it, pays its deposit to the
 //! client; every other bid gets its deposit back.
 
-use crate::{asset, mock::*, tests::*, Bids, Error, Event, JobState, Jobs};
+use crate::{asset, mock::*, tests::*, tests_auction::close, Bids, Error, Event, JobState, Jobs};
 use frame_support::{assert_noop, assert_ok, traits::fungible::Mutate};
 
 /// The mock's bid list holds four: four Sybil providers fill it.
@@ -19,11 +19,6 @@ fn sybils() {
 
 fn bid_hold(who: AccountId) -> Balance {
 	asset::bids_held::<Test>(&who)
-}
-
-fn close(job: u64) {
-	let ends = Jobs::<Test>::get(job).unwrap().bidding_ends;
-	run_to_block(ends);
 }
 
 #[test]

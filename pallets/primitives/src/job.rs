@@ -159,6 +159,18 @@ pub const UNAVAILABLE: [u8; 32] = [
 	0x86, 0xcf, 0x04, 0x8f, 0x5f, 0x4c, 0xc4, 0xff, 0x30, 0xd3, 0xf2, 0xb8, 0xf0, 0x7b, 0x9a, 0xe4,
 ];
 
+/// A party's answer in a spot-check dispute: `blake2_256("kiln/dispute" ‖ nonce ‖ output)`
+/// over the output's bytes, with the dispute's `nonce` (drawn when its panel is). Only who
+/// holds the output can compute it: nothing on chain (the output hashes revealed in the first
+/// round included) lets a panelist derive it, so a panel cannot copy (finding 7 of issue 11).
+pub fn dispute_answer(output: &[u8], nonce: &[u8; 32]) -> [u8; 32] {
+	let mut preimage = alloc::vec::Vec::with_capacity(12 + 32 + output.len());
+	preimage.extend_from_slice(b"kiln/dispute");
+	preimage.extend_from_slice(nonce);
+	preimage.extend_from_slice(output);
+	BlakeTwo256::hash(&preimage).0
+}
+
 /// `blake2_256(output_hash ‖ salt)`: what a provider (or verifier) commits before revealing,
 /// so nobody can copy a result from the chain before it is revealed.
 pub fn result_commitment(output_hash: &[u8; 32], salt: &[u8; 32]) -> [u8; 32] {
@@ -173,6 +185,18 @@ mod tests {
 	use super::*;
 	use crate::Backend;
 	use sp_runtime::Perbill;
+
+	#[test]
+	fn a_dispute_answer_needs_the_output_and_changes_with_the_nonce() {
+		let output = b"the output";
+		let answer = dispute_answer(output, &[1; 32]);
+		assert_ne!(answer, dispute_answer(output, &[2; 32]));
+		assert_ne!(answer, dispute_answer(b"another output", &[1; 32]));
+		// Not derivable from the output's hash (what the first round made public).
+		let hash = BlakeTwo256::hash(output).0;
+		assert_ne!(answer, dispute_answer(&hash, &[1; 32]));
+		assert_ne!(answer, result_commitment(&hash, &[1; 32]));
+	}
 
 	#[test]
 	fn the_unavailable_answer_is_the_hash_of_its_tag() {

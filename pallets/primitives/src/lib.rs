@@ -24,8 +24,8 @@ pub use hardware::{
 	MAX_GPU_MODEL_LEN,
 };
 pub use job::{
-	result_commitment, ContentError, ContentRef, JobSpec, JobSpecError, Workload, MAX_ENTRY_LEN,
-	MAX_GEMM_DIM, MAX_URI_LEN, UNAVAILABLE,
+	dispute_answer, result_commitment, ContentError, ContentRef, JobSpec, JobSpecError, Workload,
+	MAX_ENTRY_LEN, MAX_GEMM_DIM, MAX_URI_LEN, UNAVAILABLE,
 };
 pub use reputation::{Outcome, Reputation};
 pub use traits::{

@@ -80,6 +80,11 @@ impl<T: Config> Pallet<T> {
 			if active.iter().any(|v| v.output.is_some() && v.commitment.is_none()) {
 				return Err("a verifier revealed without a commitment".into());
 			}
+			if (check.provider_answer.is_some() && check.provider_commitment.is_none())
+				|| (check.nonce.is_none() && check.provider_commitment.is_some())
+			{
+				return Err("a provider answered a dispute out of turn".into());
+			}
 		}
 		if checks != SpotChecks::<T>::count() {
 			return Err("the spot-check counter is wrong".into());

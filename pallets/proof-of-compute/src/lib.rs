@@ -67,6 +67,8 @@ mod mock;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_blind_disputes;
+#[cfg(test)]
 mod tests_full_agendas;
 #[cfg(test)]
 mod tests_property;
@@ -101,8 +103,9 @@ pub mod pallet {
 	pub type SpotCheckOf<T> =
 		SpotCheck<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
-	/// Version 1: `SweepCursor` removed (the sweep draws positions).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// Version 1: `SweepCursor` removed (the sweep draws positions). Version 2: blind disputes
+	/// (`SpotCheck::nonce`, `provider_commitment`, `provider_answer`; `migrations::V2`).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -305,6 +308,10 @@ pub mod pallet {
 			outcome: DisputeOutcome,
 			slashed: alloc::vec::Vec<T::AccountId>,
 		},
+		/// A dispute's blind round: the panel (`SpotCheckAssigned`), the first verifier and the
+		/// provider each commit `kiln_primitives::dispute_answer(output, nonce)` before
+		/// `commit_by` (`commit_spot_check`), then reveal it (`reveal_spot_check`).
+		DisputeOpened { job_id: JobId, nonce: [u8; 32], commit_by: BlockNumberFor<T> },
 	}
 
 	#[pallet::error]

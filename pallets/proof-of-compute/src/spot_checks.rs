@@ -14,9 +14,14 @@
 //!    that does not is treated as one with a wrong result (`Rejection::UnrevealedWhenChecked`:
 //!    its whole job collateral and `slash_wrong_result`), so staying silent once drawn never
 //!    costs a cheater less than being caught.
-//! 4. Verdict: match → paid; otherwise `Drawing`: two more verifiers are drawn in the hook of a
-//!    block `EntropyBlocks + 1` after the last reveal (so no revealer knows the panel), then a
-//!    dispute round (2–3), after which a result two verifiers agree on decides.
+//! 4. Verdict: match → paid; otherwise `Drawing`: two more verifiers and a nonce are drawn in
+//!    the hook of a block `EntropyBlocks + 1` after the last reveal (so no revealer knows the
+//!    panel), then a blind dispute round (`DisputeOpened`): the panel, the first verifier and
+//!    the provider each commit `dispute_answer(output, nonce)` (a digest of the output's bytes,
+//!    which nothing on chain gives away), then reveal it; an answer two verifiers agree on
+//!    decides, and is compared with the provider's. Before, the panel committed after both
+//!    output hashes were public and could copy one (finding 7 of issue 11). A provider that
+//!    does not answer is treated as silent (as in step 3).
 
 use crate::{
 	BalanceOf, Config, Configuration, DisputeOutcome, Error, Event, Pallet, SpotCheckOf,
@@ -207,6 +212,11 @@ impl<T: Config> Pallet<T> {
 			SpotChecks::<T>::insert(job_id, check);
 			return;
 		}
+		if check.nonce.is_some() && check.provider_commitment.is_none() {
+			// The provider did not answer the dispute: as silent as one drawn that never
+			// revealed.
+			return Self::silent_provider(job_id, check);
+		}
 		Self::all_committed(job_id, check, now);
 	}
 
@@ -237,7 +247,7 @@ impl<T: Config> Pallet<T> {
 
 	fn reveal_deadline(job_id: JobId, mut check: SpotCheckOf<T>, now: BlockNumberFor<T>) {
 		Self::drop_silent(job_id, &mut check, |v| v.output.is_none());
-		if check.provider_output.is_none() {
+		if Self::provider_answer(&check).is_none() {
 			return Self::silent_provider(job_id, check);
 		}
 		Self::resolve(job_id, check, now);
@@ -289,6 +299,11 @@ impl<T: Config> Pallet<T> {
 				});
 				Self::unschedule(Task::SpotCheck(job_id), check.next);
 				check.dispute = true;
+				// The first verifier answers again, blind, with the panel.
+				for verifier in check.verifiers.iter_mut().filter(|v| !v.dropped) {
+					verifier.commitment = None;
+					verifier.output = None;
+				}
 				// The panel is drawn later, from blocks after this one: whoever revealed last
 				// (in this block) cannot know it.
 				check.draw_after = now;
@@ -299,13 +314,36 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Calls the dispute's two verifiers (drawn now, from randomness after the mismatch).
+	/// Calls the dispute's two verifiers and draws its nonce (now, from randomness after the
+	/// mismatch): the round every counted verifier and the provider answer blind.
 	fn draw_dispute(job_id: JobId, mut check: SpotCheckOf<T>, now: BlockNumberFor<T>) {
+		let subject = (b"kiln/poc/dispute-nonce", job_id).encode();
+		let Some(nonce) = Self::draw(&subject, check.draw_after, now) else {
+			return Self::verdict(job_id, check);
+		};
+		check.nonce = Some(nonce);
 		if Self::call_verifiers(job_id, &mut check, 2, now) > 0 {
+			let commit_by = check.next;
 			SpotChecks::<T>::insert(job_id, check);
+			Self::deposit_event(Event::DisputeOpened { job_id, nonce, commit_by });
 		} else {
 			Self::verdict(job_id, check);
 		}
+	}
+
+	/// The provider's answer the verdict compares: its dispute answer in a blind dispute, its
+	/// output hash otherwise (a dispute opened before blind disputes).
+	fn provider_answer(check: &SpotCheckOf<T>) -> Option<[u8; 32]> {
+		match check.nonce {
+			Some(_) => check.provider_answer,
+			None => check.provider_output,
+		}
+	}
+
+	/// Everyone who must commit in this stage has.
+	fn everyone_committed(check: &SpotCheckOf<T>) -> bool {
+		check.active().all(|v| v.commitment.is_some())
+			&& (check.nonce.is_none() || check.provider_commitment.is_some())
 	}
 
 	/// Ends a dispute: a result two counted verifiers revealed decides. Two `UNAVAILABLE`
@@ -313,14 +351,21 @@ impl<T: Config> Pallet<T> {
 	/// was slashed) end the job with nobody slashed or paid; an `UNAVAILABLE` answer against a
 	/// majority that ran the job loses like a wrong one (the inputs were there).
 	fn verdict(job_id: JobId, check: SpotCheckOf<T>) {
-		let outputs: Vec<[u8; 32]> = check.active().filter_map(|v| v.output).collect();
+		// In a blind dispute no honest answer is the provider's first-round output hash (a
+		// dispute answer is a digest with the nonce): that hash, copied from the chain, never
+		// counts towards a majority, and loses when there is one.
+		let copied =
+			|output: &[u8; 32]| check.nonce.is_some() && Some(*output) == check.provider_output;
+		let outputs: Vec<[u8; 32]> =
+			check.active().filter_map(|v| v.output).filter(|o| !copied(o)).collect();
 		let majority = outputs
 			.iter()
 			.find(|candidate| outputs.iter().filter(|o| o == candidate).count() >= 2)
 			.copied();
+		let provider = Self::provider_answer(&check);
 		let outcome = match majority {
 			Some(UNAVAILABLE) => DisputeOutcome::InputsUnavailable,
-			Some(h) if Some(h) == check.provider_output => DisputeOutcome::ProviderUpheld,
+			Some(h) if Some(h) == provider => DisputeOutcome::ProviderUpheld,
 			Some(_) => DisputeOutcome::ProviderOverturned,
 			None => DisputeOutcome::Inconclusive,
 		};
@@ -360,6 +405,24 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::DisputeResolved { job_id, outcome, slashed: losers });
 	}
 
+	/// Where `who`'s commitment and answer go: the provider's in a blind dispute, else those of
+	/// `who` as a counted verifier.
+	#[allow(clippy::type_complexity)]
+	fn answer_of<'a>(
+		check: &'a mut SpotCheckOf<T>,
+		who: &T::AccountId,
+	) -> Result<(&'a mut Option<[u8; 32]>, &'a mut Option<[u8; 32]>), Error<T>> {
+		if *who == check.provider && check.nonce.is_some() {
+			return Ok((&mut check.provider_commitment, &mut check.provider_answer));
+		}
+		let verifier = check
+			.verifiers
+			.iter_mut()
+			.find(|v| v.account == *who && !v.dropped)
+			.ok_or(Error::<T>::NotVerifier)?;
+		Ok((&mut verifier.commitment, &mut verifier.output))
+	}
+
 	pub(crate) fn do_commit_spot_check(
 		who: &T::AccountId,
 		job_id: JobId,
@@ -367,15 +430,11 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let mut check = SpotChecks::<T>::get(job_id).ok_or(Error::<T>::NoSuchSpotCheck)?;
 		let committing = check.stage == SpotCheckStage::Committing;
-		let verifier = check
-			.verifiers
-			.iter_mut()
-			.find(|v| v.account == *who && !v.dropped)
-			.ok_or(Error::<T>::NotVerifier)?;
-		ensure!(committing && verifier.commitment.is_none(), Error::<T>::NotCommitting);
-		verifier.commitment = Some(commitment);
+		let (committed, _) = Self::answer_of(&mut check, who)?;
+		ensure!(committing && committed.is_none(), Error::<T>::NotCommitting);
+		*committed = Some(commitment);
 		Self::deposit_event(Event::SpotCheckCommitted { job_id, verifier: who.clone() });
-		if check.active().all(|v| v.commitment.is_some()) {
+		if Self::everyone_committed(&check) {
 			Self::unschedule(Task::SpotCheck(job_id), check.next);
 			Self::all_committed(job_id, check, frame_system::Pallet::<T>::block_number());
 		} else {
@@ -392,23 +451,17 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let mut check = SpotChecks::<T>::get(job_id).ok_or(Error::<T>::NoSuchSpotCheck)?;
 		let revealing = check.stage == SpotCheckStage::Revealing;
-		let verifier = check
-			.verifiers
-			.iter_mut()
-			.find(|v| v.account == *who && !v.dropped)
-			.ok_or(Error::<T>::NotVerifier)?;
-		ensure!(revealing && verifier.output.is_none(), Error::<T>::NotRevealing);
-		ensure!(
-			verifier.commitment == Some(result_commitment(&output_hash, &salt)),
-			Error::<T>::CommitmentMismatch
-		);
-		verifier.output = Some(output_hash);
+		let opened = Some(result_commitment(&output_hash, &salt));
+		let (committed, revealed) = Self::answer_of(&mut check, who)?;
+		ensure!(revealing && revealed.is_none(), Error::<T>::NotRevealing);
+		ensure!(*committed == opened, Error::<T>::CommitmentMismatch);
+		*revealed = Some(output_hash);
 		Self::deposit_event(Event::SpotCheckRevealed {
 			job_id,
 			verifier: who.clone(),
 			output_hash,
 		});
-		if check.provider_output.is_some() && check.active().all(|v| v.output.is_some()) {
+		if Self::provider_answer(&check).is_some() && check.active().all(|v| v.output.is_some()) {
 			let now = frame_system::Pallet::<T>::block_number();
 			Self::unschedule(Task::SpotCheck(job_id), check.next);
 			// `resolve` takes the check off the agenda itself (it is off already).

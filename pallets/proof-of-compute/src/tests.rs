@@ -36,7 +36,13 @@ fn compute(seed: &[u8; 32], lazy: bool) -> Vec<i32> {
 	c
 }
 
-fn openings(c: &[i32], tree: &Tree, indices: &[u64]) -> BoundedVec<Opening, ConstU32<MAX_SAMPLES>> {
+/// The openings of `indices` in `c` (whose Merkle tree is `tree`), as `reveal_challenge` takes
+/// them.
+pub(crate) fn openings(
+	c: &[i32],
+	tree: &Tree,
+	indices: &[u64],
+) -> BoundedVec<Opening, ConstU32<MAX_SAMPLES>> {
 	let list: Vec<Opening> = indices
 		.iter()
 		.map(|sample| {

@@ -4,17 +4,17 @@
 //! paid or refunded because there was no room.
 
 use crate::{
-	agenda::TaskAgenda, mock::*, tests_spot_checks::*, Agenda, DisputeOutcome, Event, Opening,
-	SpotCheckStage, SpotChecks, Task, MAX_SAMPLES,
+	agenda::TaskAgenda, mock::*, tests_spot_checks::*, Agenda, DisputeOutcome, Event,
+	SpotCheckStage, SpotChecks, Task,
 };
-use frame_support::{assert_ok, traits::Hooks, BoundedVec};
+use frame_support::{assert_ok, traits::Hooks};
 use kiln_primitives::{
-	poc::{reference::Tree, Shape, LEAF_ENTRIES},
+	poc::{reference::Tree, Shape},
 	result_commitment, ContentRef, Workload,
 };
 use kiln_support::AGENDA_SEARCH;
 use pallet_market::{JobState, Jobs, RevealRequest};
-use sp_runtime::{traits::ConstU32, Perbill};
+use sp_runtime::Perbill;
 
 const SEARCH: u64 = AGENDA_SEARCH as u64;
 
@@ -96,12 +96,15 @@ fn full_agendas_cannot_leave_a_dispute_without_its_panel() {
 		let panel = assigned(job_id)[1..].to_vec();
 		assert_eq!(panel.len(), 2, "the panel is drawn late, not skipped");
 		try_state();
-		for d in &panel {
-			verifier_commit(*d, job_id, HONEST);
-		}
-		for d in &panel {
-			verifier_reveal(*d, job_id, HONEST);
-		}
+		let nonce = dispute_nonce(job_id);
+		let honest = kiln_primitives::dispute_answer(HONEST, &nonce);
+		let answers = [
+			(panel[0], honest),
+			(panel[1], honest),
+			(v, kiln_primitives::dispute_answer(b"a guess", &nonce)),
+			(P1, honest),
+		];
+		blind_round(job_id, &answers);
 		assert!(events().contains(&Event::DisputeResolved {
 			job_id,
 			outcome: DisputeOutcome::ProviderUpheld,
@@ -151,17 +154,7 @@ fn full_agendas_cannot_leave_a_gemm_result_unsampled_or_shorten_its_reveal() {
 			})
 			.expect("opened, late");
 		try_state();
-		let openings: Vec<Opening> = indices
-			.iter()
-			.map(|sample| {
-				let leaf = sample / LEAF_ENTRIES as u64;
-				Opening {
-					entries: kiln_primitives::poc::reference::leaf(&c, leaf),
-					proof: tree.proof(leaf).try_into().unwrap(),
-				}
-			})
-			.collect();
-		let openings: BoundedVec<Opening, ConstU32<MAX_SAMPLES>> = openings.try_into().unwrap();
+		let openings = crate::tests::openings(&c, &tree, &indices);
 		assert_ok!(ProofOfCompute::reveal_challenge(RuntimeOrigin::signed(P1), id, openings));
 		assert!(matches!(events().pop().unwrap(), Event::ChallengeFailed { provider: P1, .. }));
 		assert!(matches!(Jobs::<Test>::get(job_id).unwrap().state, JobState::Failed { .. }));

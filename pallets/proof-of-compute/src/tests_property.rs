@@ -9,7 +9,9 @@
 
 use crate::{mock::*, Configuration, Event, SpotCheckStage, SpotChecks};
 use frame_support::assert_ok;
-use kiln_primitives::{result_commitment, ContentRef, JobId, JobSpec, Workload, UNAVAILABLE};
+use kiln_primitives::{
+	dispute_answer, result_commitment, ContentRef, JobId, JobSpec, Workload, UNAVAILABLE,
+};
 use pallet_market::{Event as MarketEvent, JobState, Jobs, RevealRequest};
 use sp_runtime::{
 	traits::{BlakeTwo256, Hash},
@@ -48,12 +50,22 @@ fn content(hash: [u8; 32]) -> ContentRef {
 	ContentRef { hash, len: 1, uri: b"https://worker.example.org/out".to_vec().try_into().unwrap() }
 }
 
+/// The job's right output (its bytes) and its hash.
+fn truth_bytes(job: JobId) -> Vec<u8> {
+	job.to_le_bytes().to_vec()
+}
+
 fn truth(job: JobId) -> [u8; 32] {
-	BlakeTwo256::hash(&job.to_le_bytes()).0
+	BlakeTwo256::hash(&truth_bytes(job)).0
+}
+
+/// A made-up output of `who` for `job`, and its hash.
+fn garbage_bytes(job: JobId, who: AccountId) -> Vec<u8> {
+	[job.to_le_bytes(), who.to_le_bytes()].concat()
 }
 
 fn garbage(job: JobId, who: AccountId) -> [u8; 32] {
-	BlakeTwo256::hash(&[job.to_le_bytes(), who.to_le_bytes()].concat()).0
+	BlakeTwo256::hash(&garbage_bytes(job, who)).0
 }
 
 /// What one job's parties do, and what they did.
@@ -155,6 +167,26 @@ fn run_case(seed: u64, coverage: &mut Coverage) {
 				_ => {},
 			}
 			let Some(check) = SpotChecks::<Test>::get(job) else { continue };
+			// The provider's answer in a blind dispute: the dispute answer of its output.
+			if let Some(nonce) = check.nonce {
+				let bytes = match flow.behaviour {
+					Party::Wrong => garbage_bytes(job, 0),
+					_ => truth_bytes(job),
+				};
+				let answer = dispute_answer(&bytes, &nonce);
+				let origin = RuntimeOrigin::signed(flow.provider);
+				match check.stage {
+					SpotCheckStage::Committing if check.provider_commitment.is_none() => {
+						let commitment = result_commitment(&answer, &salt);
+						assert_ok!(ProofOfCompute::commit_spot_check(origin, job, commitment));
+					},
+					SpotCheckStage::Revealing if check.provider_answer.is_none() => {
+						assert_ok!(ProofOfCompute::reveal_spot_check(origin, job, answer, salt));
+					},
+					_ => {},
+				}
+			}
+			let Some(check) = SpotChecks::<Test>::get(job) else { continue };
 			for v in check.active() {
 				let who = v.account;
 				let entry = flow.verifiers.entry(who).or_insert_with(|| {
@@ -172,12 +204,17 @@ fn run_case(seed: u64, coverage: &mut Coverage) {
 				let salt = [who as u8; 32];
 				match check.stage {
 					SpotCheckStage::Committing if v.commitment.is_none() => {
-						let hash = match entry.0 {
-							Party::NoCommit => continue,
-							Party::Honest | Party::NoReveal => truth(job),
-							Party::Echo => check.provider_output.unwrap_or(garbage(job, who)),
-							Party::Wrong => garbage(job, who),
-							Party::Unavailable => UNAVAILABLE,
+						// In a blind dispute an answer is the dispute answer of an output; an
+						// echo copies the provider's revealed hash (all it can see).
+						let hash = match (entry.0, check.nonce) {
+							(Party::NoCommit, _) => continue,
+							(Party::Honest | Party::NoReveal, None) => truth(job),
+							(Party::Honest | Party::NoReveal, Some(nonce)) => {
+								dispute_answer(&truth_bytes(job), &nonce)
+							},
+							(Party::Echo, _) => check.provider_output.unwrap_or(garbage(job, who)),
+							(Party::Wrong, _) => garbage(job, who),
+							(Party::Unavailable, _) => UNAVAILABLE,
 						};
 						entry.1 = Some(hash);
 						let commitment = result_commitment(&hash, &salt);
@@ -324,7 +361,7 @@ fn run_case(seed: u64, coverage: &mut Coverage) {
 #[test]
 fn random_spot_checks_and_disputes_keep_every_promise() {
 	let mut coverage = Coverage::default();
-	for seed in 0..400u64 {
+	for seed in 0..600u64 {
 		new_test_ext().execute_with(|| {
 			run_case(seed, &mut coverage);
 			try_state();

@@ -1,19 +1,17 @@
 //! The market verified by this pallet: spot-checks (honest match, cheating provider, lazy and
 //! colluding verifiers, no-shows), and `Gemm` jobs verified by sampling.
 
-use crate::{
-	mock::*, Configuration, DisputeOutcome, Error, Event, Opening, SpotCheckStage, SpotChecks,
-	MAX_SAMPLES,
-};
-use frame_support::{assert_noop, assert_ok, BoundedVec};
+use crate::{mock::*, Configuration, DisputeOutcome, Error, Event, SpotCheckStage, SpotChecks};
+use frame_support::{assert_noop, assert_ok};
 use kiln_primitives::{
+	dispute_answer,
 	poc::{reference::Tree, Shape, LEAF_ENTRIES},
 	result_commitment, Backend, Collateral as _, ContentRef, JobId, JobSpec, ProviderRegistry,
 	Rejection, Requirements, Workload,
 };
 use pallet_market::{Event as MarketEvent, JobState, Jobs, RevealRequest};
 use sp_runtime::{
-	traits::{BlakeTwo256, ConstU32, Hash},
+	traits::{BlakeTwo256, Hash},
 	Perbill,
 };
 
@@ -131,21 +129,62 @@ pub(crate) fn first_round(v: AccountId, job_id: JobId, revealed: &[u8], verified
 	verifier_reveal(v, job_id, verified);
 }
 
-/// The dispute: its two verifiers are drawn (blocks after the mismatch), both commit their
-/// answers, then both reveal; returns them.
-pub(crate) fn dispute_round(job_id: JobId, answers: [&[u8]; 2]) -> Vec<AccountId> {
+/// The nonce of `job_id`'s dispute (`DisputeOpened`).
+pub(crate) fn dispute_nonce(job_id: JobId) -> [u8; 32] {
+	events()
+		.into_iter()
+		.find_map(|e| match e {
+			Event::DisputeOpened { job_id: j, nonce, .. } if j == job_id => Some(nonce),
+			_ => None,
+		})
+		.expect("DisputeOpened")
+}
+
+/// The blind round: each of `answers` commits its answer, then each reveals it.
+pub(crate) fn blind_round(job_id: JobId, answers: &[(AccountId, [u8; 32])]) {
+	for (who, answer) in answers {
+		let commitment = result_commitment(answer, &salt(*who));
+		assert_ok!(ProofOfCompute::commit_spot_check(
+			RuntimeOrigin::signed(*who),
+			job_id,
+			commitment
+		));
+	}
+	for (who, answer) in answers {
+		assert_ok!(ProofOfCompute::reveal_spot_check(
+			RuntimeOrigin::signed(*who),
+			job_id,
+			*answer,
+			salt(*who)
+		));
+	}
+}
+
+/// The dispute: its two verifiers and its nonce are drawn (blocks after the mismatch), then
+/// the panel, the first verifier (while counted) and the provider answer blind, each the
+/// dispute answer of the output it computed; returns the panel.
+pub(crate) fn dispute_round(
+	job_id: JobId,
+	first: &[u8],
+	provider: &[u8],
+	panel: [&[u8]; 2],
+) -> Vec<AccountId> {
 	let check = SpotChecks::<Test>::get(job_id).expect("a dispute");
 	assert_eq!(check.stage, SpotCheckStage::Drawing);
 	assert_eq!(assigned(job_id).len(), 1, "nobody drawn at the mismatch itself");
 	run_to_block(check.next);
 	let dispute: Vec<_> = assigned(job_id)[1..].to_vec();
 	assert_eq!(dispute.len(), 2, "two more verifiers");
-	for (d, answer) in dispute.iter().zip(answers) {
-		verifier_commit(*d, job_id, answer);
+	let nonce = dispute_nonce(job_id);
+	let check = SpotChecks::<Test>::get(job_id).unwrap();
+	let mut answers: Vec<(AccountId, [u8; 32])> =
+		dispute.iter().zip(panel).map(|(d, out)| (*d, dispute_answer(out, &nonce))).collect();
+	let v = assigned(job_id)[0];
+	if check.active().any(|x| x.account == v) {
+		answers.push((v, dispute_answer(first, &nonce)));
 	}
-	for (d, answer) in dispute.iter().zip(answers) {
-		verifier_reveal(*d, job_id, answer);
-	}
+	answers.push((check.provider, dispute_answer(provider, &nonce)));
+	blind_round(job_id, &answers);
 	dispute
 }
 
@@ -246,7 +285,7 @@ fn a_lazy_verifier_cannot_copy_the_result_and_loses_the_dispute() {
 			verifier_output: Some(content(b"a guess").hash),
 		}));
 		let provider_bond = Collateral::bonded(&P1);
-		let dispute = dispute_round(job_id, [HONEST, HONEST]);
+		let dispute = dispute_round(job_id, b"a guess", HONEST, [HONEST, HONEST]);
 		assert!(events().contains(&Event::DisputeResolved {
 			job_id,
 			outcome: DisputeOutcome::ProviderUpheld,
@@ -272,7 +311,7 @@ fn a_cheating_provider_is_outvoted_slashed_and_the_client_refunded() {
 		let client_before = free(CLIENT) + Jobs::<Test>::get(job_id).unwrap().escrowed;
 		let v = drawn(P1, job_id, WRONG);
 		first_round(v, job_id, WRONG, HONEST);
-		let dispute = dispute_round(job_id, [HONEST, HONEST]);
+		let dispute = dispute_round(job_id, HONEST, WRONG, [HONEST, HONEST]);
 		assert!(events().contains(&Event::DisputeResolved {
 			job_id,
 			outcome: DisputeOutcome::ProviderOverturned,
@@ -307,7 +346,7 @@ fn a_verifier_colluding_with_a_cheating_provider_is_outvoted_in_the_dispute() {
 		let v = drawn(P1, job_id, WRONG);
 		first_round(v, job_id, WRONG, HONEST);
 		// The first dispute verifier echoes the provider, the second re-executes.
-		let dispute = dispute_round(job_id, [WRONG, HONEST]);
+		let dispute = dispute_round(job_id, HONEST, WRONG, [WRONG, HONEST]);
 		assert!(events().contains(&Event::DisputeResolved {
 			job_id,
 			outcome: DisputeOutcome::ProviderOverturned,
@@ -330,7 +369,7 @@ fn three_different_answers_refund_the_client_and_slash_nobody() {
 		let job_id = wasm_job(P1);
 		let v = drawn(P1, job_id, WRONG);
 		first_round(v, job_id, WRONG, b"one");
-		dispute_round(job_id, [b"two", b"three"]);
+		dispute_round(job_id, b"one", WRONG, [b"two", b"three"]);
 		assert!(events().contains(&Event::DisputeResolved {
 			job_id,
 			outcome: DisputeOutcome::Inconclusive,
@@ -390,7 +429,7 @@ fn a_verifier_that_does_not_reveal_is_slashed_and_the_dispute_decides() {
 			provider_output: Some(content(HONEST).hash),
 			verifier_output: None,
 		}));
-		dispute_round(job_id, [HONEST, HONEST]);
+		dispute_round(job_id, HONEST, HONEST, [HONEST, HONEST]);
 		assert!(events().contains(&Event::DisputeResolved {
 			job_id,
 			outcome: DisputeOutcome::ProviderUpheld,
@@ -705,17 +744,7 @@ fn gemm_job(provider: AccountId, lazy: bool) -> (JobId, Event<Test>) {
 			_ => None,
 		})
 		.expect("ChallengeOpened");
-	let openings: Vec<Opening> = indices
-		.iter()
-		.map(|sample| {
-			let leaf = sample / LEAF_ENTRIES as u64;
-			Opening {
-				entries: kiln_primitives::poc::reference::leaf(&c, leaf),
-				proof: tree.proof(leaf).try_into().unwrap(),
-			}
-		})
-		.collect();
-	let openings: BoundedVec<Opening, ConstU32<MAX_SAMPLES>> = openings.try_into().unwrap();
+	let openings = crate::tests::openings(&c, &tree, &indices);
 	assert_ok!(ProofOfCompute::reveal_challenge(RuntimeOrigin::signed(provider), id, openings));
 	(job_id, events().pop().unwrap())
 }

@@ -8,7 +8,8 @@
 use crate::{mock::*, tests_spot_checks::*, DisputeOutcome, Event, SpotCheckStage, SpotChecks};
 use frame_support::{assert_noop, assert_ok};
 use kiln_primitives::{
-	result_commitment, Collateral as _, JobId, ProviderRegistry as _, Rejection, UNAVAILABLE,
+	dispute_answer, result_commitment, Collateral as _, JobId, ProviderRegistry as _, Rejection,
+	UNAVAILABLE,
 };
 use pallet_market::{Event as MarketEvent, JobState, Jobs};
 use sp_runtime::Perbill;
@@ -48,12 +49,14 @@ fn check_with(
 	run_to_block(check.next);
 	let drawn_panel: Vec<AccountId> = assigned(job_id)[1..].to_vec();
 	assert_eq!(drawn_panel.len(), 2);
-	for (d, answer) in drawn_panel.iter().zip(panel) {
-		commit_answer(*d, job_id, answer);
-	}
-	for (d, answer) in drawn_panel.iter().zip(panel) {
-		reveal_answer(*d, job_id, answer);
-	}
+	// The blind round: each answers the dispute answer of its output, or `UNAVAILABLE`.
+	let nonce = dispute_nonce(job_id);
+	let blind = |answer: Option<&[u8]>| answer.map_or(UNAVAILABLE, |o| dispute_answer(o, &nonce));
+	let mut answers: Vec<(AccountId, [u8; 32])> =
+		drawn_panel.iter().zip(panel).map(|(d, a)| (*d, blind(a))).collect();
+	answers.push((v, blind(first)));
+	answers.push((P1, blind(Some(HONEST))));
+	blind_round(job_id, &answers);
 	(v, drawn_panel)
 }
 

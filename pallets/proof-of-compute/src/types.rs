@@ -311,6 +311,14 @@ pub struct SpotCheck<AccountId, Balance, BlockNumber> {
 	pub next: BlockNumber,
 	/// What each verifier locked of its collateral.
 	pub bond: Balance,
+	/// The dispute's nonce, drawn with its panel (`None` before): every answer of the dispute
+	/// round, the provider's included, is `kiln_primitives::dispute_answer(output, nonce)`,
+	/// committed before any is revealed, so the panel has nothing to copy.
+	pub nonce: Option<[u8; 32]>,
+	/// The provider's commitment in the dispute round.
+	pub provider_commitment: Option<[u8; 32]>,
+	/// The provider's revealed answer in the dispute round.
+	pub provider_answer: Option<[u8; 32]>,
 }
 
 impl<AccountId: PartialEq, Balance, BlockNumber> SpotCheck<AccountId, Balance, BlockNumber> {

@@ -34,6 +34,9 @@ impl<T: Config> Verification<T::AccountId> for Pallet<T> {
 				stage: SpotCheckStage::Deciding,
 				next,
 				bond: config.slash_wrong_result,
+				nonce: None,
+				provider_commitment: None,
+				provider_answer: None,
 			},
 		);
 		CommitDecision::Hold
