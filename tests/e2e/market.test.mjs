@@ -27,6 +27,12 @@ function profile(region) {
   };
 }
 
+// What a job locks: max_price, the flat verification fee and verification_percent of max_price.
+function escrowOf(config, maxPrice) {
+  const percent = BigInt(config.verificationPercent.toNumber());
+  return maxPrice + config.verificationFee.toBigInt() + (maxPrice * percent) / 100n;
+}
+
 function spec({ maxPrice, region = null, bidding = 4, execution = 8 }) {
   return {
     // A Wasm job: settled after the verification window (the dev preset spot-checks nothing;
@@ -98,7 +104,7 @@ async function lifecycle({ client, cheap, dear }) {
   const maxPrice = 10n * KILN;
   const { jobId, biddingEnds, result: created } = await createJob(client, spec({ maxPrice }));
   const config = await api.query.market.configuration();
-  const escrowed = maxPrice + config.verificationFee.toBigInt();
+  const escrowed = escrowOf(config, maxPrice);
   const [locked] = eventsOf(created, 'escrow', 'Locked');
   assert.equal(locked.data.amount.toBigInt(), escrowed);
 
@@ -182,7 +188,7 @@ async function noBids({ client, stranger, faraway }) {
   await waitForBlock(api, biddingEnds);
   const close = await blockAt(biddingEnds);
   assert.ok(close.find('market', 'JobExpired', jobId), 'JobExpired at bidding_ends');
-  const escrowed = maxPrice + (await api.query.market.configuration()).verificationFee.toBigInt();
+  const escrowed = escrowOf(await api.query.market.configuration(), maxPrice);
   assert.deepEqual(await close.delta(client.address), { free: escrowed, total: 0n });
   const record = await job(jobId);
   assert.ok(record.state.isExpired, record.state.type);
@@ -207,7 +213,7 @@ async function missedDeadline({ client, lazy }) {
   const fail = await blockAt(deadline);
   const failed = fail.find('market', 'JobFailed', jobId);
   assert.ok(failed, 'JobFailed at the deadline');
-  const escrowed = maxPrice + config.verificationFee.toBigInt();
+  const escrowed = escrowOf(config, maxPrice);
   const slashed = collateral * BigInt(config.slashMissedDeadline.toNumber()) / 1_000_000_000n;
   assert.equal(failed.data.refunded.toBigInt(), escrowed);
   assert.equal(failed.data.slashed.toBigInt(), slashed);

@@ -50,8 +50,10 @@ impl<T: Config> Pallet<T> {
 	) -> Result<JobId, DispatchError> {
 		let config = Configuration::<T>::get();
 		spec.validate(config.bidding_blocks, config.execution_blocks).map_err(Error::<T>::from)?;
-		let escrowed =
-			spec.max_price.checked_add(&config.verification_fee).ok_or(Error::<T>::Overflow)?;
+		let escrowed = config
+			.verification_budget(spec.max_price)
+			.and_then(|budget| spec.max_price.checked_add(&budget))
+			.ok_or(Error::<T>::Overflow)?;
 		let deposit = Self::job_deposit(&config, &spec)?;
 		let total = escrowed.checked_add(&deposit).ok_or(Error::<T>::Overflow)?;
 		ensure!(asset::can_hold::<T>(client, total), Error::<T>::InsufficientBalance);

@@ -67,6 +67,7 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for AddBidDeposits<T> {
 				deposit_per_byte: old.deposit_per_byte,
 				retention_blocks: old.retention_blocks,
 				bid_deposit: T::DefaultConfig::get().bid_deposit,
+				verification_percent: T::DefaultConfig::get().verification_percent,
 			})
 		});
 		match translated {

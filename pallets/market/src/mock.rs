@@ -98,6 +98,9 @@ pub fn market_config() -> ConfigRecord<Balance, u64> {
 		deposit_per_byte: 1,
 		retention_blocks: RETENTION,
 		bid_deposit: BID_DEPOSIT,
+		// The flat fee only: the tests' amounts stay simple (`tests_verification_pay` turns the
+		// share on).
+		verification_percent: 0,
 	}
 }
 

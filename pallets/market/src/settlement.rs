@@ -86,7 +86,12 @@ impl<T: Config> Pallet<T> {
 		if verifiers.is_empty() {
 			return;
 		}
-		let budget = job.escrowed.saturating_sub(job.spec.max_price);
+		// The budget at the awarded price, never more than the job locked for verification.
+		let locked = job.escrowed.saturating_sub(job.spec.max_price);
+		let price = job.award.as_ref().map_or(job.spec.max_price, |a| a.price);
+		let budget = Configuration::<T>::get()
+			.verification_budget(price)
+			.map_or(locked, |budget| budget.min(locked));
 		let count: BalanceOf<T> = (verifiers.len() as u64).saturated_into();
 		let each = budget / count;
 		if each.is_zero() {

@@ -512,6 +512,10 @@ fn configure_needs_the_admin_and_a_valid_config() {
 			(C { deposit_base: 0, ..config.clone() }, F::DepositBase),
 			(C { retention_blocks: 0, ..config.clone() }, F::RetentionBlocks),
 			(C { bid_deposit: 0, ..config.clone() }, F::BidDeposit),
+			(
+				C { verification_percent: crate::MAX_VERIFICATION_PERCENT + 1, ..config.clone() },
+				F::VerificationPercent,
+			),
 		] {
 			assert_noop!(
 				Market::configure(RuntimeOrigin::root(), bad),
@@ -622,5 +626,24 @@ fn filling_the_agendas_cannot_make_an_honest_reveal_fail_or_go_unpaid() {
 		assert_eq!(free(P1), p1 + 540);
 		assert_eq!(crate::agenda::JobAgenda::<Test>::waiting(), 0);
 		assert_ok!(Market::create_job(RuntimeOrigin::signed(CLIENT), spec(1_000)));
+	});
+}
+
+#[test]
+fn the_verification_budget_scales_with_the_price_and_unused_budget_goes_back() {
+	// Finding 7 of issue 11: a flat verification fee paid less than re-executing a job.
+	build_and_execute(|| {
+		let mut config = crate::Configuration::<Test>::get();
+		config.verification_percent = 100;
+		assert_ok!(Market::configure(RuntimeOrigin::root(), config));
+		let before = free(CLIENT);
+		let job = awarded(1_000, 600);
+		// Locked: `max_price`, the flat fee and 100 % of `max_price`.
+		assert_eq!(Jobs::<Test>::get(job).unwrap().escrowed, 1_000 + VERIFICATION_FEE + 1_000);
+		commit_and_reveal(P1, job);
+		run_to_block(System::block_number() + WINDOW);
+		assert!(matches!(Jobs::<Test>::get(job).unwrap().state, JobState::Completed { .. }));
+		// Nobody verified it (the mock market checks nothing): the whole budget went back.
+		assert_eq!(free(CLIENT), before - 600 - deposit_of(1_000));
 	});
 }

@@ -91,6 +91,25 @@ pub struct ConfigRecord<Balance, BlockNumber> {
 	/// cancelled; forfeited to the client when the bidder retracts, or when its bid ranks
 	/// first at the close and its provider cannot take the job.
 	pub bid_deposit: Balance,
+	/// Locked with the price for the verifiers on top of `verification_fee`: this share of
+	/// `max_price`, in percent (finding 7 of issue 11: a flat fee paid a verifier less than
+	/// re-executing the job cost it). The verifiers whose answers decide share
+	/// `verification_fee + verification_percent × price` out of it; the rest goes back.
+	pub verification_percent: u32,
+}
+
+/// Most `verification_percent` may be: three times the price (three verifiers decide a
+/// dispute).
+pub const MAX_VERIFICATION_PERCENT: u32 = 300;
+
+impl<Balance: AtLeast32BitUnsigned + Copy, BlockNumber> ConfigRecord<Balance, BlockNumber> {
+	/// What verifying a job of `price` pays its deciding verifiers in all:
+	/// `verification_fee + verification_percent × price` (`None` on overflow). Locked at
+	/// `max_price` when the job is created, paid at the awarded price.
+	pub fn verification_budget(&self, price: Balance) -> Option<Balance> {
+		CollateralRule { fixed: self.verification_fee, percent_of_price: self.verification_percent }
+			.for_price(price)
+	}
 }
 
 /// Longest auction `configure` lets a job ask for: 7 days of 6-second blocks.
@@ -139,6 +158,8 @@ pub enum ConfigField {
 	RetentionBlocks,
 	/// Not zero: a bid must put something at stake.
 	BidDeposit,
+	/// At most [`MAX_VERIFICATION_PERCENT`].
+	VerificationPercent,
 }
 
 impl<Balance: Zero, BlockNumber: Zero + PartialOrd + Copy + From<u32>>
@@ -184,6 +205,9 @@ impl<Balance: Zero, BlockNumber: Zero + PartialOrd + Copy + From<u32>>
 		}
 		if self.bid_deposit.is_zero() {
 			return Err(ConfigField::BidDeposit);
+		}
+		if self.verification_percent > MAX_VERIFICATION_PERCENT {
+			return Err(ConfigField::VerificationPercent);
 		}
 		Ok(())
 	}

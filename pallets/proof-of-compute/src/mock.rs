@@ -145,6 +145,7 @@ pub fn market_config() -> pallet_market::ConfigRecord<Balance, u64> {
 		deposit_per_byte: 1,
 		retention_blocks: 5,
 		bid_deposit: 15,
+		verification_percent: 0,
 	}
 }
 

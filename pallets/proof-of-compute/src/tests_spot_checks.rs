@@ -777,3 +777,23 @@ fn a_half_computed_gemm_job_is_refunded_and_the_provider_slashed() {
 		assert_eq!(Providers::reputation(&P1).unwrap().jobs_failed, 1);
 	});
 }
+
+#[test]
+fn an_honest_verifier_is_paid_in_proportion_to_the_job_it_re_ran() {
+	// Finding 7 of issue 11: the flat fee paid a verifier less than re-executing cost it.
+	build_and_execute(|| {
+		setup(Perbill::one());
+		let mut config = pallet_market::Configuration::<Test>::get();
+		config.verification_percent = 100;
+		assert_ok!(Market::configure(RuntimeOrigin::root(), config));
+		let job_id = wasm_job(P1);
+		let client_before = free(CLIENT) + Jobs::<Test>::get(job_id).unwrap().escrowed;
+		let v = drawn(P1, job_id, HONEST);
+		let verifier_before = free(v);
+		first_round(v, job_id, HONEST, HONEST);
+		assert!(events().contains(&Event::SpotCheckPassed { job_id, verifier: v }));
+		// The flat fee and the job's price: as much as the provider got for the same work.
+		assert_eq!(free(v), verifier_before + VERIFICATION_FEE + PRICE);
+		assert_eq!(free(CLIENT), client_before - PRICE - VERIFICATION_FEE - PRICE);
+	});
+}

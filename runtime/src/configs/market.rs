@@ -36,6 +36,9 @@ parameter_types! {
 		// Blocking a job with a full list of bids that never run costs 32 KILN, paid to its
 		// client (finding 8 of issue 11).
 		bid_deposit: KILN,
+		// A verifier that decides alone is paid the job's price on top of the fee, as much as
+		// the provider for the same work (finding 7 of issue 11).
+		verification_percent: 100,
 	};
 }
 
