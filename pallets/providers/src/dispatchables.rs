@@ -3,7 +3,7 @@
 
 use crate::{
 	asset, ActiveProviders, BalanceOf, Config, ConfigRecordOf, Configuration, Error, Event, Pallet,
-	PauseReason, ProviderRecord, ProviderStatus, Providers,
+	PauseReason, ProviderRecord, ProviderStatus, Providers, RetiredReputation,
 };
 use codec::Encode;
 use frame_support::ensure;
@@ -35,7 +35,8 @@ impl<T: Config> Pallet<T> {
 				status: ProviderStatus::Active,
 				deposit,
 				registered_at: frame_system::Pallet::<T>::block_number(),
-				reputation: Default::default(),
+				// What it had when it left, if it was a provider before.
+				reputation: RetiredReputation::<T>::take(who).unwrap_or_default(),
 				jobs_in_flight: 0,
 			},
 		);
@@ -104,6 +105,7 @@ impl<T: Config> Pallet<T> {
 
 		asset::release::<T>(who, record.deposit)?;
 		Providers::<T>::remove(who);
+		RetiredReputation::<T>::insert(who, record.reputation);
 		Self::index_remove(who);
 		if record.status == ProviderStatus::Active {
 			ActiveProviders::<T>::mutate(|n| *n = n.saturating_sub(1));

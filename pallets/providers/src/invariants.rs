@@ -12,6 +12,9 @@ impl<T: Config> Pallet<T> {
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		let (mut total, mut active) = (0u32, 0u32);
 		for (who, record) in Providers::<T>::iter() {
+			if crate::RetiredReputation::<T>::contains_key(&who) {
+				return Err("a registered provider also has a retired reputation".into());
+			}
 			if asset::held::<T>(&who) != record.deposit {
 				return Err("a provider's deposit does not equal its hold".into());
 			}

@@ -53,7 +53,7 @@ pub mod pallet {
 		traits::fungible::{Inspect, InspectHold, Mutate, MutateHold},
 	};
 	use frame_system::pallet_prelude::*;
-	use kiln_primitives::{Collateral, Endpoint, HardwareProfile};
+	use kiln_primitives::{Collateral, Endpoint, HardwareProfile, Reputation};
 
 	/// Version 1: the dense provider index (`ProviderAt`, `ProviderIndex`).
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
@@ -110,6 +110,14 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Providers<T: Config> =
 		CountedStorageMap<_, Blake2_128Concat, T::AccountId, ProviderRecordOf<T>, OptionQuery>;
+
+	/// The reputation of each account that deregistered, given back when it registers again
+	/// (finding 9 of issue 11: deregistering reset a bad reputation to a newcomer's). Outcomes
+	/// that land after it left (a late slash) still count. The chain keeps it, not the
+	/// account: one small record per account that ever left.
+	#[pallet::storage]
+	pub type RetiredReputation<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Reputation, OptionQuery>;
 
 	/// The provider at each position `0 .. Providers::count()` (dense: `index.rs`).
 	#[pallet::storage]
@@ -211,7 +219,7 @@ pub mod pallet {
 		/// The provider index (two writes) is charged on top of the benchmarked weight until
 		/// the weights are regenerated.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::register().saturating_add(T::DbWeight::get().reads_writes(0, 2)))]
+		#[pallet::weight(T::WeightInfo::register().saturating_add(T::DbWeight::get().reads_writes(1, 3)))]
 		pub fn register(
 			origin: OriginFor<T>,
 			profile: HardwareProfile,
@@ -251,7 +259,7 @@ pub mod pallet {
 		/// The provider index (two reads, four writes) is charged on top of the benchmarked
 		/// weight until the weights are regenerated.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::deregister().saturating_add(T::DbWeight::get().reads_writes(2, 4)))]
+		#[pallet::weight(T::WeightInfo::deregister().saturating_add(T::DbWeight::get().reads_writes(2, 5)))]
 		pub fn deregister(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_deregister(&who)

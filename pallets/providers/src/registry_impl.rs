@@ -44,6 +44,14 @@ impl<T: Config> ProviderRegistry<T::AccountId> for Pallet<T> {
 	}
 
 	fn record_outcome(who: &T::AccountId, outcome: Outcome) {
+		if !Providers::<T>::contains_key(who) {
+			// It left: the outcome still counts for when it comes back.
+			return crate::RetiredReputation::<T>::mutate(who, |r| {
+				if let Some(r) = r {
+					r.record(outcome)
+				}
+			});
+		}
 		Providers::<T>::mutate(who, |record| {
 			if let Some(record) = record {
 				record.reputation.record(outcome);
@@ -96,7 +104,13 @@ impl<T: Config> CollateralHooks<T::AccountId, BalanceOf<T>> for Pallet<T> {
 
 	fn on_slashed(who: &T::AccountId, remaining: BalanceOf<T>) {
 		let minimum = Self::minimum_bond(who);
-		let Some(mut record) = Providers::<T>::get(who) else { return };
+		let Some(mut record) = Providers::<T>::get(who) else {
+			return crate::RetiredReputation::<T>::mutate(who, |r| {
+				if let Some(r) = r {
+					r.record(Outcome::Slashed)
+				}
+			});
+		};
 		record.reputation.record(Outcome::Slashed);
 		let pause = record.status == ProviderStatus::Active && remaining < minimum;
 		if pause {

@@ -416,3 +416,29 @@ fn the_v1_migration_builds_the_index_of_an_existing_registry() {
 		ProviderIndex::<Test>::insert(1, position);
 	});
 }
+
+#[test]
+fn leaving_and_registering_again_does_not_reset_a_reputation() {
+	// Finding 9 of issue 11: deregistering dropped the record, reputation included, so a
+	// provider with a bad record came back as a newcomer (50 %).
+	build_and_execute(|| {
+		bond(1, 2 * MIN_BOND_PER_GPU);
+		register(1, 1);
+		for _ in 0..3 {
+			Providers::record_outcome(&1, Outcome::ChallengeFailed);
+		}
+		let bad = Providers::reputation(&1).unwrap();
+		assert!(bad.score() < Perbill::from_percent(50));
+		assert_ok!(Providers::deregister(RuntimeOrigin::signed(1)));
+		// A failure that lands after it left still counts.
+		Providers::record_outcome(&1, Outcome::ChallengeFailed);
+		register(1, 1);
+		let back = Providers::reputation(&1).unwrap();
+		assert_eq!(back.challenges_failed, bad.challenges_failed + 1);
+		assert!(back.score() < bad.score());
+		// A newcomer still starts at 50 %.
+		bond(2, MIN_BOND_PER_GPU);
+		register(2, 1);
+		assert_eq!(Providers::reputation(&2).unwrap().score(), Perbill::from_percent(50));
+	});
+}
