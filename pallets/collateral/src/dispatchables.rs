@@ -72,6 +72,9 @@ impl<T: Config> Pallet<T> {
 	/// Returns how many chunks were withdrawn.
 	pub(crate) fn do_withdraw_unbonded(who: &T::AccountId) -> Result<u32, DispatchError> {
 		let mut ledger = Ledgers::<T>::get(who).ok_or(Error::<T>::NotBonded)?;
+		// A provider could unbond its free bond right after committing a result and withdraw it
+		// before a long verification ends, out of reach of `slash_wrong_result`.
+		ensure!(!T::Hooks::has_work_in_flight(who), Error::<T>::WorkInFlight);
 		let chunks_before = ledger.unlocking.len() as u32;
 		let now = frame_system::Pallet::<T>::block_number();
 		let mut amount = BalanceOf::<T>::zero();

@@ -74,6 +74,9 @@ impl CollateralHooks<AccountId, Balance> for MockHooks {
 	fn on_slashed(who: &AccountId, remaining: Balance) {
 		SLASH_NOTES.with(|n| n.borrow_mut().push((*who, remaining)));
 	}
+	fn has_work_in_flight(_: &AccountId) -> bool {
+		false
+	}
 }
 
 impl pallet_collateral::Config for Test {

@@ -83,6 +83,9 @@ pub trait CollateralHooks<AccountId, Balance> {
 	fn minimum_bond(who: &AccountId) -> Balance;
 	/// `who` was slashed and has `remaining` bonded.
 	fn on_slashed(who: &AccountId, remaining: Balance);
+	/// `who` has work whose verdict may still slash it (jobs in flight): what it unbonded
+	/// stays until that work ends, so it cannot be taken out of reach of the slash.
+	fn has_work_in_flight(who: &AccountId) -> bool;
 }
 
 impl<AccountId, Balance: Default> CollateralHooks<AccountId, Balance> for () {
@@ -90,6 +93,9 @@ impl<AccountId, Balance: Default> CollateralHooks<AccountId, Balance> for () {
 		Balance::default()
 	}
 	fn on_slashed(_: &AccountId, _: Balance) {}
+	fn has_work_in_flight(_: &AccountId) -> bool {
+		false
+	}
 }
 
 /// Identifies a job of the market.

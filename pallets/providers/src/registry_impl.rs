@@ -102,6 +102,10 @@ impl<T: Config> CollateralHooks<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		config.min_bond_per_gpu.saturating_mul(record.profile.gpu_count().into())
 	}
 
+	fn has_work_in_flight(who: &T::AccountId) -> bool {
+		Providers::<T>::get(who).is_some_and(|record| record.jobs_in_flight > 0)
+	}
+
 	fn on_slashed(who: &T::AccountId, remaining: BalanceOf<T>) {
 		let minimum = Self::minimum_bond(who);
 		let Some(mut record) = Providers::<T>::get(who) else {

@@ -442,3 +442,23 @@ fn leaving_and_registering_again_does_not_reset_a_reputation() {
 		assert_eq!(Providers::reputation(&2).unwrap().score(), Perbill::from_percent(50));
 	});
 }
+
+#[test]
+fn unbonded_collateral_cannot_be_withdrawn_while_a_job_may_still_be_slashed() {
+	// Finding 9 of issue 11: a provider unbonded its free bond right after committing a result
+	// and withdrew it before a long verification ended, out of reach of the slash.
+	build_and_execute(|| {
+		bond(1, 3 * MIN_BOND_PER_GPU);
+		register(1, 1);
+		assert_ok!(Providers::job_started(&1));
+		assert_ok!(Collateral::unbond(RuntimeOrigin::signed(1), MIN_BOND_PER_GPU));
+		run_to_block(1 + UNBONDING_PERIOD);
+		assert_noop!(
+			Collateral::withdraw_unbonded(RuntimeOrigin::signed(1)),
+			pallet_collateral::Error::<Test>::WorkInFlight
+		);
+		// Still within reach: a slash takes the unlocking chunk too.
+		Providers::record_outcome(&1, Outcome::JobCompleted);
+		assert_ok!(Collateral::withdraw_unbonded(RuntimeOrigin::signed(1)));
+	});
+}
