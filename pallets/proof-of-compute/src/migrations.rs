@@ -150,7 +150,9 @@ mod tests {
 			);
 			V2::<Test>::on_runtime_upgrade();
 			assert_eq!(ProofOfCompute::on_chain_storage_version(), StorageVersion::new(2));
-			let check = SpotChecks::<Test>::get(3).expect("kept");
+			let Some(check) = SpotChecks::<Test>::get(3) else {
+				panic!("the migration dropped the spot-check")
+			};
 			assert_eq!((check.provider, check.draw_after, check.next), (P1, 4, 9));
 			assert_eq!(check.provider_output, Some([5; 32]));
 			assert_eq!(check.verifiers[0].commitment, Some([6; 32]));
