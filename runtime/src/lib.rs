@@ -154,7 +154,9 @@ type Migrations = (
 	pallet_providers::migrations::V1<Runtime>,
 	pallet_proof_of_compute::migrations::V1<Runtime>,
 	pallet_proof_of_compute::migrations::V2<Runtime>,
+	pallet_proof_of_compute::migrations::V3<Runtime>,
 	pallet_market::migrations::V1<Runtime>,
+	pallet_market::migrations::V2<Runtime>,
 );
 
 /// Executive: handles dispatch to the various pallets.

@@ -464,3 +464,57 @@ fn a_full_proof_of_compute_agenda_fits_in_a_quarter_block() {
 		assert!(worst.all_lte(max / 4));
 	});
 }
+
+/// Finding 9 of issue 11: `unbonding_period` may be shorter than a hardware challenge's life
+/// (it is on the development chain: 5 blocks against about 11 for a committed challenge), so
+/// a provider that commits a made-up root could unbond, wait out the period and withdraw
+/// before the failure's slash. The runtime's bond users (`configs::BondUsers`) count an open
+/// challenge as work in flight: the withdrawal waits, the slash lands, the rest comes out.
+#[test]
+fn a_provider_cannot_withdraw_out_of_reach_of_its_open_hardware_challenge() {
+	use crate::tests_economics::{next_block, profile, signed};
+	use crate::{Collateral, ProofOfCompute, RuntimeOrigin};
+	use frame_support::{assert_noop, assert_ok};
+	use sp_runtime::Perbill;
+
+	preset_ext("development").execute_with(|| {
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		System::set_block_number(1);
+		assert_ok!(Collateral::bond(signed(&bob), 150 * KILN));
+		let endpoint = b"https://worker.example.org".to_vec().try_into().unwrap();
+		assert_ok!(crate::Providers::register(signed(&bob), profile(), endpoint));
+		let mut poc = pallet_proof_of_compute::Configuration::<Runtime>::get();
+		poc.challenge_rate = Perbill::one();
+		assert_ok!(ProofOfCompute::configure(RuntimeOrigin::root(), poc.clone()));
+		while !ProofOfCompute::has_open_challenge(&bob) {
+			next_block();
+			assert!(System::block_number() < 20, "Bob is challenged");
+		}
+		poc.challenge_rate = Perbill::zero();
+		assert_ok!(ProofOfCompute::configure(RuntimeOrigin::root(), poc));
+		let id = pallet_proof_of_compute::OpenChallenge::<Runtime>::get(&bob).unwrap();
+		// A made-up root, then 50 of the 150 KILN unbonded at once (100 keep its GPU).
+		assert_ok!(ProofOfCompute::commit_challenge(signed(&bob), id, [7; 32]));
+		assert_ok!(Collateral::unbond(signed(&bob), 50 * KILN));
+		for _ in 0..presets::DEV_UNBONDING_PERIOD {
+			next_block();
+		}
+		assert!(ProofOfCompute::has_open_challenge(&bob), "the challenge outlives the period");
+		assert_noop!(
+			Collateral::withdraw_unbonded(signed(&bob)),
+			pallet_collateral::Error::<Runtime>::WorkInFlight
+		);
+		while ProofOfCompute::has_open_challenge(&bob) {
+			next_block();
+			assert!(System::block_number() < 60, "the challenge ends");
+		}
+		let slash = pallet_proof_of_compute::Configuration::<Runtime>::get().slash_failed_challenge;
+		let ledger = pallet_collateral::Ledgers::<Runtime>::get(&bob).unwrap();
+		assert_eq!(ledger.active, 100 * KILN - slash, "the slash reached the bond");
+		let free = Balances::free_balance(&bob);
+		assert_ok!(Collateral::withdraw_unbonded(signed(&bob)));
+		assert_eq!(Balances::free_balance(&bob) - free, 50 * KILN);
+		Collateral::do_try_state().unwrap();
+		ProofOfCompute::do_try_state().unwrap();
+	});
+}

@@ -122,7 +122,7 @@ async function lifecycle({ client, cheap, dear }) {
   assert.ok(awarded, 'JobAwarded at bidding_ends');
   assert.equal(awarded.data.provider.toString(), cheap.address);
   assert.equal(awarded.data.price.toBigInt(), 4n * KILN);
-  // The winner locked fixed + 100 % of the price of its bond.
+  // The winner locked `fixed` + `percentOfPrice` % of the price of its bond.
   const rule = config.jobCollateral;
   const collateral = rule.fixed.toBigInt() + 4n * KILN * BigInt(rule.percentOfPrice.toNumber()) / 100n;
   const ledger = (await api.query.collateral.ledgers(cheap.address)).unwrap();

@@ -20,13 +20,14 @@ let unsubscribe;
 const seen = []; // { block, section, method, data } of every event since `before`
 let result;
 
-function profile() {
+/// A provider's machine; `cuda: false` makes it CPU-only, challenged with the CPU shape.
+function profile({ cuda = true } = {}) {
   return {
     gpus: [{ model: 'NVIDIA L4', vramMib: 23034, computeCapability: 89, count: 1 }],
     cpuCores: 8,
     ramMib: 32768,
     region: 'NL',
-    backends: { cuda: true, cpu: true },
+    backends: { cuda, cpu: true },
   };
 }
 
@@ -69,7 +70,9 @@ before(async () => {
     sendOk(api, api.tx.balances.transferKeepAlive(a.address, 1000n * KILN), alice, { nonce: nonce + i })));
   await Promise.all(Object.entries(acc).map(async ([n, a]) => {
     await sendOk(api, api.tx.collateral.bond(150n * KILN), a);
-    await sendOk(api, api.tx.providers.register(profile(), `https://${n}.example.org`), a);
+    // The cheat declares no CUDA: it gets (and fakes) the CPU-sized challenge.
+    const machine = profile({ cuda: n !== 'cheat' });
+    await sendOk(api, api.tx.providers.register(machine, `https://${n}.example.org`), a);
   }));
   unsubscribe = await api.rpc.chain.subscribeNewHeads(async (header) => {
     const at = await api.at(header.hash);
@@ -126,10 +129,14 @@ test('an honest provider answers its challenge with the Rust client and passes',
   assert.equal(ledger.active.toBigInt(), 150n * KILN, 'not slashed');
 });
 
-test('a provider that computed half of C is caught by the sampled openings and slashed', async () => {
+test('a CPU-only provider that computed half of its CPU-sized C is caught and slashed', async () => {
   const { acc, dev, outputs } = result;
   const [issued] = find('proofOfCompute', 'ChallengeIssued', of(acc.cheat));
   assert.ok(issued, 'ChallengeIssued');
+  // CPU-only: the CPU shape, not the GPU one.
+  assert.deepEqual([issued.data.m, issued.data.n, issued.data.k].map((d) => d.toNumber()),
+    [dev.cpuM, dev.cpuN, dev.cpuK]);
+  assert.notEqual(dev.cpuM * dev.cpuN * dev.cpuK, dev.m * dev.n * dev.k);
   const id = issued.data.id.toNumber();
   const [failed] = find('proofOfCompute', 'ChallengeFailed', (d) => d.id.toNumber() === id);
   assert.ok(failed, `ChallengeFailed:\n${outputs[1]}`);

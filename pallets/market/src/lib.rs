@@ -90,7 +90,8 @@ pub mod pallet {
 	/// Version 0: the first layout. `JobState::Committed`'s `reveal` replaced a `bool` with an
 	/// enum encoded the same way (`RevealRequest`), so records written before decode unchanged.
 	/// Version 1: bid deposits (`ConfigRecord::bid_deposit`, `Bid::deposit`; `migrations::V1`).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// Version 2: `ConfigRecord::reputation_min_price` (`migrations::V2`).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]

@@ -1,6 +1,7 @@
 //! Storage migrations. Version 1: bid deposits. The configuration gains `bid_deposit` (set
 //! from the runtime's `DefaultConfig`, never from a decoding failure) and every stored bid
-//! gains `deposit` (zero: bids placed before held nothing, and get nothing back).
+//! gains `deposit` (zero: bids placed before held nothing, and get nothing back). Version 2:
+//! the configuration gains `reputation_min_price` (from the runtime's `DefaultConfig`).
 
 use crate::{BalanceOf, Bid, Bids, CollateralRule, Config, ConfigRecord, Configuration, Pallet};
 use codec::{Decode, Encode};
@@ -39,7 +40,38 @@ pub struct BidV0<AccountId, Balance, BlockNumber> {
 	pub placed_at: BlockNumber,
 }
 
+/// The configuration of version 1.
+#[derive(Encode, Decode, Clone, PartialEq, Debug)]
+pub struct ConfigRecordV1<Balance, BlockNumber> {
+	pub bidding_blocks: (BlockNumber, BlockNumber),
+	pub execution_blocks: (BlockNumber, BlockNumber),
+	pub protocol_fee: Perbill,
+	pub verification_fee: Balance,
+	pub job_collateral: CollateralRule<Balance>,
+	pub slash_missed_deadline: Perbill,
+	pub verification_window: BlockNumber,
+	pub second_price: bool,
+	pub max_bids_per_job: u32,
+	pub deposit_base: Balance,
+	pub deposit_per_byte: Balance,
+	pub retention_blocks: BlockNumber,
+	pub bid_deposit: Balance,
+	pub verification_percent: u32,
+}
+
+/// The configuration as version 1 stored it.
+mod v1 {
+	use super::*;
+	#[frame_support::storage_alias]
+	pub type Configuration<T: Config> = StorageValue<
+		Pallet<T>,
+		ConfigRecordV1<BalanceOf<T>, BlockNumberFor<T>>,
+		frame_support::pallet_prelude::OptionQuery,
+	>;
+}
+
 type ConfigV0<T> = ConfigRecordV0<BalanceOf<T>, BlockNumberFor<T>>;
+type ConfigV1<T> = ConfigRecordV1<BalanceOf<T>, BlockNumberFor<T>>;
 type BidsV0<T> = BoundedVec<
 	BidV0<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>,
 	<T as Config>::MaxBidsPerJob,
@@ -52,8 +84,8 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for AddBidDeposits<T> {
 	fn on_runtime_upgrade() -> Weight {
 		let mut reads = 1u64;
 		let mut writes = 0u64;
-		let translated = Configuration::<T>::translate::<ConfigV0<T>, _>(|old| {
-			old.map(|old| ConfigRecord {
+		let translated = v1::Configuration::<T>::translate::<ConfigV0<T>, _>(|old| {
+			old.map(|old| ConfigRecordV1 {
 				bidding_blocks: old.bidding_blocks,
 				execution_blocks: old.execution_blocks,
 				protocol_fee: old.protocol_fee,
@@ -106,17 +138,72 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for AddBidDeposits<T> {
 			"bid lists were lost"
 		);
 		frame_support::ensure!(
-			Configuration::<T>::get().bid_deposit == T::DefaultConfig::get().bid_deposit
-				|| !Configuration::<T>::exists(),
+			v1::Configuration::<T>::get()
+				.is_none_or(|c| c.bid_deposit == T::DefaultConfig::get().bid_deposit),
 			"the configuration has no bid deposit"
 		);
-		Pallet::<T>::do_try_state()
+		Ok(())
 	}
 }
 
 /// Version 0 → 1.
 pub type V1<T> =
 	VersionedMigration<0, 1, AddBidDeposits<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
+
+/// Adds `reputation_min_price` to the configuration.
+pub struct AddReputationMinPrice<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> UncheckedOnRuntimeUpgrade for AddReputationMinPrice<T> {
+	fn on_runtime_upgrade() -> Weight {
+		let floor = T::DefaultConfig::get().reputation_min_price;
+		let translated = Configuration::<T>::translate::<ConfigV1<T>, _>(|old| {
+			old.map(|old| ConfigRecord {
+				bidding_blocks: old.bidding_blocks,
+				execution_blocks: old.execution_blocks,
+				protocol_fee: old.protocol_fee,
+				verification_fee: old.verification_fee,
+				job_collateral: old.job_collateral,
+				slash_missed_deadline: old.slash_missed_deadline,
+				verification_window: old.verification_window,
+				second_price: old.second_price,
+				max_bids_per_job: old.max_bids_per_job,
+				deposit_base: old.deposit_base,
+				deposit_per_byte: old.deposit_per_byte,
+				retention_blocks: old.retention_blocks,
+				bid_deposit: old.bid_deposit,
+				verification_percent: old.verification_percent,
+				reputation_min_price: floor,
+			})
+		});
+		match translated {
+			Ok(Some(_)) => T::DbWeight::get().reads_writes(1, 1),
+			// Nothing stored: the default (which has the field) applies, as before.
+			Ok(None) => T::DbWeight::get().reads(1),
+			Err(_) => {
+				frame_support::defensive!("the market configuration did not decode");
+				T::DbWeight::get().reads(1)
+			},
+		}
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn post_upgrade(_state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+		frame_support::ensure!(
+			Configuration::<T>::get().validate(T::MaxBidsPerJob::get()).is_ok(),
+			"the configuration no longer validates"
+		);
+		Pallet::<T>::do_try_state()
+	}
+}
+
+/// Version 1 → 2.
+pub type V2<T> = VersionedMigration<
+	1,
+	2,
+	AddReputationMinPrice<T>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
 
 #[cfg(test)]
 mod tests {
@@ -156,7 +243,9 @@ mod tests {
 			V1::<Test>::on_runtime_upgrade();
 
 			assert_eq!(Market::on_chain_storage_version(), StorageVersion::new(1));
-			let config = Configuration::<Test>::get();
+			let Some(config) = v1::Configuration::<Test>::get() else {
+				panic!("the migration dropped the configuration")
+			};
 			// Kept as it was, not replaced by the default; the new field from the default.
 			assert_eq!(config.verification_window, now.verification_window + 7);
 			assert!(config.second_price);
@@ -174,6 +263,18 @@ mod tests {
 			assert_eq!(Bids::<Test>::get(7).len(), 2);
 			// (Bids of no job break `try_state`; this test's only purpose is the layout.)
 			Bids::<Test>::remove(7);
+
+			// Then version 2 keeps every field and adds the reputation floor.
+			V2::<Test>::on_runtime_upgrade();
+			assert_eq!(Market::on_chain_storage_version(), StorageVersion::new(2));
+			let now = Configuration::<Test>::get();
+			assert_eq!(now.verification_window, config.verification_window);
+			assert!(now.second_price);
+			assert_eq!(now.bid_deposit, config.bid_deposit);
+			assert_eq!(now.verification_percent, config.verification_percent);
+			assert_eq!(now.reputation_min_price, market_config().reputation_min_price);
+			V2::<Test>::on_runtime_upgrade();
+			assert_eq!(Configuration::<Test>::get(), now);
 		});
 	}
 }

@@ -63,6 +63,8 @@ pub const RETENTION: u64 = 5;
 pub const MAX_BIDS: u32 = 4;
 pub const MAX_JOBS_PER_BLOCK: u32 = 3;
 pub const BID_DEPOSIT: Balance = 25;
+/// The least price of a job that counts towards reputation.
+pub const REPUTATION_MIN_PRICE: Balance = 100;
 
 parameter_types! {
 	pub const ExistentialDeposit: Balance = ED;
@@ -101,6 +103,7 @@ pub fn market_config() -> ConfigRecord<Balance, u64> {
 		// The flat fee only: the tests' amounts stay simple (`tests_verification_pay` turns the
 		// share on).
 		verification_percent: 0,
+		reputation_min_price: REPUTATION_MIN_PRICE,
 	}
 }
 

@@ -27,7 +27,8 @@ impl<T: Config> Pallet<T> {
 			frame_support::defensive!("settling a job without an award");
 			return;
 		};
-		let fee = Configuration::<T>::get().protocol_fee * award.price;
+		let config = Configuration::<T>::get();
+		let fee = config.protocol_fee * award.price;
 		let paid = award.price.saturating_sub(fee);
 		if !paid.is_zero() {
 			defensive("paying the provider", T::Escrow::release_to(job_id, &award.provider, paid));
@@ -40,7 +41,14 @@ impl<T: Config> Pallet<T> {
 			Zero::zero()
 		});
 		T::Collateral::unlock(&award.provider, award.collateral);
-		T::Registry::record_outcome(&award.provider, Outcome::JobCompleted);
+		// A job below the floor ends without marking the record: cheap self-dealt jobs cannot
+		// build a reputation.
+		let outcome = if award.price >= config.reputation_min_price {
+			Outcome::JobCompleted
+		} else {
+			Outcome::JobEnded
+		};
+		T::Registry::record_outcome(&award.provider, outcome);
 		job.state = JobState::Completed { at: now };
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobCompleted {

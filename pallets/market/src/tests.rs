@@ -401,6 +401,50 @@ fn commit_and_reveal_refuse_the_wrong_caller_state_or_preimage() {
 	});
 }
 
+/// Finding 9 of issue 11: a provider farmed reputation by posting tiny jobs from another
+/// account and winning them itself, for the price of the transaction fees (a 1×1×1 `Gemm`
+/// job, or any job at a price of 1 planck). A completed job now counts only from
+/// `reputation_min_price`, so each counted job costs the self-dealer at least the protocol fee
+/// on that price; a cheap job is paid in full but leaves the record as it was, and a failure
+/// still counts at any price.
+#[test]
+fn self_dealt_cheap_jobs_cannot_farm_reputation() {
+	build_and_execute(|| {
+		// P1's own client account posts jobs just under the floor; P1 wins and completes them.
+		for round in 0..3 {
+			let job = create(OTHER_CLIENT, REPUTATION_MIN_PRICE - 1);
+			bid(P1, job, REPUTATION_MIN_PRICE - 1);
+			run_to_block(System::block_number() + BIDDING);
+			commit_and_reveal(P1, job);
+			run_to_block(System::block_number() + WINDOW);
+			assert!(
+				matches!(Jobs::<Test>::get(job).unwrap().state, JobState::Completed { .. }),
+				"round {round}"
+			);
+		}
+		let record = pallet_providers::Providers::<Test>::get(P1).unwrap();
+		assert_eq!((record.reputation.jobs_completed, record.reputation.jobs_failed), (0, 0));
+		assert_eq!(record.jobs_in_flight, 0);
+		// At the floor a job counts, and it cost the protocol fee on the floor.
+		let treasury = free(TREASURY);
+		let job = create(OTHER_CLIENT, REPUTATION_MIN_PRICE);
+		bid(P1, job, REPUTATION_MIN_PRICE);
+		run_to_block(System::block_number() + BIDDING);
+		commit_and_reveal(P1, job);
+		run_to_block(System::block_number() + WINDOW);
+		assert_eq!(Providers::reputation(&P1).unwrap().jobs_completed, 1);
+		let fee = market_config().protocol_fee * REPUTATION_MIN_PRICE;
+		assert!(fee > 0);
+		assert_eq!(free(TREASURY) - treasury, fee);
+		// A cheap job that fails still counts against the provider.
+		let job = create(OTHER_CLIENT, REPUTATION_MIN_PRICE - 1);
+		bid(P1, job, REPUTATION_MIN_PRICE - 1);
+		run_to_block(System::block_number() + BIDDING + EXECUTION + 1);
+		assert!(matches!(Jobs::<Test>::get(job).unwrap().state, JobState::Failed { .. }));
+		assert_eq!(Providers::reputation(&P1).unwrap().jobs_failed, 1);
+	});
+}
+
 #[test]
 fn a_missed_deadline_refunds_the_client_and_slashes_the_provider() {
 	build_and_execute(|| {

@@ -96,6 +96,11 @@ pub struct ConfigRecord<Balance, BlockNumber> {
 	/// re-executing the job cost it). The verifiers whose answers decide share
 	/// `verification_fee + verification_percent × price` out of it; the rest goes back.
 	pub verification_percent: u32,
+	/// The least price at which a completed job counts towards its provider's reputation
+	/// (finding 9 of issue 11: reputation was farmed with 1×1×1 self-dealt `Gemm` jobs for
+	/// the price of their transaction fees). Each counted job now costs a self-dealer at least
+	/// `protocol_fee × reputation_min_price`. A failure counts at any price.
+	pub reputation_min_price: Balance,
 }
 
 /// Most `verification_percent` may be: three times the price (three verifiers decide a

@@ -157,6 +157,11 @@ impl HardwareProfile {
 		if !self.backends.supports(req.backend) {
 			return Err(Ineligibility::Backend);
 		}
+		// GPUs are used through CUDA only. A provider without it is challenged with the
+		// CPU-sized challenge, so the GPUs its profile lists were never proven: it offers none.
+		if req.gpu_count > 0 && !self.backends.cuda {
+			return Err(Ineligibility::Backend);
+		}
 		if req.region.is_some_and(|r| r != self.region) {
 			return Err(Ineligibility::Region);
 		}
@@ -320,5 +325,20 @@ mod tests {
 		assert_eq!(p.check(&in_france), Err(Ineligibility::Region));
 		in_france.region = Some(Region(*b"DE"));
 		assert_eq!(p.check(&in_france), Ok(()));
+	}
+
+	/// A provider that leaves CUDA out gets the small CPU-sized hardware challenge, so the
+	/// GPUs its profile lists must not win it a job that asks for GPUs, even one run on CPU.
+	#[test]
+	fn a_provider_without_cuda_cannot_take_gpu_jobs_with_unproven_gpus() {
+		let mut cpu_only = profile(vec![gpu("H100", 80_000, 90, 8)]);
+		cpu_only.backends.cuda = false;
+		let mut gpus_on_cpu = req(0, 0, 1);
+		gpus_on_cpu.backend = Backend::Cpu;
+		assert_eq!(cpu_only.check(&gpus_on_cpu), Err(Ineligibility::Backend));
+		let mut plain_cpu = req(0, 0, 0);
+		plain_cpu.backend = Backend::Cpu;
+		assert_eq!(cpu_only.check(&plain_cpu), Ok(()));
+		assert_eq!(profile(vec![gpu("H100", 80_000, 90, 8)]).check(&gpus_on_cpu), Ok(()));
 	}
 }

@@ -1,7 +1,7 @@
 //! How the pallets call each other. Each is implemented by one pallet, wired in the runtime,
 //! and mocked in the other pallets' tests.
 
-use crate::{Ineligibility, Outcome, Reputation, Requirements};
+use crate::{Backends, Ineligibility, Outcome, Reputation, Requirements};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_runtime::{DispatchError, DispatchResult};
@@ -35,6 +35,9 @@ pub trait ProviderRegistry<AccountId> {
 	/// Whether `who` may take a job with `requirements`, and if not the first reason why.
 	fn check_eligible(who: &AccountId, requirements: &Requirements) -> Result<(), Ineligibility>;
 	fn reputation(who: &AccountId) -> Option<Reputation>;
+	/// The backends `who` declares (`None` if it is not registered): a hardware challenge is
+	/// sized for them.
+	fn backends(who: &AccountId) -> Option<Backends>;
 	/// A job was awarded to `who`: it cannot deregister until the job ends.
 	fn job_started(who: &AccountId) -> DispatchResult;
 	/// Records an outcome; `JobCompleted`, `JobFailed` and `JobEnded` also end a job started
@@ -83,8 +86,9 @@ pub trait CollateralHooks<AccountId, Balance> {
 	fn minimum_bond(who: &AccountId) -> Balance;
 	/// `who` was slashed and has `remaining` bonded.
 	fn on_slashed(who: &AccountId, remaining: Balance);
-	/// `who` has work whose verdict may still slash it (jobs in flight): what it unbonded
-	/// stays until that work ends, so it cannot be taken out of reach of the slash.
+	/// `who` has work whose verdict may still slash it (jobs in flight, an open hardware
+	/// challenge): what it unbonded stays until that work ends, so it cannot be taken out of
+	/// reach of the slash, whatever the unbonding period.
 	fn has_work_in_flight(who: &AccountId) -> bool;
 }
 

@@ -120,7 +120,7 @@ impl<T: Config> Pallet<T> {
 	/// The most one block's hook costs: a full agenda and a sweep of the most providers.
 	pub fn worst_block_weight() -> Weight {
 		Self::worst_agenda_weight()
-			.saturating_add(T::WeightInfo::sweep(crate::MAX_PROVIDERS_PER_BLOCK))
+			.saturating_add(Self::sweep_weight(crate::MAX_PROVIDERS_PER_BLOCK))
 			.saturating_add(Self::entropy_weight())
 	}
 

@@ -9,7 +9,7 @@ use crate::{
 	Opening, Pallet, Purpose, Task, WeightInfo, MAX_SAMPLES,
 };
 use codec::Encode;
-use frame_support::{ensure, weights::Weight, BoundedVec};
+use frame_support::{ensure, traits::Get, weights::Weight, BoundedVec};
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::{
 	draw::{happens, index_below},
@@ -22,6 +22,12 @@ use sp_runtime::{
 };
 
 impl<T: Config> Pallet<T> {
+	/// Whether `provider` has a hardware challenge under way (one read): its failure would
+	/// slash the bond, so the runtime keeps unbonded collateral from being withdrawn meanwhile.
+	pub fn has_open_challenge(provider: &T::AccountId) -> bool {
+		OpenChallenge::<T>::contains_key(provider)
+	}
+
 	/// Visits `providers_per_block` registered providers drawn uniformly by position (paused
 	/// ones too: pausing does not dodge a challenge, and nobody knows the order in advance)
 	/// and challenges each with probability `challenge_rate`.
@@ -46,7 +52,13 @@ impl<T: Config> Pallet<T> {
 				Self::issue(&who, random, now, &config);
 			}
 		}
-		T::WeightInfo::sweep(visits)
+		Self::sweep_weight(visits)
+	}
+
+	/// The sweep's benchmark, and the read of each visited provider's backends (not yet in
+	/// the benchmark).
+	pub(crate) fn sweep_weight(visits: u32) -> Weight {
+		T::WeightInfo::sweep(visits).saturating_add(T::DbWeight::get().reads(visits.into()))
 	}
 
 	/// Issues a challenge to `provider`; its opening goes on the agenda of the block wanted, or
@@ -68,7 +80,9 @@ impl<T: Config> Pallet<T> {
 		// Provisional: the opening sets the deadline from the block that opens.
 		let reveal_by = opens_at.saturating_add(config.reveal_blocks);
 		let seed = poc::challenge_seed(id, &provider.encode(), &random);
-		let (m, n, k) = (config.m, config.n, config.k);
+		// Sized for the backends the provider declares: a CPU-only provider gets a CPU-sized
+		// challenge (one more read, charged with the sweep).
+		let Shape { m, n, k } = config.challenge_shape(T::Registry::backends(provider));
 		Challenges::<T>::insert(
 			id,
 			Challenge {

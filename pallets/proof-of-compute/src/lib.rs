@@ -105,7 +105,9 @@ pub mod pallet {
 
 	/// Version 1: `SweepCursor` removed (the sweep draws positions). Version 2: blind disputes
 	/// (`SpotCheck::nonce`, `provider_commitment`, `provider_answer`; `migrations::V2`).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	/// Version 3: the CPU-sized challenge shape (`ConfigRecord::cpu_m`, `cpu_n`, `cpu_k`;
+	/// `migrations::V3`).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]

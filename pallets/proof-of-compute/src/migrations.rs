@@ -2,9 +2,14 @@
 //! cursor it walked the registry with (`SweepCursor`) is removed. Version 2: disputes are
 //! answered blind (finding 7 of issue 11), so every spot-check gains `nonce`,
 //! `provider_commitment` and `provider_answer` (all `None`: a dispute under way at the upgrade
-//! is decided the old way, on the output hashes).
+//! is decided the old way, on the output hashes). Version 3: the configuration gains the
+//! CPU-sized challenge shape (`cpu_m`, `cpu_n`, `cpu_k`, from the runtime's `DefaultConfig`;
+//! every other field kept, never replaced by the defaults on a decoding failure).
 
-use crate::{BalanceOf, Config, Pallet, SpotCheck, SpotCheckStage, SpotChecks, Verifier};
+use crate::{
+	BalanceOf, Config, ConfigRecord, Configuration, Pallet, SpotCheck, SpotCheckStage, SpotChecks,
+	Verifier,
+};
 use codec::{Decode, Encode};
 use frame_support::{
 	migrations::VersionedMigration,
@@ -15,6 +20,7 @@ use frame_support::{
 use frame_support::{pallet_prelude::ConstU32, BoundedVec};
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::{JobId, Requirements};
+use sp_runtime::Perbill;
 
 /// The cursor of version 0.
 #[storage_alias]
@@ -117,6 +123,79 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for BlindDisputes<T> {
 pub type V2<T> =
 	VersionedMigration<1, 2, BlindDisputes<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
 
+/// The configuration of versions 0 to 2.
+#[derive(Encode, Decode)]
+pub struct ConfigRecordV2<Balance, BlockNumber> {
+	pub challenge_rate: Perbill,
+	pub providers_per_block: u32,
+	pub m: u32,
+	pub n: u32,
+	pub k: u32,
+	pub commit_blocks: BlockNumber,
+	pub reveal_blocks: BlockNumber,
+	pub samples: u32,
+	pub slash_failed_challenge: Balance,
+	pub spot_check_probability: Perbill,
+	pub verifier_blocks: BlockNumber,
+	pub slash_wrong_result: Balance,
+}
+
+/// Adds the CPU-sized challenge shape to the configuration.
+pub struct AddCpuChallengeShape<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> UncheckedOnRuntimeUpgrade for AddCpuChallengeShape<T> {
+	fn on_runtime_upgrade() -> Weight {
+		let defaults = T::DefaultConfig::get();
+		let translated = Configuration::<T>::translate::<
+			ConfigRecordV2<BalanceOf<T>, BlockNumberFor<T>>,
+			_,
+		>(|old| {
+			old.map(|old| ConfigRecord {
+				challenge_rate: old.challenge_rate,
+				providers_per_block: old.providers_per_block,
+				m: old.m,
+				n: old.n,
+				k: old.k,
+				cpu_m: defaults.cpu_m,
+				cpu_n: defaults.cpu_n,
+				cpu_k: defaults.cpu_k,
+				commit_blocks: old.commit_blocks,
+				reveal_blocks: old.reveal_blocks,
+				samples: old.samples,
+				slash_failed_challenge: old.slash_failed_challenge,
+				spot_check_probability: old.spot_check_probability,
+				verifier_blocks: old.verifier_blocks,
+				slash_wrong_result: old.slash_wrong_result,
+			})
+		});
+		match translated {
+			Ok(Some(_)) => T::DbWeight::get().reads_writes(1, 1),
+			// Nothing stored: the default (which has the fields) applies, as before.
+			Ok(None) => T::DbWeight::get().reads(1),
+			Err(_) => {
+				frame_support::defensive!("the proof-of-compute configuration did not decode");
+				T::DbWeight::get().reads(1)
+			},
+		}
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn post_upgrade(_state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+		let config = Configuration::<T>::get();
+		frame_support::ensure!(config.validate().is_ok(), "the configuration no longer validates");
+		Pallet::<T>::do_try_state()
+	}
+}
+
+/// Version 2 → 3.
+pub type V3<T> = VersionedMigration<
+	2,
+	3,
+	AddCpuChallengeShape<T>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -163,6 +242,58 @@ mod tests {
 			);
 			// (A spot-check of no job breaks `try_state`; this test is about the layout.)
 			SpotChecks::<Test>::remove(3);
+		});
+	}
+
+	#[test]
+	fn v3_keeps_the_configuration_and_adds_the_default_cpu_shape() {
+		build_and_execute(|| {
+			StorageVersion::new(2).put::<ProofOfCompute>();
+			let now = poc_config();
+			let old = ConfigRecordV2::<Balance, u64> {
+				challenge_rate: Perbill::from_percent(7),
+				providers_per_block: 3,
+				m: 32,
+				n: 48,
+				k: 16,
+				commit_blocks: 4,
+				reveal_blocks: 6,
+				samples: 5,
+				slash_failed_challenge: 77,
+				spot_check_probability: Perbill::from_percent(9),
+				verifier_blocks: 11,
+				slash_wrong_result: 99,
+			};
+			frame_support::storage::unhashed::put_raw(
+				&Configuration::<Test>::hashed_key(),
+				&old.encode(),
+			);
+			V3::<Test>::on_runtime_upgrade();
+			assert_eq!(ProofOfCompute::on_chain_storage_version(), StorageVersion::new(3));
+			let config = Configuration::<Test>::get();
+			assert_eq!(
+				config,
+				ConfigRecord {
+					challenge_rate: Perbill::from_percent(7),
+					providers_per_block: 3,
+					m: 32,
+					n: 48,
+					k: 16,
+					cpu_m: now.cpu_m,
+					cpu_n: now.cpu_n,
+					cpu_k: now.cpu_k,
+					commit_blocks: 4,
+					reveal_blocks: 6,
+					samples: 5,
+					slash_failed_challenge: 77,
+					spot_check_probability: Perbill::from_percent(9),
+					verifier_blocks: 11,
+					slash_wrong_result: 99,
+				}
+			);
+			// Once only: a second run changes nothing.
+			V3::<Test>::on_runtime_upgrade();
+			assert_eq!(Configuration::<Test>::get(), config);
 		});
 	}
 

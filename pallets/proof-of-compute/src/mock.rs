@@ -120,6 +120,9 @@ pub fn poc_config() -> ConfigRecord<Balance, u64> {
 		m: 16,
 		n: 16,
 		k: 8,
+		cpu_m: 16,
+		cpu_n: 8,
+		cpu_k: 4,
 		commit_blocks: COMMIT_BLOCKS,
 		reveal_blocks: REVEAL_BLOCKS,
 		samples: SAMPLES,
@@ -146,6 +149,8 @@ pub fn market_config() -> pallet_market::ConfigRecord<Balance, u64> {
 		retention_blocks: 5,
 		bid_deposit: 15,
 		verification_percent: 0,
+		// Every job counts, as before the floor.
+		reputation_min_price: 0,
 	}
 }
 

@@ -25,7 +25,11 @@ fn shape() -> Shape {
 
 /// What a provider computes: the real C, or with every other leaf made up.
 fn compute(seed: &[u8; 32], lazy: bool) -> Vec<i32> {
-	let mut c = kiln_primitives::poc::reference::gemm(seed, shape());
+	compute_shape(seed, shape(), lazy)
+}
+
+fn compute_shape(seed: &[u8; 32], shape: Shape, lazy: bool) -> Vec<i32> {
+	let mut c = kiln_primitives::poc::reference::gemm(seed, shape);
 	if lazy {
 		for (i, v) in c.iter_mut().enumerate() {
 			if (i / LEAF_ENTRIES) % 2 == 1 {
@@ -70,8 +74,14 @@ fn opened_indices(id: ChallengeId) -> Vec<u64> {
 /// challenge's final event.
 fn answer(lazy: bool) -> Event<Test> {
 	run_to_block(System::block_number() + 1);
+	respond(lazy)
+}
+
+/// Answers P1's open challenge, of whatever shape it was issued. Returns its final event.
+fn respond(lazy: bool) -> Event<Test> {
 	let (id, seed) = challenge_of(P1);
-	let c = compute(&seed, lazy);
+	let issued = Challenges::<Test>::get(id).unwrap();
+	let c = compute_shape(&seed, Shape { m: issued.m, n: issued.n, k: issued.k }, lazy);
 	let tree = Tree::build(&c);
 	assert_ok!(ProofOfCompute::commit_challenge(RuntimeOrigin::signed(P1), id, tree.root()));
 	let opens_at = Challenges::<Test>::get(id).unwrap().opens_at;
@@ -162,6 +172,49 @@ fn a_zero_rate_issues_nothing() {
 		assert_ok!(ProofOfCompute::configure(RuntimeOrigin::root(), config));
 		run_to_block(10);
 		assert_eq!(Challenges::<Test>::count(), 0);
+	});
+}
+
+/// Issue 11: every provider got the GPU-sized challenge (275 G multiply-adds by default),
+/// which a CPU cannot compute within `commit_blocks`, so a CPU-only provider failed every
+/// challenge however honest it was. A provider that declares no CUDA backend now gets the
+/// CPU shape, answers it and passes; one with CUDA still gets the GPU shape, and a lazy
+/// CPU-only provider still fails.
+#[test]
+fn a_cpu_only_provider_gets_a_challenge_its_cpu_can_answer() {
+	build_and_execute(|| {
+		let mut cpu_only = profile();
+		cpu_only.backends.cuda = false;
+		let endpoint = b"https://worker.example.org".to_vec().try_into().unwrap();
+		assert_ok!(Providers::update_profile(RuntimeOrigin::signed(P1), cpu_only, endpoint));
+		System::reset_events();
+		run_to_block(2);
+		let mut shapes: Vec<_> = events()
+			.into_iter()
+			.filter_map(|e| match e {
+				Event::ChallengeIssued { provider, m, n, k, .. } => Some((provider, (m, n, k))),
+				_ => None,
+			})
+			.collect();
+		shapes.sort();
+		let (gpu, cpu) = (poc_config(), poc_config());
+		assert_eq!(
+			shapes,
+			vec![
+				(P1, (cpu.cpu_m, cpu.cpu_n, cpu.cpu_k)),
+				(P2, (gpu.m, gpu.n, gpu.k)),
+				(P3, (gpu.m, gpu.n, gpu.k))
+			]
+		);
+		assert!((cpu.cpu_m, cpu.cpu_n, cpu.cpu_k) != (gpu.m, gpu.n, gpu.k));
+		assert!(matches!(respond(false), Event::ChallengePassed { provider: P1, .. }));
+
+		// The next challenge of the same provider (the sweep visits every block), answered
+		// with half of C made up, fails: a smaller challenge is no easier to fake.
+		run_to_block(System::block_number() + 1);
+		let (id, _) = challenge_of(P1);
+		assert_eq!(Challenges::<Test>::get(id).unwrap().m, cpu.cpu_m);
+		assert!(matches!(respond(true), Event::ChallengeFailed { provider: P1, .. }));
 	});
 }
 

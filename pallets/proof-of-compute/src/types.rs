@@ -2,7 +2,10 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::BoundedVec;
-use kiln_primitives::{poc::LEAF_ENTRIES, JobId, Requirements};
+use kiln_primitives::{
+	poc::{Shape, LEAF_ENTRIES},
+	JobId, Requirements,
+};
 use scale_info::TypeInfo;
 use sp_runtime::{traits::ConstU32, Perbill};
 
@@ -44,10 +47,16 @@ pub struct ConfigRecord<Balance, BlockNumber> {
 	pub challenge_rate: Perbill,
 	/// Providers the sweep visits per block (at most [`MAX_PROVIDERS_PER_BLOCK`]).
 	pub providers_per_block: u32,
-	/// The challenge's GEMM shape.
+	/// The challenge's GEMM shape for a provider that declares the CUDA backend.
 	pub m: u32,
 	pub n: u32,
 	pub k: u32,
+	/// The challenge's GEMM shape for a provider without CUDA (CPU only): one a CPU computes
+	/// within `commit_blocks`, where the GPU shape would take minutes (issue 11: a challenge
+	/// shape that fits the provider's declared backends).
+	pub cpu_m: u32,
+	pub cpu_n: u32,
+	pub cpu_k: u32,
 	/// Blocks from the challenge to the last block a root may be committed in (exclusive).
 	pub commit_blocks: BlockNumber,
 	/// Blocks from the opening to the last block the openings may be revealed in (exclusive).
@@ -104,6 +113,8 @@ pub enum ConfigField {
 	SlashFailedChallenge,
 	/// Not zero: a wrong result (and a silent verifier) must cost something.
 	SlashWrongResult,
+	/// `cpu_m`, `cpu_n`, `cpu_k`: as `ChallengeShape`.
+	CpuChallengeShape,
 }
 
 impl<Balance: sp_runtime::traits::Zero, BlockNumber: From<u32> + PartialOrd + Copy>
@@ -112,11 +123,16 @@ impl<Balance: sp_runtime::traits::Zero, BlockNumber: From<u32> + PartialOrd + Co
 	/// The first field that breaks the protocol, if any.
 	pub fn validate(&self) -> Result<(), ConfigField> {
 		let within = |value: BlockNumber, max: u32| value >= 2u32.into() && value <= max.into();
-		let dims_ok = [self.m, self.n, self.k].iter().all(|d| *d > 0)
-			&& self.k <= kiln_primitives::poc::MAX_K
-			&& u64::from(self.m) * u64::from(self.n) <= kiln_primitives::poc::MAX_SHAPE_ENTRIES;
-		if !dims_ok {
+		let shape_ok = |m: u32, n: u32, k: u32| {
+			[m, n, k].iter().all(|d| *d > 0)
+				&& k <= kiln_primitives::poc::MAX_K
+				&& u64::from(m) * u64::from(n) <= kiln_primitives::poc::MAX_SHAPE_ENTRIES
+		};
+		if !shape_ok(self.m, self.n, self.k) {
 			return Err(ConfigField::ChallengeShape);
+		}
+		if !shape_ok(self.cpu_m, self.cpu_n, self.cpu_k) {
+			return Err(ConfigField::CpuChallengeShape);
 		}
 		if self.providers_per_block > MAX_PROVIDERS_PER_BLOCK {
 			return Err(ConfigField::ProvidersPerBlock);
@@ -140,6 +156,15 @@ impl<Balance: sp_runtime::traits::Zero, BlockNumber: From<u32> + PartialOrd + Co
 			return Err(ConfigField::SlashWrongResult);
 		}
 		Ok(())
+	}
+
+	/// The shape of a hardware challenge for a provider that declares `backends`: the GPU
+	/// shape if it declares CUDA, the CPU shape if not.
+	pub fn challenge_shape(&self, backends: Option<kiln_primitives::Backends>) -> Shape {
+		match backends {
+			Some(b) if !b.cuda => Shape { m: self.cpu_m, n: self.cpu_n, k: self.cpu_k },
+			_ => Shape { m: self.m, n: self.n, k: self.k },
+		}
 	}
 }
 

@@ -6,7 +6,7 @@ use crate::{
 	ProviderAt, ProviderStatus, Providers,
 };
 use kiln_primitives::{
-	CollateralHooks, Ineligibility, Outcome, ProviderRegistry, Reputation, Requirements,
+	Backends, CollateralHooks, Ineligibility, Outcome, ProviderRegistry, Reputation, Requirements,
 };
 use sp_runtime::{traits::Zero, DispatchResult, Saturating};
 
@@ -32,6 +32,10 @@ impl<T: Config> ProviderRegistry<T::AccountId> for Pallet<T> {
 
 	fn reputation(who: &T::AccountId) -> Option<Reputation> {
 		Providers::<T>::get(who).map(|r| r.reputation)
+	}
+
+	fn backends(who: &T::AccountId) -> Option<Backends> {
+		Providers::<T>::get(who).map(|r| r.profile.backends)
 	}
 
 	fn job_started(who: &T::AccountId) -> DispatchResult {

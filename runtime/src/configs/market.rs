@@ -23,9 +23,10 @@ parameter_types! {
 		execution_blocks: (MINUTES, 7 * DAYS),
 		protocol_fee: Perbill::from_percent(2),
 		verification_fee: 100 * MILLI_KILN,
-		// 300 %: a wrong result found by a spot-check costs more than cheating can earn (see
-		// the economics test in runtime/src/tests_economics.rs and the README).
-		job_collateral: CollateralRule { fixed: KILN, percent_of_price: 300 },
+		// 500 %: with spot-checks at 30 %, a wrong result costs more than cheating can earn,
+		// even for a coalition holding a third of the verifiers or of the block authors (300 %
+		// held only against a lone cheater; see runtime/src/tests_economics.rs and the README).
+		job_collateral: CollateralRule { fixed: KILN, percent_of_price: 500 },
 		slash_missed_deadline: Perbill::from_percent(50),
 		verification_window: MINUTES,
 		second_price: false,
@@ -39,6 +40,9 @@ parameter_types! {
 		// A verifier that decides alone is paid the job's price on top of the fee, as much as
 		// the provider for the same work (finding 7 of issue 11).
 		verification_percent: 100,
+		// A job counts towards its provider's reputation from 1 KILN: each counted job costs a
+		// self-dealer at least the 0.02 KILN protocol fee (finding 9 of issue 11).
+		reputation_min_price: KILN,
 	};
 }
 

@@ -6,6 +6,7 @@ use crate::{
 };
 use frame_support::{parameter_types, traits::ConstU32};
 use frame_system::EnsureRoot;
+use kiln_primitives::CollateralHooks;
 use sp_runtime::Perbill;
 
 parameter_types! {
@@ -26,6 +27,27 @@ parameter_types! {
 		};
 }
 
+/// Who uses the bonds: the registry (each provider's minimum bond, pausing the underbonded,
+/// jobs in flight) and proof of compute (an open hardware challenge, whose failure slashes
+/// `slash_failed_challenge`). A provider cannot withdraw while either may still slash it, so
+/// no `unbonding_period`, however short, takes collateral out of reach of a verdict.
+pub struct BondUsers;
+
+impl CollateralHooks<AccountId, Balance> for BondUsers {
+	fn minimum_bond(who: &AccountId) -> Balance {
+		<Providers as CollateralHooks<AccountId, Balance>>::minimum_bond(who)
+	}
+
+	fn on_slashed(who: &AccountId, remaining: Balance) {
+		<Providers as CollateralHooks<AccountId, Balance>>::on_slashed(who, remaining)
+	}
+
+	fn has_work_in_flight(who: &AccountId) -> bool {
+		<Providers as CollateralHooks<AccountId, Balance>>::has_work_in_flight(who)
+			|| crate::ProofOfCompute::has_open_challenge(who)
+	}
+}
+
 // TODO(governance issue): AdminOrigin becomes Root or a 2/3 Council motion once the Council
 // is in the runtime; until then only Root (sudo on dev and local chains) configures.
 impl pallet_collateral::Config for Runtime {
@@ -34,7 +56,7 @@ impl pallet_collateral::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type TreasuryAccount = super::TreasuryAccount;
-	type Hooks = Providers;
+	type Hooks = BondUsers;
 	type DefaultConfig = CollateralDefaults;
 	type MaxUnlockingChunks = ConstU32<16>;
 	type WeightInfo = pallet_collateral::weights::SubstrateWeight<Runtime>;
