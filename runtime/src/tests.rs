@@ -96,9 +96,7 @@ fn presets_configure_the_provider_pallets() {
 #[test]
 fn a_provider_joins_and_a_slash_is_split_between_reporter_and_treasury() {
 	use frame_support::{assert_ok, traits::UnfilteredDispatchable};
-	use kiln_primitives::{
-		Backends, Collateral as _, GpuSpec, HardwareProfile, Region, SlashReason,
-	};
+	use kiln_primitives::{Collateral as _, SlashReason};
 
 	preset_ext("development").execute_with(|| {
 		let bob = Sr25519Keyring::Bob.to_account_id();
@@ -106,20 +104,12 @@ fn a_provider_joins_and_a_slash_is_split_between_reporter_and_treasury() {
 		let origin = || crate::RuntimeOrigin::signed(bob.clone());
 		let bond = RuntimeCall::Collateral(pallet_collateral::Call::bond { amount: 250 * KILN });
 		assert_ok!(bond.dispatch_bypass_filter(origin()));
-		let profile = HardwareProfile {
-			gpus: vec![GpuSpec {
-				model: b"NVIDIA H100".to_vec().try_into().unwrap(),
-				vram_mib: 81_559,
-				compute_capability: 90,
-				count: 2,
-			}]
-			.try_into()
-			.unwrap(),
-			cpu_cores: 64,
-			ram_mib: 512 * 1024,
-			region: Region(*b"FI"),
-			backends: Backends { cuda: true, cpu: true },
-		};
+		let profile = kiln_test_fixtures::machine(
+			vec![kiln_test_fixtures::gpu("NVIDIA H100", 81_559, 90, 2)],
+			64,
+			512 * 1024,
+			*b"FI",
+		);
 		let register = RuntimeCall::Providers(pallet_providers::Call::register {
 			profile,
 			endpoint: b"https://h100.example.org".to_vec().try_into().unwrap(),
@@ -299,8 +289,7 @@ fn a_job_is_auctioned_run_and_settled_through_the_wired_runtime() {
 		traits::{OnInitialize, UnfilteredDispatchable},
 	};
 	use kiln_primitives::{
-		result_commitment, Backend, Backends, ContentRef, GpuSpec, HardwareProfile, JobSpec,
-		Region, Requirements, Workload,
+		result_commitment, Backend, ContentRef, JobSpec, Requirements, Workload,
 	};
 
 	preset_ext("development").execute_with(|| {
@@ -315,20 +304,7 @@ fn a_job_is_auctioned_run_and_settled_through_the_wired_runtime() {
 		System::set_block_number(1);
 		let bond = RuntimeCall::Collateral(pallet_collateral::Call::bond { amount: 250 * KILN });
 		assert_ok!(bond.dispatch_bypass_filter(signed(&bob)));
-		let profile = HardwareProfile {
-			gpus: vec![GpuSpec {
-				model: b"NVIDIA L4".to_vec().try_into().unwrap(),
-				vram_mib: 23_034,
-				compute_capability: 89,
-				count: 1,
-			}]
-			.try_into()
-			.unwrap(),
-			cpu_cores: 8,
-			ram_mib: 32 * 1024,
-			region: Region(*b"NL"),
-			backends: Backends { cuda: true, cpu: true },
-		};
+		let profile = kiln_test_fixtures::l4();
 		let endpoint = b"https://l4.example.org".to_vec().try_into().unwrap();
 		let register =
 			RuntimeCall::Providers(pallet_providers::Call::register { profile, endpoint });
@@ -481,7 +457,7 @@ fn a_provider_cannot_withdraw_out_of_reach_of_its_open_hardware_challenge() {
 		let bob = Sr25519Keyring::Bob.to_account_id();
 		System::set_block_number(1);
 		assert_ok!(Collateral::bond(signed(&bob), 150 * KILN));
-		let endpoint = b"https://worker.example.org".to_vec().try_into().unwrap();
+		let endpoint = kiln_test_fixtures::endpoint();
 		assert_ok!(crate::Providers::register(signed(&bob), profile(), endpoint));
 		let mut poc = pallet_proof_of_compute::Configuration::<Runtime>::get();
 		poc.challenge_rate = Perbill::one();

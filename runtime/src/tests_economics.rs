@@ -28,8 +28,7 @@ use frame_support::{
 	traits::{fungible::Mutate, OnInitialize},
 };
 use kiln_primitives::{
-	result_commitment, Backend, Backends, ContentRef, GpuSpec, HardwareProfile, JobId, JobSpec,
-	Region, Requirements, Workload,
+	result_commitment, Backend, ContentRef, JobId, JobSpec, Requirements, Workload,
 };
 use pallet_market::{JobState, Jobs, RevealRequest};
 use pallet_proof_of_compute::{SpotCheckStage, SpotChecks};
@@ -92,29 +91,10 @@ fn verifiers() -> Vec<AccountId> {
 }
 
 fn content(tag: &[u8]) -> ContentRef {
-	ContentRef {
-		hash: BlakeTwo256::hash(tag).0,
-		len: 8,
-		uri: b"https://worker.example.org/out".to_vec().try_into().expect("short"),
-	}
+	kiln_test_fixtures::content(tag, "https://worker.example.org/out")
 }
 
-pub(crate) fn profile() -> HardwareProfile {
-	HardwareProfile {
-		gpus: vec![GpuSpec {
-			model: b"NVIDIA L4".to_vec().try_into().expect("short"),
-			vram_mib: 23_034,
-			compute_capability: 89,
-			count: 1,
-		}]
-		.try_into()
-		.expect("one kind"),
-		cpu_cores: 8,
-		ram_mib: 32 * 1024,
-		region: Region(*b"NL"),
-		backends: Backends { cuda: true, cpu: true },
-	}
-}
+pub(crate) use kiln_test_fixtures::l4 as profile;
 
 /// Everything held and free.
 fn wealth(who: &AccountId) -> i128 {
@@ -152,7 +132,7 @@ fn world(chance: Perbill) -> sp_io::TestExternalities {
 		for who in &providers {
 			Balances::set_balance(who, 10_000_000 * KILN);
 			assert_ok!(crate::Collateral::bond(signed(who), 1_000_000 * KILN));
-			let endpoint = b"https://worker.example.org".to_vec().try_into().expect("short");
+			let endpoint = kiln_test_fixtures::endpoint();
 			assert_ok!(crate::Providers::register(signed(who), profile(), endpoint));
 		}
 		Balances::set_balance(&CLIENT.to_account_id(), 10_000_000 * KILN);

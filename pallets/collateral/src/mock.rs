@@ -8,7 +8,6 @@ use kiln_primitives::CollateralHooks;
 use sp_runtime::{BuildStorage, Perbill};
 use std::{cell::RefCell, collections::BTreeMap};
 
-type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
 pub type Balance = u64;
 
@@ -19,6 +18,8 @@ frame_support::construct_runtime!(
 		Collateral: pallet_collateral,
 	}
 );
+
+type Block = frame_system::mocking::MockBlock<Test>;
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {

@@ -4,7 +4,6 @@ use crate as pallet_escrow;
 use frame_support::{derive_impl, parameter_types};
 use sp_runtime::BuildStorage;
 
-type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
 pub type Balance = u64;
 
@@ -15,6 +14,8 @@ frame_support::construct_runtime!(
 		Escrow: pallet_escrow,
 	}
 );
+
+type Block = frame_system::mocking::MockBlock<Test>;
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
@@ -41,12 +42,7 @@ parameter_types! {
 	pub const TreasuryAccount: AccountId = TREASURY;
 }
 
-impl pallet_escrow::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type TreasuryAccount = TreasuryAccount;
-}
+kiln_test_fixtures::impl_escrow!(Test);
 
 /// Clients 1 and 2 hold 1 000 each, the provider 100; the verifier (4) does not exist yet;
 /// the Treasury exists.

@@ -12,32 +12,31 @@ use frame_support::{
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use kiln_primitives::{
-	result_commitment, Backend, Collateral, ContentRef, JobId, JobSpec, ProviderRegistry,
-	Requirements, Workload, MAX_ENTRY_LEN, MAX_URI_LEN,
+	result_commitment, Backend, Collateral, ContentRef, JobId, JobSpec, Requirements, Workload,
+	MAX_ENTRY_LEN, MAX_URI_LEN,
 };
 use sp_runtime::{
 	traits::{One, Saturating},
 	Perbill,
 };
 
-/// 10^12: one KILN in the runtime.
+/// `n` KILN.
 fn units<T: Config>(n: u32) -> BalanceOf<T> {
-	let unit: BalanceOf<T> = 1_000_000u32.into();
-	unit.saturating_mul(1_000_000u32.into()).saturating_mul(n.into())
+	kiln_support::benchmarking::units(n)
 }
 
 fn funded<T: Config>(name: &'static str, i: u32) -> T::AccountId {
-	let who: T::AccountId = account(name, i, 0);
-	T::Currency::set_balance(&who, units::<T>(10_000));
-	who
+	kiln_support::benchmarking::funded::<_, T::Currency>(name, i, units::<T>(10_000))
 }
 
-/// A registered provider with 5 000 units bonded.
+/// A registered provider with 5 000 KILN bonded.
 fn provider<T: Config>(i: u32) -> Result<T::AccountId, BenchmarkError> {
-	let who = funded::<T>("provider", i);
-	T::Collateral::bond_for_benchmark(&who, units::<T>(5_000))?;
-	T::Registry::register_for_benchmark(&who)?;
-	Ok(who)
+	kiln_support::benchmarking::registered_provider::<_, T::Currency, T::Collateral, T::Registry>(
+		"provider",
+		i,
+		units::<T>(10_000),
+		units::<T>(5_000),
+	)
 }
 
 fn content(len: u32) -> ContentRef {

@@ -7,13 +7,9 @@ use frame_support::{
 	traits::{ConstU32, Hooks},
 };
 use frame_system::EnsureRoot;
-use kiln_primitives::{
-	Backend, Backends, ContentRef, GpuSpec, HardwareProfile, JobSpec, Region, Requirements,
-	Workload,
-};
+use kiln_primitives::{Backend, ContentRef, HardwareProfile, JobSpec, Requirements, Workload};
 use sp_runtime::{BuildStorage, Perbill};
 
-type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
 pub type Balance = u64;
 
@@ -28,6 +24,8 @@ frame_support::construct_runtime!(
 	}
 );
 
+type Block = frame_system::mocking::MockBlock<Test>;
+
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
@@ -40,6 +38,8 @@ impl pallet_balances::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ExistentialDeposit = ExistentialDeposit;
 }
+kiln_test_fixtures::impl_collateral_and_providers!(Test);
+kiln_test_fixtures::impl_escrow!(Test);
 
 pub const ED: Balance = 10;
 pub const TREASURY: AccountId = 999;
@@ -107,35 +107,6 @@ pub fn market_config() -> ConfigRecord<Balance, u64> {
 	}
 }
 
-impl pallet_collateral::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type AdminOrigin = EnsureRoot<AccountId>;
-	type TreasuryAccount = TreasuryAccount;
-	type Hooks = Providers;
-	type DefaultConfig = CollateralDefaults;
-	type MaxUnlockingChunks = ConstU32<4>;
-	type WeightInfo = ();
-}
-
-impl pallet_providers::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type Collateral = Collateral;
-	type AdminOrigin = EnsureRoot<AccountId>;
-	type DefaultConfig = ProvidersDefaults;
-	type WeightInfo = ();
-}
-
-impl pallet_escrow::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type TreasuryAccount = TreasuryAccount;
-}
-
 impl pallet_market::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
@@ -173,12 +144,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 /// Bonds [`PROVIDER_BOND`] for `who` and registers `profile`.
 pub fn register(who: AccountId, profile: HardwareProfile) {
 	Collateral::bond(RuntimeOrigin::signed(who), PROVIDER_BOND).unwrap();
-	Providers::register(
-		RuntimeOrigin::signed(who),
-		profile,
-		b"https://worker.example.org".to_vec().try_into().unwrap(),
-	)
-	.unwrap();
+	Providers::register(RuntimeOrigin::signed(who), profile, kiln_test_fixtures::endpoint())
+		.unwrap();
 }
 
 /// The invariants of every pallet in the mock.
@@ -206,21 +173,10 @@ pub fn run_to_block(n: u64) {
 	}
 }
 
+/// `gpus` RTX 4090-like GPUs with `vram_mib` and compute capability `cc` in `region`.
 pub fn profile(gpus: u16, vram_mib: u32, cc: u16, region: [u8; 2]) -> HardwareProfile {
-	HardwareProfile {
-		gpus: vec![GpuSpec {
-			model: b"NVIDIA GeForce RTX 4090".to_vec().try_into().unwrap(),
-			vram_mib,
-			compute_capability: cc,
-			count: gpus,
-		}]
-		.try_into()
-		.unwrap(),
-		cpu_cores: 16,
-		ram_mib: 65_536,
-		region: Region(region),
-		backends: Backends { cuda: true, cpu: true },
-	}
+	let gpu = kiln_test_fixtures::gpu("NVIDIA GeForce RTX 4090", vram_mib, cc, gpus);
+	kiln_test_fixtures::machine(vec![gpu], 16, 65_536, region)
 }
 
 pub fn requirements() -> Requirements {
@@ -246,12 +202,7 @@ pub fn spec(max_price: Balance) -> JobSpec<Balance, u64> {
 }
 
 pub fn output(bytes: &[u8]) -> ContentRef {
-	use sp_runtime::traits::{BlakeTwo256, Hash};
-	ContentRef {
-		hash: BlakeTwo256::hash(bytes).0,
-		len: bytes.len() as u64,
-		uri: b"https://worker.example.org/out".to_vec().try_into().unwrap(),
-	}
+	kiln_test_fixtures::content(bytes, "https://worker.example.org/out")
 }
 
 pub fn events() -> Vec<pallet_market::Event<Test>> {

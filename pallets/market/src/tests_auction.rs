@@ -101,6 +101,8 @@ fn a_retracted_bid_cannot_win() {
 	});
 }
 
+/// The first bid's provider paused: it is passed over (counted as a refusal) and forfeits its
+/// bid deposit to the client (finding 8 of issue 11); the next bid wins.
 #[test]
 fn a_winner_no_longer_eligible_at_the_close_is_passed_over_and_counted() {
 	build_and_execute(|| {
@@ -112,8 +114,11 @@ fn a_winner_no_longer_eligible_at_the_close_is_passed_over_and_counted() {
 		// P2 spends its free collateral on another job awarded first.
 		let other = create(OTHER_CLIENT, 1_000);
 		bid(P2, other, 850); // locks 950 of 1 000 at block 6 ...
+		let (client, p1, p3) = (free(CLIENT), free(P1), free(P3));
 		close(job); // ... the same block: `other` (created later) closes after `job`.
 		assert_eq!(winner(job), Some((P2, 200)));
+		assert_eq!((free(P1), free(CLIENT)), (p1, client + BID_DEPOSIT));
+		assert_eq!(free(P3), p3 + BID_DEPOSIT, "the losing bid's deposit comes back");
 		assert_eq!(winner(other), None);
 		assert!(matches!(Jobs::<Test>::get(other).unwrap().state, JobState::Expired { at: 6 }));
 		// P2's collateral was taken by `job` (300 of 1 000), so `other` (950) could not lock.

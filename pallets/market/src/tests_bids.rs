@@ -109,22 +109,6 @@ fn sybils_that_block_a_job_then_retract_or_pause_pay_its_client() {
 }
 
 #[test]
-fn a_winner_that_cannot_take_the_job_forfeits_and_the_next_bid_wins() {
-	build_and_execute(|| {
-		let job = create(CLIENT, 1_000);
-		bid(P1, job, 100);
-		bid(P2, job, 200);
-		bid(P3, job, 300);
-		assert_ok!(Providers::pause(RuntimeOrigin::signed(P1)));
-		let (client, p1) = (free(CLIENT), free(P1));
-		close(job);
-		assert_eq!(Jobs::<Test>::get(job).unwrap().award.unwrap().provider, P2);
-		assert_eq!((free(P1), free(CLIENT)), (p1, client + BID_DEPOSIT));
-		assert_eq!((bid_hold(P2), bid_hold(P3)), (0, 0));
-	});
-}
-
-#[test]
 fn a_cancelled_job_returns_every_bid_deposit() {
 	build_and_execute(|| {
 		let job = create(CLIENT, 1_000);

@@ -8,7 +8,7 @@ use frame_support::{
 	traits::{ConstU32, Hooks, Randomness},
 };
 use frame_system::EnsureRoot;
-use kiln_primitives::{Backends, GpuSpec, HardwareProfile, Region};
+pub use kiln_test_fixtures::l4 as profile;
 use sp_core::H256;
 use sp_runtime::{
 	traits::{BlakeTwo256, Hash},
@@ -16,7 +16,6 @@ use sp_runtime::{
 };
 use std::cell::Cell;
 
-type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
 pub type Balance = u64;
 
@@ -32,6 +31,8 @@ frame_support::construct_runtime!(
 	}
 );
 
+type Block = frame_system::mocking::MockBlock<Test>;
+
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
@@ -44,6 +45,8 @@ impl pallet_balances::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type ExistentialDeposit = ExistentialDeposit;
 }
+kiln_test_fixtures::impl_collateral_and_providers!(Test);
+kiln_test_fixtures::impl_escrow!(Test);
 
 pub const ED: Balance = 10;
 pub const TREASURY: AccountId = 999;
@@ -154,35 +157,6 @@ pub fn market_config() -> pallet_market::ConfigRecord<Balance, u64> {
 	}
 }
 
-impl pallet_collateral::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type AdminOrigin = EnsureRoot<AccountId>;
-	type TreasuryAccount = TreasuryAccount;
-	type Hooks = Providers;
-	type DefaultConfig = CollateralDefaults;
-	type MaxUnlockingChunks = ConstU32<4>;
-	type WeightInfo = ();
-}
-
-impl pallet_providers::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type Collateral = Collateral;
-	type AdminOrigin = EnsureRoot<AccountId>;
-	type DefaultConfig = ProvidersDefaults;
-	type WeightInfo = ();
-}
-
-impl pallet_escrow::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type TreasuryAccount = TreasuryAccount;
-}
-
 impl pallet_market::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
@@ -234,29 +208,12 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			Providers::register(
 				RuntimeOrigin::signed(p),
 				profile(),
-				b"https://worker.example.org".to_vec().try_into().unwrap(),
+				kiln_test_fixtures::endpoint(),
 			)
 			.unwrap();
 		}
 	});
 	ext
-}
-
-pub fn profile() -> HardwareProfile {
-	HardwareProfile {
-		gpus: vec![GpuSpec {
-			model: b"NVIDIA L4".to_vec().try_into().unwrap(),
-			vram_mib: 23_034,
-			compute_capability: 89,
-			count: 1,
-		}]
-		.try_into()
-		.unwrap(),
-		cpu_cores: 8,
-		ram_mib: 32_768,
-		region: Region(*b"NL"),
-		backends: Backends { cuda: true, cpu: true },
-	}
 }
 
 pub fn try_state() {

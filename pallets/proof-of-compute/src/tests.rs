@@ -185,7 +185,7 @@ fn a_cpu_only_provider_gets_a_challenge_its_cpu_can_answer() {
 	build_and_execute(|| {
 		let mut cpu_only = profile();
 		cpu_only.backends.cuda = false;
-		let endpoint = b"https://worker.example.org".to_vec().try_into().unwrap();
+		let endpoint = kiln_test_fixtures::endpoint();
 		assert_ok!(Providers::update_profile(RuntimeOrigin::signed(P1), cpu_only, endpoint));
 		System::reset_events();
 		run_to_block(2);

@@ -102,7 +102,7 @@ fn run_case(seed: u64, coverage: &mut Coverage) {
 		assert_ok!(Providers::register(
 			RuntimeOrigin::signed(*p),
 			profile(),
-			b"https://worker.example.org".to_vec().try_into().unwrap(),
+			kiln_test_fixtures::endpoint(),
 		));
 	}
 	let issuance = Balances::total_issuance();

@@ -10,10 +10,7 @@ use kiln_primitives::{
 	Rejection, Requirements, Workload,
 };
 use pallet_market::{Event as MarketEvent, JobState, Jobs, RevealRequest};
-use sp_runtime::{
-	traits::{BlakeTwo256, Hash},
-	Perbill,
-};
+use sp_runtime::Perbill;
 
 pub const P4: AccountId = 14;
 pub const P5: AccountId = 15;
@@ -35,17 +32,13 @@ pub(crate) fn setup(probability: Perbill) {
 		assert_ok!(Providers::register(
 			RuntimeOrigin::signed(p),
 			profile(),
-			b"https://worker.example.org".to_vec().try_into().unwrap(),
+			kiln_test_fixtures::endpoint(),
 		));
 	}
 }
 
 pub(crate) fn content(bytes: &[u8]) -> ContentRef {
-	ContentRef {
-		hash: BlakeTwo256::hash(bytes).0,
-		len: bytes.len() as u64,
-		uri: b"https://worker.example.org/out".to_vec().try_into().unwrap(),
-	}
+	kiln_test_fixtures::content(bytes, "https://worker.example.org/out")
 }
 
 /// A CPU job anyone registered can run.
@@ -620,7 +613,7 @@ fn the_last_revealer_cannot_pick_the_dispute_panel() {
 				assert_ok!(Providers::register(
 					RuntimeOrigin::signed(p),
 					profile(),
-					b"https://worker.example.org".to_vec().try_into().unwrap(),
+					kiln_test_fixtures::endpoint(),
 				));
 			}
 			let job_id = wasm_job(P1);

@@ -2,12 +2,10 @@
 //! real runtime does) and Providers.
 
 use crate::{self as pallet_providers, ConfigRecord};
-use frame_support::{derive_impl, parameter_types, traits::ConstU32};
-use frame_system::EnsureRoot;
-use kiln_primitives::{Backends, GpuSpec, HardwareProfile, Region};
+use frame_support::{derive_impl, parameter_types};
+use kiln_primitives::HardwareProfile;
 use sp_runtime::{BuildStorage, Perbill};
 
-type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
 pub type Balance = u64;
 
@@ -19,6 +17,8 @@ frame_support::construct_runtime!(
 		Providers: pallet_providers,
 	}
 );
+
+type Block = frame_system::mocking::MockBlock<Test>;
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
@@ -61,27 +61,7 @@ parameter_types! {
 	};
 }
 
-impl pallet_collateral::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type AdminOrigin = EnsureRoot<AccountId>;
-	type TreasuryAccount = TreasuryAccount;
-	type Hooks = Providers;
-	type DefaultConfig = CollateralDefaults;
-	type MaxUnlockingChunks = ConstU32<4>;
-	type WeightInfo = ();
-}
-
-impl pallet_providers::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
-	type Currency = Balances;
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type Collateral = Collateral;
-	type AdminOrigin = EnsureRoot<AccountId>;
-	type DefaultConfig = ProvidersDefaults;
-	type WeightInfo = ();
-}
+kiln_test_fixtures::impl_collateral_and_providers!(Test);
 
 /// Accounts 1–8 hold [`INITIAL_BALANCE`] each, 9 holds 50; the Treasury exists.
 pub fn new_test_ext() -> sp_io::TestExternalities {
@@ -116,24 +96,16 @@ pub fn run_to_block(n: u64) {
 	}
 }
 
-pub fn gpu(model: &str, vram_mib: u32, compute_capability: u16, count: u16) -> GpuSpec {
-	GpuSpec {
-		model: model.as_bytes().to_vec().try_into().unwrap(),
-		vram_mib,
-		compute_capability,
-		count,
-	}
-}
+pub use kiln_test_fixtures::gpu;
 
 /// A machine with `count` RTX 4090s in Germany, CUDA and CPU.
 pub fn profile(count: u16) -> HardwareProfile {
-	HardwareProfile {
-		gpus: vec![gpu("NVIDIA GeForce RTX 4090", 24_564, 89, count)].try_into().unwrap(),
-		cpu_cores: 16,
-		ram_mib: 65_536,
-		region: Region(*b"DE"),
-		backends: Backends { cuda: true, cpu: true },
-	}
+	kiln_test_fixtures::machine(
+		vec![gpu("NVIDIA GeForce RTX 4090", 24_564, 89, count)],
+		16,
+		65_536,
+		*b"DE",
+	)
 }
 
 pub fn endpoint(url: &str) -> kiln_primitives::Endpoint {
