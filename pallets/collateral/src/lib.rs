@@ -33,10 +33,6 @@ mod tests;
 
 pub use pallet::*;
 
-/// Database reads `withdraw_unbonded` charges for `CollateralHooks::has_work_in_flight` on top
-/// of its benchmark (which runs with no hooks): in the runtime, the provider record and the
-/// provider's open hardware challenge.
-pub const HOOK_READS: u64 = 2;
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -232,19 +228,14 @@ pub mod pallet {
 		}
 
 		/// Frees every unlocking chunk whose unbonding period is over. Charged for the most
-		/// chunks an account can have; the unused part is refunded.
+		/// chunks an account can have; the unused part is refunded. The benchmark runs in the
+		/// runtime, so the weight includes the hooks' reads (`has_work_in_flight`).
 		#[pallet::call_index(3)]
-		#[pallet::weight(
-			<T as Config>::WeightInfo::withdraw_unbonded(T::MaxUnlockingChunks::get())
-				.saturating_add(T::DbWeight::get().reads(HOOK_READS))
-		)]
+		#[pallet::weight(<T as Config>::WeightInfo::withdraw_unbonded(T::MaxUnlockingChunks::get()))]
 		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let chunks = Self::do_withdraw_unbonded(&who)?;
-			// The hook's reads are charged on top of the benchmark.
-			let weight = <T as Config>::WeightInfo::withdraw_unbonded(chunks)
-				.saturating_add(T::DbWeight::get().reads(HOOK_READS));
-			Ok(Some(weight).into())
+			Ok(Some(<T as Config>::WeightInfo::withdraw_unbonded(chunks)).into())
 		}
 
 		/// Sets the configuration (`AdminOrigin` only).

@@ -113,10 +113,10 @@ impl<T: Config> Pallet<T> {
 		weight
 	}
 
-	/// One auction close at a full bid list, returning or forfeiting every bid's deposit.
+	/// One auction close at a full bid list, returning or forfeiting every bid's deposit (the
+	/// benchmark's bids hold deposits).
 	fn close_weight() -> Weight {
 		per_job(T::WeightInfo::close_auctions)
-			.saturating_add(Self::bid_deposits_weight(T::MaxBidsPerJob::get()))
 	}
 
 	/// The most one block's agenda can cost: every slot taken by the most expensive kind of

@@ -26,15 +26,6 @@ use kiln_primitives::{Collateral, Ineligibility, JobEscrow, JobId, ProviderRegis
 use sp_runtime::{traits::Zero, DispatchError, Perbill};
 
 impl<T: Config> Pallet<T> {
-	/// Moving `accounts` bid deposits (a hold, a release or a transfer to the client each:
-	/// the hold record and the balance of up to two accounts), charged on top of the
-	/// benchmarks, which were generated before bids held deposits.
-	pub(crate) fn bid_deposits_weight(accounts: u32) -> frame_support::weights::Weight {
-		<T::DbWeight as frame_support::traits::Get<_>>::get()
-			.reads_writes(3, 3)
-			.saturating_mul(accounts.into())
-	}
-
 	/// Why `provider` may not bid `price` on `job`, if it may not.
 	fn refusal(
 		provider: &T::AccountId,

@@ -391,10 +391,7 @@ pub mod pallet {
 		/// Bids `price` for running `job_id`, replacing the caller's earlier bid. A provider
 		/// that is not eligible is refused with `BidRefused` (the call itself succeeds).
 		#[pallet::call_index(1)]
-		#[pallet::weight(
-			T::WeightInfo::place_bid(T::MaxBidsPerJob::get())
-				.saturating_add(Pallet::<T>::bid_deposits_weight(2))
-		)]
+		#[pallet::weight(T::WeightInfo::place_bid(T::MaxBidsPerJob::get()))]
 		pub fn place_bid(
 			origin: OriginFor<T>,
 			job_id: JobId,
@@ -402,37 +399,25 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let provider = ensure_signed(origin)?;
 			let bids = Self::do_place_bid(&provider, job_id, price)?;
-			let weight =
-				T::WeightInfo::place_bid(bids).saturating_add(Self::bid_deposits_weight(2));
-			Ok(Some(weight).into())
+			Ok(Some(T::WeightInfo::place_bid(bids)).into())
 		}
 
 		/// Withdraws the caller's bid on `job_id`.
 		#[pallet::call_index(2)]
-		#[pallet::weight(
-			T::WeightInfo::retract_bid(T::MaxBidsPerJob::get())
-				.saturating_add(Pallet::<T>::bid_deposits_weight(2))
-		)]
+		#[pallet::weight(T::WeightInfo::retract_bid(T::MaxBidsPerJob::get()))]
 		pub fn retract_bid(origin: OriginFor<T>, job_id: JobId) -> DispatchResultWithPostInfo {
 			let provider = ensure_signed(origin)?;
 			let bids = Self::do_retract_bid(&provider, job_id)?;
-			let weight =
-				T::WeightInfo::retract_bid(bids).saturating_add(Self::bid_deposits_weight(2));
-			Ok(Some(weight).into())
+			Ok(Some(T::WeightInfo::retract_bid(bids)).into())
 		}
 
 		/// Cancels the caller's job before its auction closes; the escrow is refunded.
 		#[pallet::call_index(3)]
-		#[pallet::weight(
-			T::WeightInfo::cancel_job(T::MaxBidsPerJob::get())
-				.saturating_add(Pallet::<T>::bid_deposits_weight(T::MaxBidsPerJob::get()))
-		)]
+		#[pallet::weight(T::WeightInfo::cancel_job(T::MaxBidsPerJob::get()))]
 		pub fn cancel_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResultWithPostInfo {
 			let client = ensure_signed(origin)?;
 			let bids = Self::do_cancel_job(&client, job_id)?;
-			let weight =
-				T::WeightInfo::cancel_job(bids).saturating_add(Self::bid_deposits_weight(bids));
-			Ok(Some(weight).into())
+			Ok(Some(T::WeightInfo::cancel_job(bids)).into())
 		}
 
 		/// Commits the awarded provider to a result: `blake2_256(output_hash ‖ salt)`.

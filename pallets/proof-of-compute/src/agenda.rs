@@ -76,8 +76,6 @@ impl<T: Config> Pallet<T> {
 			))
 			.max(per_entry(T::WeightInfo::resolve_disputes(1), T::WeightInfo::resolve_disputes(0)))
 			.saturating_add(Self::candidate_scans_weight())
-			// Calling verifiers reads the job (its execution window), not in the benchmarks.
-			.saturating_add(T::DbWeight::get().reads(1))
 	}
 
 	/// Taking one entry from the waiting line (and putting it back when not due yet), on top of

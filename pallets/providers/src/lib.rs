@@ -215,11 +215,7 @@ pub mod pallet {
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
 		/// Registers the caller as a provider of `profile`, reachable at `endpoint`.
-		///
-		/// The provider index (two writes) is charged on top of the benchmarked weight until
-		/// the weights are regenerated.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::register().saturating_add(T::DbWeight::get().reads_writes(1, 3)))]
 		pub fn register(
 			origin: OriginFor<T>,
 			profile: HardwareProfile,
@@ -256,10 +252,10 @@ pub mod pallet {
 
 		/// Leaves the registry and gets the deposit back; refused while jobs are in flight.
 		///
-		/// The provider index (two reads, four writes) is charged on top of the benchmarked
-		/// weight until the weights are regenerated.
+		/// The benchmark deregisters the last provider in the index; moving another into the
+		/// freed position (one read, two writes) is charged on top.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::deregister().saturating_add(T::DbWeight::get().reads_writes(2, 5)))]
+		#[pallet::weight(T::WeightInfo::deregister().saturating_add(T::DbWeight::get().reads_writes(1, 2)))]
 		pub fn deregister(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_deregister(&who)
