@@ -310,6 +310,24 @@ pub mod reference {
 		out
 	}
 
+	/// The fault model the tests and `kiln-worker challenges --answer cheat-half` use: every
+	/// other leaf of C made up (each of its entries off by one), as if half of the work had
+	/// been skipped. Written once here for every caller.
+	pub fn cheat_half(c: &mut [i32]) {
+		for (i, v) in c.iter_mut().enumerate() {
+			if (i / LEAF_ENTRIES) % 2 == 1 {
+				*v = v.wrapping_add(1);
+			}
+		}
+	}
+
+	/// The opening of entry `sample` of C: its leaf's entries and the leaf's Merkle proof in
+	/// `tree` (the tree of `c`), as `reveal_challenge` takes them.
+	pub fn opening(c: &[i32], tree: &Tree, sample: u64) -> ([i32; LEAF_ENTRIES], Vec<[u8; 32]>) {
+		let index = sample / LEAF_ENTRIES as u64;
+		(leaf(c, index), tree.proof(index))
+	}
+
 	/// The Merkle tree over C's leaves: every level, leaves first.
 	pub struct Tree {
 		levels: Vec<Vec<[u8; 32]>>,

@@ -4,9 +4,12 @@
 //! chain's state at each block (not by remembered events), so a restart picks up where the
 //! challenge stands.
 
-use crate::{chain::kiln, chain::Connection, gemm::Backend};
+use crate::{
+	backend::GemmBackend,
+	chain::{kiln, Connection},
+};
 use anyhow::{bail, Context, Result};
-use kiln_primitives::poc::{self, reference::Tree, Shape, LEAF_ENTRIES};
+use kiln_primitives::poc::{self, reference::Tree, Shape};
 use std::collections::BTreeMap;
 use subxt::utils::AccountId32;
 use subxt_signer::sr25519::Keypair;
@@ -44,7 +47,7 @@ struct Work {
 pub async fn answer(
 	conn: &Connection,
 	signer: &Keypair,
-	backend: &dyn Backend,
+	backend: &dyn GemmBackend,
 	answer: Answer,
 	count: u32,
 ) -> Result<Vec<(u64, Outcome)>> {
@@ -121,11 +124,7 @@ pub async fn answer(
 				let started = std::time::Instant::now();
 				let mut c = backend.gemm(&challenge.seed, shape)?;
 				if answer == Answer::CheatHalf {
-					for (i, v) in c.iter_mut().enumerate() {
-						if (i / LEAF_ENTRIES) % 2 == 1 {
-							*v = v.wrapping_add(1);
-						}
-					}
+					poc::reference::cheat_half(&mut c);
 				}
 				let tree = Tree::build(&c);
 				let root = tree.root();
@@ -155,11 +154,8 @@ pub async fn answer(
 					.0
 					.iter()
 					.map(|sample| {
-						let leaf = sample / LEAF_ENTRIES as u64;
-						Opening {
-							entries: poc::reference::leaf(&w.c, leaf),
-							proof: BoundedVec(w.tree.proof(leaf)),
-						}
+						let (entries, proof) = poc::reference::opening(&w.c, &w.tree, *sample);
+						Opening { entries, proof: BoundedVec(proof) }
 					})
 					.collect();
 				println!("#{number}: challenge {id}: revealing {} openings", openings.len());

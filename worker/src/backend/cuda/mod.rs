@@ -36,7 +36,7 @@
 //! - Not tested anywhere yet: performance (the tile sizes are untuned; `kiln-worker bench
 //!   --backend cuda` measures it on a GPU).
 
-use crate::gemm::{self, Backend};
+use super::{check_shape, GemmBackend};
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use cudarc::{
 	driver::{
@@ -544,13 +544,13 @@ impl Cuda {
 	}
 }
 
-impl Backend for Cuda {
+impl GemmBackend for Cuda {
 	fn name(&self) -> String {
 		self.name.clone()
 	}
 
 	fn gemm(&self, seed: &[u8; 32], shape: Shape) -> Result<Vec<i32>> {
-		gemm::check_shape(shape)?;
+		check_shape(shape)?;
 		Ok(self.run(&Plan::new(seed, shape), false)?.c)
 	}
 }
@@ -558,7 +558,7 @@ impl Backend for Cuda {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::gemm::Cpu;
+	use crate::backend::{bench::bench, cpu::Cpu};
 	use poc::MatrixGen;
 	use std::{
 		io::Write,
@@ -921,7 +921,7 @@ mod tests {
 			}
 		}
 		for v in poc::VECTORS {
-			let report = gemm::bench(&cuda, &v.seed, v.shape).unwrap();
+			let report = bench(&cuda, &v.seed, v.shape).unwrap();
 			assert_eq!(hex(&report.root), v.root);
 		}
 		let shape = Shape { m: 1024, n: 1024, k: 4096 };

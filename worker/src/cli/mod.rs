@@ -1,0 +1,221 @@
+//! The command line: every `kiln-worker` subcommand and what it runs. Today: `chain-info`,
+//! provider onboarding (`bond`, `unbond`, `withdraw`, `register`, `update`, `deregister`,
+//! `status`), `bench` (PoC-GEMM on the CPU or CUDA backend) and `challenges` (answering
+//! hardware challenges). The daemon (`run`) and the client `job` commands come with the worker
+//! issue.
+
+use crate::{
+	backend::{bench, check_shape, choice},
+	chain, config,
+	poc::challenges,
+	provider,
+};
+use anyhow::{Context, Result};
+use clap::Parser;
+use std::path::PathBuf;
+
+const DEFAULT_URL: &str = "ws://127.0.0.1:9944";
+
+#[derive(Debug, Parser)]
+#[command(name = "kiln-worker", version, about = "Kiln provider daemon and client commands")]
+pub struct Cli {
+	#[command(subcommand)]
+	pub command: Command,
+}
+
+/// Which node to talk to and which account signs.
+#[derive(Debug, clap::Args)]
+pub struct AccountArgs {
+	/// WebSocket JSON-RPC endpoint of a Kiln node [default: the config's chain.url, else
+	/// ws://127.0.0.1:9944].
+	#[arg(long, env = "KILN_URL")]
+	url: Option<String>,
+	/// Secret URI of the provider account ("//Alice", a mnemonic, a 0x seed)
+	/// [default: the config's chain.suri].
+	#[arg(long, env = "KILN_SURI", hide_env_values = true)]
+	suri: Option<String>,
+	/// The worker config (worker.toml); its [chain] section supplies url and suri.
+	#[arg(long)]
+	config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+	/// Connect to a node and print the chain name, best and finalized block.
+	ChainInfo {
+		/// WebSocket JSON-RPC endpoint of a Kiln node.
+		#[arg(long, default_value = DEFAULT_URL)]
+		url: String,
+	},
+	/// Bond AMOUNT KILN as provider collateral (or add it to the bond).
+	Bond {
+		/// In KILN, e.g. 250 or 0.5.
+		amount: String,
+		#[command(flatten)]
+		account: AccountArgs,
+	},
+	/// Start unbonding AMOUNT KILN; `withdraw` frees it after the unbonding period.
+	Unbond {
+		/// In KILN.
+		amount: String,
+		#[command(flatten)]
+		account: AccountArgs,
+	},
+	/// Free the collateral whose unbonding period is over.
+	Withdraw {
+		#[command(flatten)]
+		account: AccountArgs,
+	},
+	/// Register the machine described in the config's [provider] section.
+	Register {
+		#[command(flatten)]
+		account: AccountArgs,
+	},
+	/// Replace the registered profile and endpoint with the config's [provider] section.
+	Update {
+		#[command(flatten)]
+		account: AccountArgs,
+	},
+	/// Leave the provider registry (no job may be in flight); the deposit comes back.
+	Deregister {
+		#[command(flatten)]
+		account: AccountArgs,
+	},
+	/// Run PoC-GEMM once on this machine and print its throughput.
+	Bench {
+		/// Where to run PoC-GEMM.
+		#[arg(long, value_enum, default_value_t = choice::BackendChoice::Auto)]
+		backend: choice::BackendChoice,
+		#[arg(long, default_value_t = 1024)]
+		m: u32,
+		#[arg(long, default_value_t = 1024)]
+		n: u32,
+		#[arg(long, default_value_t = 4096)]
+		k: u32,
+		/// CPU threads [default: all].
+		#[arg(long)]
+		threads: Option<usize>,
+	},
+	/// Answer the account's hardware challenges (compute C, commit its root, reveal the
+	/// drawn entries) until `count` of them have ended.
+	Challenges {
+		#[arg(long, default_value_t = 1)]
+		count: u32,
+		/// honest, or cheat-half: make up half of C (to see the chain catch and slash it).
+		#[arg(long, value_enum, default_value_t = challenges::Answer::Honest)]
+		answer: challenges::Answer,
+		/// auto: CUDA if a GPU, its driver and NVRTC are usable, else the CPU (saying why).
+		#[arg(long, value_enum, default_value_t = choice::BackendChoice::Auto)]
+		backend: choice::BackendChoice,
+		/// CPU threads [default: all].
+		#[arg(long)]
+		threads: Option<usize>,
+		#[command(flatten)]
+		account: AccountArgs,
+	},
+	/// Show an account's balance, collateral and provider record.
+	Status {
+		/// The account to show (SS58) [default: the signing account].
+		#[arg(long)]
+		account_id: Option<String>,
+		#[command(flatten)]
+		account: AccountArgs,
+	},
+}
+
+impl AccountArgs {
+	fn load_config(&self) -> Result<config::WorkerConfig> {
+		match &self.config {
+			Some(path) => config::WorkerConfig::load(path),
+			None => Ok(Default::default()),
+		}
+	}
+
+	async fn connect(&self, config: &config::WorkerConfig) -> Result<chain::Connection> {
+		let url = self.url.clone().or_else(|| config.chain.url.clone());
+		chain::connect(url.as_deref().unwrap_or(DEFAULT_URL)).await
+	}
+
+	fn signer(&self, config: &config::WorkerConfig) -> Result<subxt_signer::sr25519::Keypair> {
+		let suri = self.suri.clone().or_else(|| config.chain.suri.clone()).context(
+			"no signing key: pass --suri, set KILN_SURI, or put chain.suri in the config",
+		)?;
+		chain::signer(&suri)
+	}
+}
+
+fn parse_amount(text: &str) -> Result<u128> {
+	kiln_primitives::currency::parse_kiln(text)
+		.with_context(|| format!("{text:?} is not an amount of KILN (e.g. 250 or 0.5)"))
+}
+
+/// Runs one command.
+pub async fn run(command: Command) -> Result<()> {
+	let (args, command) = match command {
+		Command::ChainInfo { url } => {
+			print!("{}", chain::chain_info(&url).await?);
+			return Ok(());
+		},
+		Command::Bench { backend, m, n, k, threads } => {
+			let shape = kiln_primitives::poc::Shape { m, n, k };
+			check_shape(shape)?;
+			let backend = choice::select(backend, threads)?;
+			let seed = kiln_primitives::poc::challenge_seed(0, b"kiln-worker bench", &[0; 32]);
+			print!("{}", bench::bench(backend.as_ref(), &seed, shape)?);
+			return Ok(());
+		},
+		Command::Challenges { count, answer, backend, threads, account } => {
+			let config = account.load_config()?;
+			let signer = account.signer(&config)?;
+			let backend = choice::select(backend, threads)?;
+			let conn = account.connect(&config).await?;
+			let outcomes =
+				challenges::answer(&conn, &signer, backend.as_ref(), answer, count).await?;
+			for (id, outcome) in outcomes {
+				println!("challenge {id}: {outcome:?}");
+			}
+			return Ok(());
+		},
+		Command::Bond { ref account, .. }
+		| Command::Unbond { ref account, .. }
+		| Command::Withdraw { ref account }
+		| Command::Register { ref account }
+		| Command::Update { ref account }
+		| Command::Deregister { ref account }
+		| Command::Status { ref account, .. } => (account, &command),
+	};
+	let config = args.load_config()?;
+	// Amounts and the profile are checked before connecting.
+	let amount = match command {
+		Command::Bond { amount, .. } | Command::Unbond { amount, .. } => parse_amount(amount)?,
+		_ => 0,
+	};
+	let section = match command {
+		Command::Register { .. } | Command::Update { .. } => Some(config.provider.as_ref().context(
+			"this command needs a worker config with a [provider] section: pass --config worker.toml",
+		)?),
+		_ => None,
+	};
+	let conn = args.connect(&config).await?;
+	if let Command::Status { account_id: Some(id), .. } = command {
+		let who = id.parse().map_err(|e| anyhow::anyhow!("{id:?} is not an SS58 address: {e}"))?;
+		print!("{}", provider::status(&conn, who).await?);
+		return Ok(());
+	}
+	let provider = provider::Provider::new(&conn, args.signer(&config)?);
+	match command {
+		Command::Bond { .. } => provider.bond(amount).await,
+		Command::Unbond { .. } => provider.unbond(amount).await,
+		Command::Withdraw { .. } => provider.withdraw().await,
+		Command::Register { .. } => {
+			provider.register(section.context("no provider section")?).await
+		},
+		Command::Update { .. } => provider.update(section.context("no provider section")?).await,
+		Command::Deregister { .. } => provider.deregister().await,
+		Command::Status { .. } => {
+			print!("{}", provider::status(&conn, provider.account()).await?);
+			Ok(())
+		},
+		Command::ChainInfo { .. } | Command::Bench { .. } | Command::Challenges { .. } => Ok(()),
+	}
+}
