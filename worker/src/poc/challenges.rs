@@ -2,11 +2,13 @@
 //! the provider's open challenge compute C = A·B on the backend, commit its Merkle root, and
 //! once the chain has drawn the entries to open, reveal them with their proofs. Driven by the
 //! chain's state at each block (not by remembered events), so a restart picks up where the
-//! challenge stands.
+//! challenge stands. What to do at each block is decided by [`machine::next_step`]; this
+//! module reads the chain and sends what it decides.
 
 use crate::{
 	backend::GemmBackend,
 	chain::{kiln, Connection},
+	poc::machine::{self, ChainChallenge, Step, Work},
 };
 use anyhow::{bail, Context, Result};
 use kiln_primitives::poc::{self, reference::Tree, Shape};
@@ -33,14 +35,6 @@ pub enum Outcome {
 pub enum Answer {
 	Honest,
 	CheatHalf,
-}
-
-/// A challenge being answered: C, its tree, and what was sent already.
-struct Work {
-	c: Vec<i32>,
-	tree: Tree,
-	committed: bool,
-	revealed: bool,
 }
 
 /// Answers the account's challenges until `count` of them have ended; prints each step.
@@ -113,16 +107,29 @@ pub async fn answer(
 			continue;
 		};
 		let shape = Shape { m: challenge.m, n: challenge.n, k: challenge.k };
-		match challenge.state {
-			ChallengeState::Issued => {
-				if work.get(&id).is_some_and(|w| w.committed) {
-					continue;
-				}
-				if u64::from(number) >= u64::from(challenge.commit_by) {
-					bail!("challenge {id}: too late to commit (commit_by {})", challenge.commit_by);
-				}
+		let view = match challenge.state {
+			ChallengeState::Issued => ChainChallenge::Issued {
+				id,
+				seed: challenge.seed,
+				shape,
+				commit_by: challenge.commit_by,
+			},
+			ChallengeState::Committed { .. } => ChainChallenge::Committed { id },
+			ChallengeState::Opened { indices, .. } => {
+				ChainChallenge::Opened { id, indices: indices.0 }
+			},
+		};
+		match machine::next_step(Some(&view), &work, u64::from(number)) {
+			Step::Wait => {},
+			Step::TooLate { id, commit_by } => {
+				bail!("challenge {id}: too late to commit (commit_by {commit_by})")
+			},
+			Step::Lost { id } => {
+				bail!("challenge {id} was committed before this worker started; C is gone")
+			},
+			Step::Commit { id, seed, shape } => {
 				let started = std::time::Instant::now();
-				let mut c = backend.gemm(&challenge.seed, shape)?;
+				let mut c = backend.gemm(&seed, shape)?;
 				if answer == Answer::CheatHalf {
 					poc::reference::cheat_half(&mut c);
 				}
@@ -142,16 +149,9 @@ pub async fn answer(
 				)?;
 				work.insert(id, Work { c, tree, committed: true, revealed: false });
 			},
-			ChallengeState::Committed { .. } => {},
-			ChallengeState::Opened { indices, .. } => {
-				let Some(w) = work.get_mut(&id) else {
-					bail!("challenge {id} was committed before this worker started; C is gone");
-				};
-				if w.revealed {
-					continue;
-				}
+			Step::Reveal { id, indices } => {
+				let Some(w) = work.get_mut(&id) else { continue };
 				let openings: Vec<Opening> = indices
-					.0
 					.iter()
 					.map(|sample| {
 						let (entries, proof) = poc::reference::opening(&w.c, &w.tree, *sample);

@@ -3,3 +3,4 @@
 //! with the provider daemon.
 
 pub mod challenges;
+pub mod machine;

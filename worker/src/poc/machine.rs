@@ -1,0 +1,110 @@
+//! What to do next about the provider's hardware challenge, as a pure function of what the
+//! chain shows at a block and what this worker has done: no I/O, so every path is tested
+//! without a node ([`crate::poc::challenges`] does the reading and the sending).
+
+use kiln_primitives::poc::{reference::Tree, Shape};
+use std::collections::BTreeMap;
+
+/// The provider's open challenge, as the chain shows it at a block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChainChallenge {
+	/// Waiting for the root of C until block `commit_by` (exclusive).
+	Issued { id: u64, seed: [u8; 32], shape: Shape, commit_by: u32 },
+	/// The root is committed; the entries to open are not drawn yet.
+	Committed { id: u64 },
+	/// The entries to open were drawn.
+	Opened { id: u64, indices: Vec<u64> },
+}
+
+/// What this worker has done for one challenge.
+pub struct Work {
+	/// C and its Merkle tree.
+	pub c: Vec<i32>,
+	pub tree: Tree,
+	pub committed: bool,
+	pub revealed: bool,
+}
+
+/// The next step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+	/// Nothing to do at this block.
+	Wait,
+	/// Compute C for `id` and commit its root.
+	Commit { id: u64, seed: [u8; 32], shape: Shape },
+	/// Reveal the openings of `indices`.
+	Reveal { id: u64, indices: Vec<u64> },
+	/// `id` can no longer be committed: the block is at or past `commit_by`.
+	TooLate { id: u64, commit_by: u32 },
+	/// `id` was committed before this worker started: C is gone, nothing can be revealed.
+	Lost { id: u64 },
+}
+
+/// The step for `view` (the open challenge, if any) at block `block`, given `work`.
+pub fn next_step(view: Option<&ChainChallenge>, work: &BTreeMap<u64, Work>, block: u64) -> Step {
+	match view {
+		None | Some(ChainChallenge::Committed { .. }) => Step::Wait,
+		Some(ChainChallenge::Issued { id, seed, shape, commit_by }) => {
+			if work.get(id).is_some_and(|w| w.committed) {
+				Step::Wait
+			} else if block >= u64::from(*commit_by) {
+				Step::TooLate { id: *id, commit_by: *commit_by }
+			} else {
+				Step::Commit { id: *id, seed: *seed, shape: *shape }
+			}
+		},
+		Some(ChainChallenge::Opened { id, indices }) => match work.get(id) {
+			None => Step::Lost { id: *id },
+			Some(w) if w.revealed => Step::Wait,
+			Some(_) => Step::Reveal { id: *id, indices: indices.clone() },
+		},
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	const SHAPE: Shape = Shape { m: 8, n: 8, k: 4 };
+
+	fn issued(commit_by: u32) -> ChainChallenge {
+		ChainChallenge::Issued { id: 7, seed: [1; 32], shape: SHAPE, commit_by }
+	}
+
+	fn work(committed: bool, revealed: bool) -> BTreeMap<u64, Work> {
+		let c = kiln_primitives::poc::reference::gemm(&[1; 32], SHAPE);
+		let tree = Tree::build(&c);
+		BTreeMap::from([(7, Work { c, tree, committed, revealed })])
+	}
+
+	#[test]
+	fn an_issued_challenge_is_committed_once_and_in_time() {
+		let none = BTreeMap::new();
+		assert_eq!(
+			next_step(Some(&issued(10)), &none, 9),
+			Step::Commit { id: 7, seed: [1; 32], shape: SHAPE }
+		);
+		// The commitment is in flight: the chain still shows it issued, no second commit.
+		assert_eq!(next_step(Some(&issued(10)), &work(true, false), 9), Step::Wait);
+		assert_eq!(next_step(Some(&issued(10)), &none, 10), Step::TooLate { id: 7, commit_by: 10 });
+	}
+
+	#[test]
+	fn openings_are_revealed_once_and_only_from_c_computed_here() {
+		let opened = ChainChallenge::Opened { id: 7, indices: vec![3, 9] };
+		assert_eq!(
+			next_step(Some(&opened), &work(true, false), 12),
+			Step::Reveal { id: 7, indices: vec![3, 9] }
+		);
+		assert_eq!(next_step(Some(&opened), &work(true, true), 12), Step::Wait);
+		// Committed by an earlier process: never reveal made-up openings.
+		assert_eq!(next_step(Some(&opened), &BTreeMap::new(), 12), Step::Lost { id: 7 });
+	}
+
+	#[test]
+	fn nothing_open_or_waiting_for_the_draw_is_a_wait() {
+		assert_eq!(next_step(None, &BTreeMap::new(), 1), Step::Wait);
+		let committed = ChainChallenge::Committed { id: 7 };
+		assert_eq!(next_step(Some(&committed), &work(true, false), 5), Step::Wait);
+	}
+}
