@@ -13,6 +13,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::JobId;
+use kiln_support::migrations::translated_value;
 use sp_runtime::{traits::Zero, Perbill};
 
 /// The configuration of version 0.
@@ -82,8 +83,7 @@ pub struct AddBidDeposits<T>(core::marker::PhantomData<T>);
 
 impl<T: Config> UncheckedOnRuntimeUpgrade for AddBidDeposits<T> {
 	fn on_runtime_upgrade() -> Weight {
-		let mut reads = 1u64;
-		let mut writes = 0u64;
+		let mut lists = 0u64;
 		let translated = v1::Configuration::<T>::translate::<ConfigV0<T>, _>(|old| {
 			old.map(|old| ConfigRecordV1 {
 				bidding_blocks: old.bidding_blocks,
@@ -102,17 +102,12 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for AddBidDeposits<T> {
 				verification_percent: T::DefaultConfig::get().verification_percent,
 			})
 		});
-		match translated {
-			Ok(Some(_)) => writes += 1,
-			// Nothing stored: the default (which has the field) applies, as before.
-			Ok(None) => {},
-			Err(_) => {
-				frame_support::defensive!("the market configuration did not decode");
-			},
-		}
+		let config = translated_value::<_, T::DbWeight>(
+			translated,
+			"the market configuration did not decode",
+		);
 		Bids::<T>::translate::<BidsV0<T>, _>(|_job: JobId, old| {
-			reads += 1;
-			writes += 1;
+			lists += 1;
 			let bids = old.into_iter().map(|b| Bid {
 				provider: b.provider,
 				price: b.price,
@@ -121,7 +116,7 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for AddBidDeposits<T> {
 			});
 			Some(BoundedVec::truncate_from(bids.collect()))
 		});
-		T::DbWeight::get().reads_writes(reads, writes)
+		config.saturating_add(T::DbWeight::get().reads_writes(lists, lists))
 	}
 
 	#[cfg(feature = "try-runtime")]
@@ -175,15 +170,7 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for AddReputationMinPrice<T> {
 				reputation_min_price: floor,
 			})
 		});
-		match translated {
-			Ok(Some(_)) => T::DbWeight::get().reads_writes(1, 1),
-			// Nothing stored: the default (which has the field) applies, as before.
-			Ok(None) => T::DbWeight::get().reads(1),
-			Err(_) => {
-				frame_support::defensive!("the market configuration did not decode");
-				T::DbWeight::get().reads(1)
-			},
-		}
+		translated_value::<_, T::DbWeight>(translated, "the market configuration did not decode")
 	}
 
 	#[cfg(feature = "try-runtime")]

@@ -20,6 +20,7 @@ use frame_support::{
 use frame_support::{pallet_prelude::ConstU32, BoundedVec};
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::{JobId, Requirements};
+use kiln_support::migrations::translated_value;
 use sp_runtime::Perbill;
 
 /// The cursor of version 0.
@@ -168,15 +169,10 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for AddCpuChallengeShape<T> {
 				slash_wrong_result: old.slash_wrong_result,
 			})
 		});
-		match translated {
-			Ok(Some(_)) => T::DbWeight::get().reads_writes(1, 1),
-			// Nothing stored: the default (which has the fields) applies, as before.
-			Ok(None) => T::DbWeight::get().reads(1),
-			Err(_) => {
-				frame_support::defensive!("the proof-of-compute configuration did not decode");
-				T::DbWeight::get().reads(1)
-			},
-		}
+		translated_value::<_, T::DbWeight>(
+			translated,
+			"the proof-of-compute configuration did not decode",
+		)
 	}
 
 	#[cfg(feature = "try-runtime")]

@@ -8,5 +8,6 @@
 pub mod agenda;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
+pub mod migrations;
 
 pub use agenda::{Agenda, AgendaStorage, Due, AGENDA_SEARCH};
