@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# GPU checks from prebuilt binaries, for a machine with an NVIDIA GPU and no Rust toolchain.
+#
+# Here (with the toolchain):   scripts/gpu-check.sh --prepare   # copies the binaries to .gpu/
+# There (from the repo root):  scripts/gpu-check.sh [OUT_DIR]    # runs them, logs to OUT_DIR
+#
+# It runs the CUDA backend against the CPU backend bit for bit (the worker's unit test
+# gpu_cuda_backend_equals_the_cpu_backend with KILN_REQUIRE_GPU=1: a missing GPU fails), then
+# `kiln-worker bench` on CUDA and on the CPU at the default and the challenge shapes.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ ${1:-} == --prepare ]]; then
+	set -e
+	export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kiln-target}"
+	cargo build --release --locked -p kiln-worker
+	test_bin=$(cargo test --release --locked -p kiln-worker --lib --no-run --message-format=json 2>/dev/null |
+		python3 -c 'import json,sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["kind"] == ["lib"]:
+        print(m["executable"])')
+	mkdir -p .gpu
+	grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >>.git/info/exclude
+	cp "$CARGO_TARGET_DIR/release/kiln-worker" .gpu/kiln-worker
+	cp "$test_bin" .gpu/kiln-worker-tests
+	strip .gpu/kiln-worker .gpu/kiln-worker-tests
+	du -sh .gpu/*
+	exit 0
+fi
+
+out="${1:-${OUT:-/tmp/gpu-check}}"
+mkdir -p "$out"
+log="$out/gpu-check.log"
+exec > >(tee "$log") 2>&1
+
+echo "== $(date -u +%FT%TZ) on $(hostname)"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv || true
+nproc
+
+# NVRTC: the worker looks for libnvrtc.so.12 or libnvrtc.so; a CUDA 13 machine has
+# libnvrtc.so.13, which loads the same API. Link it under the plain name in a private directory.
+lib=$(find / -xdev \( -name 'libnvrtc.so.1[2-9]' -o -name 'libnvrtc.so' \) -print 2>/dev/null | sort | head -1)
+echo "nvrtc: ${lib:-none found}"
+if [[ -n $lib ]]; then
+	mkdir -p /tmp/kiln-nvrtc
+	ln -sf "$lib" /tmp/kiln-nvrtc/libnvrtc.so
+	export LD_LIBRARY_PATH="/tmp/kiln-nvrtc:$(dirname "$lib")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
+
+status=0
+step() {
+	echo "== $*"
+	local start=$SECONDS
+	"$@" || { echo "FAILED ($?): $*"; status=1; }
+	echo "   ($((SECONDS - start)) s)"
+}
+KILN_REQUIRE_GPU=1 step .gpu/kiln-worker-tests --exact backend::cuda::tests::gpu_cuda_backend_equals_the_cpu_backend --nocapture
+for shape in "--m 1024 --n 1024 --k 4096" "--m 4096 --n 4096 --k 8192" "--m 16384 --n 16384 --k 16384"; do
+	# shellcheck disable=SC2086
+	step .gpu/kiln-worker bench --backend cuda $shape
+done
+step .gpu/kiln-worker bench --backend cpu --m 1024 --n 1024 --k 4096
+step .gpu/kiln-worker bench --backend cpu --m 4096 --n 4096 --k 8192
+echo "== done: status $status"
+exit $status
