@@ -1,8 +1,23 @@
-//! Talking to a Kiln node: the typed API generated from the runtime's metadata, connection
-//! set-up and chain queries.
+//! Talking to a Kiln node: the only module that uses subxt. The typed API generated from the
+//! runtime's metadata, the connection ([`connect`]), typed reads at a block ([`query::At`],
+//! returning [`view`]'s plain types), following blocks ([`follow`]) and the one signer
+//! ([`submit::Submitter`], sending [`tx::Tx`]).
 
 use anyhow::{Context, Result};
 use std::fmt;
+
+pub mod follow;
+pub mod query;
+pub mod submit;
+pub mod tx;
+pub mod view;
+
+pub use query::At;
+pub use submit::{Submitter, Wait};
+pub use tx::{LeafOpening, Tx};
+
+/// An account on the chain (SS58 in text).
+pub type AccountId = subxt::utils::AccountId32;
 use subxt::{
 	config::RpcConfigFor,
 	rpcs::{methods::LegacyRpcMethods, RpcClient},
@@ -24,12 +39,19 @@ pub struct Connection {
 	pub rpc: LegacyRpcMethods<RpcConfigFor<KilnConfig>>,
 }
 
-/// The sr25519 key of a secret URI ("//Alice", a mnemonic, a 0x seed, with derivations).
-pub fn signer(suri: &str) -> Result<subxt_signer::sr25519::Keypair> {
+/// The signer of a secret URI ("//Alice", a mnemonic, a 0x seed, with derivations): an
+/// sr25519 key.
+pub fn signer(suri: &str) -> Result<Submitter> {
 	let uri: subxt_signer::SecretUri =
 		suri.parse().map_err(|e| anyhow::anyhow!("the secret URI is malformed: {e}"))?;
-	subxt_signer::sr25519::Keypair::from_uri(&uri)
-		.map_err(|e| anyhow::anyhow!("cannot derive a key from the secret URI: {e}"))
+	let key = subxt_signer::sr25519::Keypair::from_uri(&uri)
+		.map_err(|e| anyhow::anyhow!("cannot derive a key from the secret URI: {e}"))?;
+	Ok(Submitter::new(key))
+}
+
+/// An SS58 address.
+pub fn parse_account(text: &str) -> Result<AccountId> {
+	text.parse().map_err(|e| anyhow::anyhow!("{text:?} is not an SS58 address: {e}"))
 }
 
 /// Connects to a node's WebSocket JSON-RPC endpoint.

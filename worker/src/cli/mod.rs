@@ -136,7 +136,7 @@ impl AccountArgs {
 		chain::connect(url.as_deref().unwrap_or(DEFAULT_URL)).await
 	}
 
-	fn signer(&self, config: &config::WorkerConfig) -> Result<subxt_signer::sr25519::Keypair> {
+	fn signer(&self, config: &config::WorkerConfig) -> Result<chain::Submitter> {
 		let suri = self.suri.clone().or_else(|| config.chain.suri.clone()).context(
 			"no signing key: pass --suri, set KILN_SURI, or put chain.suri in the config",
 		)?;
@@ -198,8 +198,7 @@ pub async fn run(command: Command) -> Result<()> {
 	};
 	let conn = args.connect(&config).await?;
 	if let Command::Status { account_id: Some(id), .. } = command {
-		let who = id.parse().map_err(|e| anyhow::anyhow!("{id:?} is not an SS58 address: {e}"))?;
-		print!("{}", provider::status(&conn, who).await?);
+		print!("{}", provider::status(&conn, chain::parse_account(id)?).await?);
 		return Ok(());
 	}
 	let provider = provider::Provider::new(&conn, args.signer(&config)?);

@@ -7,27 +7,12 @@
 
 use crate::{
 	backend::GemmBackend,
-	chain::{kiln, Connection},
-	poc::machine::{self, ChainChallenge, Step, Work},
+	chain::{view::ChallengeOutcome, Connection, LeafOpening, Submitter, Tx, Wait},
+	poc::machine::{self, Step, Work},
 };
 use anyhow::{bail, Context, Result};
-use kiln_primitives::poc::{self, reference::Tree, Shape};
+use kiln_primitives::poc::{self, reference::Tree};
 use std::collections::BTreeMap;
-use subxt::utils::AccountId32;
-use subxt_signer::sr25519::Keypair;
-
-use kiln::runtime_types::{
-	bounded_collections::bounded_vec::BoundedVec,
-	pallet_proof_of_compute::types::{ChallengeState, Opening},
-};
-
-/// What became of one challenge.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-	Passed,
-	Failed { reason: String, slashed: u128 },
-	Voided,
-}
 
 /// How the provider answers. `CheatHalf` exists to demonstrate (and test) what the chain does
 /// to a cheater: every other leaf of C is made up, as if half the work had been skipped.
@@ -40,46 +25,22 @@ pub enum Answer {
 /// Answers the account's challenges until `count` of them have ended; prints each step.
 pub async fn answer(
 	conn: &Connection,
-	signer: &Keypair,
+	signer: &Submitter,
 	backend: &dyn GemmBackend,
 	answer: Answer,
 	count: u32,
-) -> Result<Vec<(u64, Outcome)>> {
-	let me: AccountId32 = signer.public_key().to_account_id();
+) -> Result<Vec<(u64, ChallengeOutcome)>> {
+	let me = signer.account();
 	let mut work: BTreeMap<u64, Work> = BTreeMap::new();
 	let mut ended = Vec::new();
-	let mut blocks =
-		conn.api.stream_best_blocks().await.context("cannot follow the best blocks")?;
+	let mut blocks = conn.follow_best().await?;
 	println!("answering the challenges of {me} with {} ({answer:?})", backend.name());
-	while let Some(block) = blocks.next().await {
-		let block = block.context("the block stream failed")?;
-		let number = block.number();
-		let at = block.at().await.context("cannot read the block")?;
+	while let Some(at) = blocks.next().await {
+		let at = at?;
+		let number = at.number();
 
 		// Challenges of ours that ended in this block.
-		let events = at.events().fetch().await.context("cannot read the block's events")?;
-		use kiln::proof_of_compute::events as ev;
-		let mut outcomes = Vec::new();
-		for e in events.find::<ev::ChallengePassed>() {
-			let e = e?;
-			if e.provider == me {
-				outcomes.push((e.id, Outcome::Passed));
-			}
-		}
-		for e in events.find::<ev::ChallengeFailed>() {
-			let e = e?;
-			if e.provider == me {
-				let reason = format!("{:?}", e.reason);
-				outcomes.push((e.id, Outcome::Failed { reason, slashed: e.slashed }));
-			}
-		}
-		for e in events.find::<ev::ChallengeVoided>() {
-			let e = e?;
-			if work.contains_key(&e.id) {
-				outcomes.push((e.id, Outcome::Voided));
-			}
-		}
-		for (id, outcome) in outcomes {
+		for (id, outcome) in at.challenge_outcomes(&me, |id| work.contains_key(&id)).await? {
 			println!("#{number}: challenge {id}: {outcome:?}");
 			work.remove(&id);
 			ended.push((id, outcome));
@@ -89,37 +50,8 @@ pub async fn answer(
 		}
 
 		// Our open challenge, as the chain sees it now.
-		let storage = at.storage();
-		let Some(id) = storage
-			.try_fetch(kiln::storage().proof_of_compute().open_challenge(), (me.clone(),))
-			.await?
-			.map(|v| v.decode())
-			.transpose()?
-		else {
-			continue;
-		};
-		let Some(challenge) = storage
-			.try_fetch(kiln::storage().proof_of_compute().challenges(), (id,))
-			.await?
-			.map(|v| v.decode())
-			.transpose()?
-		else {
-			continue;
-		};
-		let shape = Shape { m: challenge.m, n: challenge.n, k: challenge.k };
-		let view = match challenge.state {
-			ChallengeState::Issued => ChainChallenge::Issued {
-				id,
-				seed: challenge.seed,
-				shape,
-				commit_by: challenge.commit_by,
-			},
-			ChallengeState::Committed { .. } => ChainChallenge::Committed { id },
-			ChallengeState::Opened { indices, .. } => {
-				ChainChallenge::Opened { id, indices: indices.0 }
-			},
-		};
-		match machine::next_step(Some(&view), &work, u64::from(number)) {
+		let view = at.open_challenge(&me).await?;
+		match machine::next_step(view.as_ref(), &work, number) {
 			Step::Wait => {},
 			Step::TooLate { id, commit_by } => {
 				bail!("challenge {id}: too late to commit (commit_by {commit_by})")
@@ -143,28 +75,26 @@ pub async fn answer(
 					started.elapsed().as_secs_f64(),
 					hex(&root)
 				);
-				let tx = kiln::transactions().proof_of_compute().commit_challenge(id, root);
-				at.transactions().sign_and_submit_default(&tx, signer).await.with_context(
-					|| format!("challenge {id}: commit_challenge was not accepted"),
-				)?;
+				signer
+					.send(conn, &Tx::CommitChallenge { id, root }, Wait::Pool)
+					.await
+					.with_context(|| format!("challenge {id}"))?;
 				work.insert(id, Work { c, tree, committed: true, revealed: false });
 			},
 			Step::Reveal { id, indices } => {
 				let Some(w) = work.get_mut(&id) else { continue };
-				let openings: Vec<Opening> = indices
+				let openings: Vec<LeafOpening> = indices
 					.iter()
 					.map(|sample| {
 						let (entries, proof) = poc::reference::opening(&w.c, &w.tree, *sample);
-						Opening { entries, proof: BoundedVec(proof) }
+						LeafOpening { entries, proof }
 					})
 					.collect();
 				println!("#{number}: challenge {id}: revealing {} openings", openings.len());
-				let tx = kiln::transactions()
-					.proof_of_compute()
-					.reveal_challenge(id, BoundedVec(openings));
-				at.transactions().sign_and_submit_default(&tx, signer).await.with_context(
-					|| format!("challenge {id}: reveal_challenge was not accepted"),
-				)?;
+				signer
+					.send(conn, &Tx::RevealChallenge { id, openings }, Wait::Pool)
+					.await
+					.with_context(|| format!("challenge {id}"))?;
 				w.revealed = true;
 			},
 		}

@@ -2,19 +2,9 @@
 //! chain shows at a block and what this worker has done: no I/O, so every path is tested
 //! without a node ([`crate::poc::challenges`] does the reading and the sending).
 
+pub use crate::chain::view::ChainChallenge;
 use kiln_primitives::poc::{reference::Tree, Shape};
 use std::collections::BTreeMap;
-
-/// The provider's open challenge, as the chain shows it at a block.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ChainChallenge {
-	/// Waiting for the root of C until block `commit_by` (exclusive).
-	Issued { id: u64, seed: [u8; 32], shape: Shape, commit_by: u32 },
-	/// The root is committed; the entries to open are not drawn yet.
-	Committed { id: u64 },
-	/// The entries to open were drawn.
-	Opened { id: u64, indices: Vec<u64> },
-}
 
 /// What this worker has done for one challenge.
 pub struct Work {

@@ -1,0 +1,148 @@
+//! Typed reads of the chain's state at one block, returning [`super::view`]'s plain types.
+
+use super::{
+	kiln::{self, runtime_types::pallet_proof_of_compute::types::ChallengeState},
+	view::{ChainChallenge, ChallengeOutcome, Ledger, ProviderRecord, ProvidersLimits},
+	AccountId, Connection, KilnConfig,
+};
+use anyhow::{Context, Result};
+use kiln_primitives::{poc::Shape, Reputation};
+use subxt::{client::OnlineClientAtBlock, storage::Address};
+
+/// The chain's state at one block.
+pub struct At {
+	inner: OnlineClientAtBlock<KilnConfig>,
+}
+
+impl Connection {
+	/// The state at the latest finalized block.
+	pub async fn at_finalized(&self) -> Result<At> {
+		let inner = self.api.at_current_block().await.context("cannot open the finalized block")?;
+		Ok(At { inner })
+	}
+}
+
+impl At {
+	pub(super) fn new(inner: OnlineClientAtBlock<KilnConfig>) -> Self {
+		Self { inner }
+	}
+
+	pub fn number(&self) -> u64 {
+		self.inner.block_number()
+	}
+
+	/// A storage entry, `None` where nothing is stored.
+	async fn fetch<Addr: Address>(
+		&self,
+		addr: Addr,
+		key: Addr::KeyParts,
+	) -> Result<Option<Addr::Value>> {
+		let value = self.inner.storage().try_fetch(addr, key).await?;
+		Ok(value.map(|v| v.decode()).transpose()?)
+	}
+
+	pub async fn free_balance(&self, who: &AccountId) -> Result<u128> {
+		let account = self.fetch(kiln::storage().system().account(), (*who,)).await?;
+		Ok(account.map_or(0, |a| a.data.free))
+	}
+
+	pub async fn ledger(&self, who: &AccountId) -> Result<Option<Ledger>> {
+		let ledger = self.fetch(kiln::storage().collateral().ledgers(), (*who,)).await?;
+		Ok(ledger.map(|l| Ledger {
+			active: l.active,
+			locked: l.locked,
+			unlocking: l.unlocking.0.iter().map(|c| (c.value, c.unlock_at)).collect(),
+		}))
+	}
+
+	/// The smallest first bond.
+	pub async fn min_bond(&self) -> Result<u128> {
+		let config = self
+			.fetch(kiln::storage().collateral().configuration(), ())
+			.await?
+			.context("the chain has no collateral configuration")?;
+		Ok(config.min_bond)
+	}
+
+	pub async fn providers_limits(&self) -> Result<ProvidersLimits> {
+		let config = self
+			.fetch(kiln::storage().providers().configuration(), ())
+			.await?
+			.context("the chain has no providers configuration")?;
+		Ok(ProvidersLimits { max_gpus: config.max_gpus, min_bond_per_gpu: config.min_bond_per_gpu })
+	}
+
+	pub async fn provider(&self, who: &AccountId) -> Result<Option<ProviderRecord>> {
+		let record = self.fetch(kiln::storage().providers().providers(), (*who,)).await?;
+		Ok(record.map(|p| {
+			let r = &p.reputation;
+			ProviderRecord {
+				status: format!("{:?}", p.status),
+				gpus: p.profile.gpus.0.iter().map(|g| u32::from(g.count)).sum(),
+				endpoint: String::from_utf8_lossy(&p.endpoint.0).into_owned(),
+				reputation: Reputation {
+					jobs_completed: r.jobs_completed,
+					jobs_failed: r.jobs_failed,
+					challenges_passed: r.challenges_passed,
+					challenges_failed: r.challenges_failed,
+					slashes: r.slashes,
+				},
+			}
+		}))
+	}
+
+	/// The provider's open hardware challenge.
+	pub async fn open_challenge(&self, who: &AccountId) -> Result<Option<ChainChallenge>> {
+		let pallet = kiln::storage().proof_of_compute();
+		let Some(id) = self.fetch(pallet.open_challenge(), (*who,)).await? else {
+			return Ok(None);
+		};
+		let Some(challenge) = self.fetch(pallet.challenges(), (id,)).await? else {
+			return Ok(None);
+		};
+		let shape = Shape { m: challenge.m, n: challenge.n, k: challenge.k };
+		Ok(Some(match challenge.state {
+			ChallengeState::Issued => ChainChallenge::Issued {
+				id,
+				seed: challenge.seed,
+				shape,
+				commit_by: challenge.commit_by,
+			},
+			ChallengeState::Committed { .. } => ChainChallenge::Committed { id },
+			ChallengeState::Opened { indices, .. } => {
+				ChainChallenge::Opened { id, indices: indices.0 }
+			},
+		}))
+	}
+
+	/// Challenges that ended in this block: those of `who`, and voided ones among `ours`.
+	pub async fn challenge_outcomes(
+		&self,
+		who: &AccountId,
+		ours: impl Fn(u64) -> bool,
+	) -> Result<Vec<(u64, ChallengeOutcome)>> {
+		use kiln::proof_of_compute::events as ev;
+		let events = self.inner.events().fetch().await.context("cannot read the block's events")?;
+		let mut outcomes = Vec::new();
+		for e in events.find::<ev::ChallengePassed>() {
+			let e = e?;
+			if &e.provider == who {
+				outcomes.push((e.id, ChallengeOutcome::Passed));
+			}
+		}
+		for e in events.find::<ev::ChallengeFailed>() {
+			let e = e?;
+			if &e.provider == who {
+				let reason = format!("{:?}", e.reason);
+				outcomes.push((e.id, ChallengeOutcome::Failed { reason, slashed: e.slashed }));
+			}
+		}
+		for e in events.find::<ev::ChallengeVoided>() {
+			let e = e?;
+			if ours(e.id) {
+				outcomes.push((e.id, ChallengeOutcome::Voided));
+			}
+		}
+		Ok(outcomes)
+	}
+}

@@ -1,0 +1,166 @@
+//! The one place that signs: a [`Submitter`] owns the account's key and its next nonce, so
+//! transactions sent in quick succession (a commit, then a reveal before the commit is
+//! finalized) never reuse a nonce. The nonce comes from the node's pool-aware
+//! `system_accountNextIndex` the first time and after any refusal, then counts up locally.
+
+use super::{kiln, tx, AccountId, Connection, KilnConfig, Tx};
+use anyhow::{anyhow, Context, Result};
+use subxt::{config::DefaultExtrinsicParamsBuilder, transactions::Payload};
+use subxt_signer::sr25519::Keypair;
+use tokio::sync::Mutex;
+
+/// Signs and sends the worker's transactions.
+pub struct Submitter {
+	signer: Keypair,
+	next_nonce: Mutex<Option<u64>>,
+}
+
+/// How far a sent transaction is followed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+	/// Until the pool accepts it (the daemon: the chain's state shows the effect later).
+	Pool,
+	/// Until its block is finalized; a failed dispatch is an error (the CLI commands).
+	Finalized,
+}
+
+impl Submitter {
+	pub fn new(signer: Keypair) -> Self {
+		Self { signer, next_nonce: Mutex::new(None) }
+	}
+
+	pub fn account(&self) -> AccountId {
+		self.signer.public_key().to_account_id()
+	}
+
+	/// Signs and sends `tx`; returns its hash as 0x hex. A pool refusal or a failed dispatch
+	/// comes back as an error in words (the pallet's error name and documentation).
+	pub async fn send(&self, conn: &Connection, tx: &Tx, wait: Wait) -> Result<String> {
+		use kiln::transactions as t;
+		let what = tx.name();
+		match tx {
+			Tx::Bond(amount) => self.sign(conn, &t().collateral().bond(*amount), what, wait).await,
+			Tx::BondExtra(amount) => {
+				self.sign(conn, &t().collateral().bond_extra(*amount), what, wait).await
+			},
+			Tx::Unbond(amount) => {
+				self.sign(conn, &t().collateral().unbond(*amount), what, wait).await
+			},
+			Tx::WithdrawUnbonded => {
+				self.sign(conn, &t().collateral().withdraw_unbonded(), what, wait).await
+			},
+			Tx::Register { profile, endpoint } => {
+				let call = t().providers().register(
+					tx::profile(profile),
+					kiln::runtime_types::bounded_collections::bounded_vec::BoundedVec(
+						endpoint.clone(),
+					),
+				);
+				self.sign(conn, &call, what, wait).await
+			},
+			Tx::UpdateProfile { profile, endpoint } => {
+				let call = t().providers().update_profile(
+					tx::profile(profile),
+					kiln::runtime_types::bounded_collections::bounded_vec::BoundedVec(
+						endpoint.clone(),
+					),
+				);
+				self.sign(conn, &call, what, wait).await
+			},
+			Tx::Deregister => self.sign(conn, &t().providers().deregister(), what, wait).await,
+			Tx::CommitChallenge { id, root } => {
+				let call = t().proof_of_compute().commit_challenge(*id, *root);
+				self.sign(conn, &call, what, wait).await
+			},
+			Tx::RevealChallenge { id, openings } => {
+				let call = t().proof_of_compute().reveal_challenge(*id, tx::openings(openings));
+				self.sign(conn, &call, what, wait).await
+			},
+		}
+	}
+
+	async fn sign<Call: Payload>(
+		&self,
+		conn: &Connection,
+		call: &Call,
+		what: &str,
+		wait: Wait,
+	) -> Result<String> {
+		// Held across signing and submission: nonces go out in order.
+		let mut next = self.next_nonce.lock().await;
+		let nonce = match *next {
+			Some(nonce) => nonce,
+			None => conn
+				.rpc
+				.system_account_next_index(&self.account())
+				.await
+				.context("system_accountNextIndex")?,
+		};
+		let params = DefaultExtrinsicParamsBuilder::<KilnConfig>::new().nonce(nonce).build();
+		let result = async {
+			let mut txs = conn.api.at_current_block().await?.transactions();
+			let signed = txs.create_signed(call, &self.signer, params).await?;
+			match wait {
+				Wait::Pool => {
+					let hash = signed.submit().await.map_err(|e| explain_submit(e.to_string()))?;
+					anyhow::Ok((format!("{hash:?}"), None))
+				},
+				Wait::Finalized => {
+					let progress = signed
+						.submit_and_watch()
+						.await
+						.map_err(|e| explain_submit(e.to_string()))?;
+					Ok((String::new(), Some(progress)))
+				},
+			}
+		}
+		.await;
+		let (hash, progress) = match result {
+			Ok(sent) => {
+				*next = Some(nonce + 1);
+				sent
+			},
+			Err(e) => {
+				// Ask the node again next time: the refusal may have been about the nonce.
+				*next = None;
+				return Err(e).with_context(|| format!("{what} was not accepted"));
+			},
+		};
+		drop(next);
+		let Some(progress) = progress else { return Ok(hash) };
+		let events = progress
+			.wait_for_finalized_success()
+			.await
+			.map_err(explain_dispatch)
+			.with_context(|| format!("{what} failed"))?;
+		Ok(format!("{:?}", events.extrinsic_hash()))
+	}
+}
+
+/// The transaction pool's refusals, in words a provider can act on.
+fn explain_submit(message: String) -> anyhow::Error {
+	if message.contains("Inability to pay some fees") || message.contains("1010") {
+		anyhow!("not enough balance to pay the transaction fee ({message})")
+	} else {
+		anyhow!(message)
+	}
+}
+
+/// "Providers::AlreadyRegistered: This account is registered already; use `update_profile`."
+fn explain_dispatch(e: subxt::error::TransactionFinalizedSuccessError) -> anyhow::Error {
+	use subxt::error::{DispatchError, TransactionEventsError, TransactionFinalizedSuccessError};
+	if let TransactionFinalizedSuccessError::SuccessError(
+		TransactionEventsError::ExtrinsicFailed(DispatchError::Module(module_error)),
+	) = &e
+	{
+		if let Ok(details) = module_error.details() {
+			return anyhow!(
+				"{}::{}: {}",
+				details.pallet.name(),
+				details.variant.name,
+				details.variant.docs.join(" ")
+			);
+		}
+	}
+	anyhow!(e.to_string())
+}
