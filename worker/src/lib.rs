@@ -2,15 +2,22 @@
 //! with a thin binary (`main.rs`). One module per job:
 //!
 //! - [`cli`]: the command line and what each command runs;
-//! - [`chain`]: the connection to a node, the typed API generated from the runtime's
-//!   metadata, queries and signing;
+//! - [`chain`]: the only module that uses subxt: the connection, typed reads at a block
+//!   ([`chain::At`] into [`chain::view`]'s plain types), the block follower, and the one
+//!   signer ([`chain::Submitter`], which owns the key and the nonce);
 //! - [`config`]: `worker.toml`;
 //! - [`provider`]: provider onboarding (bond, register, status…);
+//! - [`bidder`]: which open jobs to bid on and at what price ([`bidder::decide`],
+//!   [`bidder::price::PricePolicy`]);
 //! - [`backend`]: PoC-GEMM backends ([`backend::cpu`], [`backend::cuda`]) behind one trait,
-//!   [`backend::GemmBackend`];
+//!   [`backend::GemmBackend`], and the deterministic Wasm sandbox ([`backend::wasm`]);
 //! - [`poc`]: proof-of-compute duties (hardware challenges).
+//!
+//! Not yet here (issue 12): the `run` daemon with its executor, journal, HTTP gateway and
+//! metrics.
 
 pub mod backend;
+pub mod bidder;
 pub mod chain;
 pub mod cli;
 pub mod config;

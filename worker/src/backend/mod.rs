@@ -13,6 +13,7 @@ pub mod bench;
 pub mod choice;
 pub mod cpu;
 pub mod cuda;
+pub mod wasm;
 
 /// A device that can compute PoC-GEMM.
 pub trait GemmBackend {
