@@ -11,15 +11,20 @@
 //!   [`bidder::price::PricePolicy`]);
 //! - [`backend`]: PoC-GEMM backends ([`backend::cpu`], [`backend::cuda`]) behind one trait,
 //!   [`backend::GemmBackend`], and the deterministic Wasm sandbox ([`backend::wasm`]);
+//! - [`executor`]: a job's state machine ([`executor::machine`]), its driver and the output
+//!   store;
+//! - [`journal`]: the crash-safe record of each step (redb);
 //! - [`poc`]: proof-of-compute duties (hardware challenges).
 //!
-//! Not yet here (issue 12): the `run` daemon with its executor, journal, HTTP gateway and
-//! metrics.
+//! Not yet here (issue 12): the `run` daemon that ties them to the chain, content fetching,
+//! the HTTP gateway and metrics.
 
 pub mod backend;
 pub mod bidder;
 pub mod chain;
 pub mod cli;
 pub mod config;
+pub mod executor;
+pub mod journal;
 pub mod poc;
 pub mod provider;
