@@ -16,6 +16,110 @@ pub struct WorkerConfig {
 	#[serde(default)]
 	pub chain: ChainSection,
 	pub provider: Option<ProviderSection>,
+	/// The daemon (`kiln-worker run`).
+	#[serde(default)]
+	pub worker: WorkerSection,
+	#[serde(default)]
+	pub limits: LimitsSection,
+	#[serde(default)]
+	pub pricing: PricingSection,
+}
+
+/// `[worker]`: where the daemon keeps its state and serves outputs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkerSection {
+	/// The journal and the outputs.
+	pub data_dir: std::path::PathBuf,
+	/// Address of the HTTP gateway (outputs, /metrics, /health); the registered endpoint
+	/// must reach it.
+	pub listen: String,
+	/// Jobs run, committed or revealed at a time; no bids beyond it.
+	pub max_concurrent_jobs: u32,
+	/// How long outputs stay on disk after their job ended, in seconds.
+	pub output_retention_secs: u64,
+}
+
+impl Default for WorkerSection {
+	fn default() -> Self {
+		Self {
+			data_dir: "kiln-worker-data".into(),
+			listen: "127.0.0.1:8080".into(),
+			max_concurrent_jobs: 2,
+			output_retention_secs: 7 * 24 * 3600,
+		}
+	}
+}
+
+/// `[limits]`: what the worker accepts from a job.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsSection {
+	/// Largest module, input, CUDA source or output, in bytes.
+	pub max_content_bytes: u64,
+	/// Time to fetch one piece of content.
+	pub fetch_timeout_secs: u64,
+	/// Fetch from loopback, private and link-local addresses (a dev chain, a LAN). Off on a
+	/// public network: a client could otherwise make the worker probe its own network.
+	pub allow_private_addresses: bool,
+	/// Linear memory of a Wasm job.
+	pub wasm_memory_mib: u32,
+}
+
+impl Default for LimitsSection {
+	fn default() -> Self {
+		Self {
+			max_content_bytes: 64 << 20,
+			fetch_timeout_secs: 30,
+			allow_private_addresses: false,
+			wasm_memory_mib: 256,
+		}
+	}
+}
+
+/// `[pricing]`: the price policy, amounts in KILN.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PricingSection {
+	/// Per 10⁹ units of Wasm fuel.
+	pub wasm_per_gigafuel: String,
+	/// Per 10⁹ multiply-adds of a Gemm job.
+	pub gemm_per_gmac: String,
+	/// Per GPU-second of a Cuda job (its whole execution window on each GPU).
+	pub cuda_per_gpu_second: String,
+	/// The least for any job.
+	pub min_job_price: String,
+	/// Added to the floor, in percent.
+	pub markup_percent: u32,
+}
+
+impl Default for PricingSection {
+	fn default() -> Self {
+		Self {
+			wasm_per_gigafuel: "0.01".into(),
+			gemm_per_gmac: "0.001".into(),
+			cuda_per_gpu_second: "0.01".into(),
+			min_job_price: "0.01".into(),
+			markup_percent: 20,
+		}
+	}
+}
+
+impl PricingSection {
+	pub fn policy(&self) -> Result<crate::bidder::price::FloorAndMarkup> {
+		let amount = |name: &str, text: &str| {
+			kiln_primitives::currency::parse_kiln(text).with_context(|| {
+				format!("[pricing] {name} = {text:?} is not an amount of KILN (e.g. \"0.01\")")
+			})
+		};
+		Ok(crate::bidder::price::FloorAndMarkup {
+			wasm_per_gigafuel: amount("wasm_per_gigafuel", &self.wasm_per_gigafuel)?,
+			gemm_per_gmac: amount("gemm_per_gmac", &self.gemm_per_gmac)?,
+			cuda_per_gpu_second: amount("cuda_per_gpu_second", &self.cuda_per_gpu_second)?,
+			min_job_price: amount("min_job_price", &self.min_job_price)?,
+			markup_percent: self.markup_percent,
+		})
+	}
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -26,6 +130,9 @@ pub struct ChainSection {
 	/// Secret URI of the provider account ("//Alice", a mnemonic, a 0x seed). Prefer the
 	/// `KILN_SURI` environment variable for real keys.
 	pub suri: Option<String>,
+	/// More nodes for the daemon to fail over to, tried in turn after `url`.
+	#[serde(default)]
+	pub fallback_urls: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -203,6 +310,20 @@ count = 2
 			let message = format!("{:#}", result.expect_err(to));
 			assert!(message.contains(expected), "{to:?}: {message}");
 		}
+	}
+
+	#[test]
+	fn daemon_sections_have_defaults_and_check_amounts() {
+		let config = WorkerConfig::parse("").unwrap();
+		assert_eq!(config.worker.max_concurrent_jobs, 2);
+		assert!(!config.limits.allow_private_addresses);
+		let policy = config.pricing.policy().unwrap();
+		assert_eq!(policy.wasm_per_gigafuel, 10_000_000_000);
+		assert_eq!(policy.markup_percent, 20);
+		let bad = WorkerConfig::parse("[pricing]\nmin_job_price = \"cheap\"").unwrap();
+		let message = format!("{:#}", bad.pricing.policy().unwrap_err());
+		assert!(message.contains("min_job_price"), "{message}");
+		assert!(WorkerConfig::parse("[worker]\nthreads = 3").is_err(), "unknown keys are refused");
 	}
 
 	#[test]

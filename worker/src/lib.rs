@@ -11,20 +11,22 @@
 //!   [`bidder::price::PricePolicy`]);
 //! - [`backend`]: PoC-GEMM backends ([`backend::cpu`], [`backend::cuda`]) behind one trait,
 //!   [`backend::GemmBackend`], and the deterministic Wasm sandbox ([`backend::wasm`]);
-//! - [`executor`]: a job's state machine ([`executor::machine`]), its driver and the output
-//!   store;
+//! - [`executor`]: a job's state machine ([`executor::machine`]), its driver, the output
+//!   store, and content fetching ([`executor::fetch`]);
 //! - [`journal`]: the crash-safe record of each step (redb);
+//! - [`daemon`]: `kiln-worker run`, which ties them to the chain block by block;
+//! - [`gateway`]: the HTTP endpoint (outputs, `/metrics`, `/health`); [`metrics`];
 //! - [`poc`]: proof-of-compute duties (hardware challenges).
-//!
-//! Not yet here (issue 12): the `run` daemon that ties them to the chain, content fetching,
-//! the HTTP gateway and metrics.
 
 pub mod backend;
 pub mod bidder;
 pub mod chain;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod executor;
+pub mod gateway;
 pub mod journal;
+pub mod metrics;
 pub mod poc;
 pub mod provider;

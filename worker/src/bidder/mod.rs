@@ -94,6 +94,23 @@ pub enum Skip {
 	},
 }
 
+impl Skip {
+	/// A label for metrics.
+	pub fn kind(&self) -> &'static str {
+		match self {
+			Skip::AlreadyBid(_) => "already_bid",
+			Skip::Requirements(_) => "requirements",
+			Skip::NoCuda => "no_cuda",
+			Skip::TooLarge { .. } => "too_large",
+			Skip::Busy { .. } => "busy",
+			Skip::BelowFloor { .. } => "below_floor",
+			Skip::CannotPrice => "cannot_price",
+			Skip::Collateral { .. } => "collateral",
+			Skip::BidDeposit { .. } => "bid_deposit",
+		}
+	}
+}
+
 impl fmt::Display for Skip {
 	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 		use kiln_primitives::currency::DisplayKiln as K;

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use std::fmt;
 
 pub mod follow;
+pub mod market;
 pub mod query;
 pub mod submit;
 pub mod tx;

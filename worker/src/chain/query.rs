@@ -31,6 +31,31 @@ impl At {
 		self.inner.block_number()
 	}
 
+	pub(super) fn storage(
+		&self,
+	) -> subxt::storage::StorageClient<
+		'_,
+		KilnConfig,
+		subxt::client::OnlineClientAtBlockImpl<KilnConfig>,
+	> {
+		self.inner.storage()
+	}
+
+	pub(super) fn constant<Addr: subxt::constants::Address>(
+		&self,
+		addr: Addr,
+	) -> Result<Addr::Target> {
+		Ok(self.inner.constants().entry(addr)?)
+	}
+
+	pub(super) async fn fetch_typed<Addr: Address>(
+		&self,
+		addr: Addr,
+		key: Addr::KeyParts,
+	) -> Result<Option<Addr::Value>> {
+		self.fetch(addr, key).await
+	}
+
 	/// A storage entry, `None` where nothing is stored.
 	async fn fetch<Addr: Address>(
 		&self,

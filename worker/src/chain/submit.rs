@@ -68,6 +68,16 @@ impl Submitter {
 				self.sign(conn, &call, what, wait).await
 			},
 			Tx::Deregister => self.sign(conn, &t().providers().deregister(), what, wait).await,
+			Tx::PlaceBid { job, price } => {
+				self.sign(conn, &t().market().place_bid(*job, *price), what, wait).await
+			},
+			Tx::CommitResult { job, commitment } => {
+				self.sign(conn, &t().market().commit_result(*job, *commitment), what, wait).await
+			},
+			Tx::RevealResult { job, output, salt } => {
+				let call = t().market().reveal_result(*job, tx::content(output), *salt);
+				self.sign(conn, &call, what, wait).await
+			},
 			Tx::CommitChallenge { id, root } => {
 				let call = t().proof_of_compute().commit_challenge(*id, *root);
 				self.sign(conn, &call, what, wait).await

@@ -5,7 +5,7 @@ use super::kiln::runtime_types::{
 	bounded_collections::bounded_vec::BoundedVec, kiln_primitives::hardware as chain_hw,
 	pallet_proof_of_compute::types::Opening,
 };
-use kiln_primitives::{poc::LEAF_ENTRIES, HardwareProfile};
+use kiln_primitives::{job::ContentRef, poc::LEAF_ENTRIES, HardwareProfile};
 
 /// One opening of a challenge: the entries of a leaf of C and its Merkle proof.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,6 +24,9 @@ pub enum Tx {
 	Register { profile: HardwareProfile, endpoint: Vec<u8> },
 	UpdateProfile { profile: HardwareProfile, endpoint: Vec<u8> },
 	Deregister,
+	PlaceBid { job: u64, price: u128 },
+	CommitResult { job: u64, commitment: [u8; 32] },
+	RevealResult { job: u64, output: ContentRef, salt: [u8; 32] },
 	CommitChallenge { id: u64, root: [u8; 32] },
 	RevealChallenge { id: u64, openings: Vec<LeafOpening> },
 }
@@ -39,6 +42,9 @@ impl Tx {
 			Tx::Register { .. } => "Providers.register",
 			Tx::UpdateProfile { .. } => "Providers.update_profile",
 			Tx::Deregister => "Providers.deregister",
+			Tx::PlaceBid { .. } => "Market.place_bid",
+			Tx::CommitResult { .. } => "Market.commit_result",
+			Tx::RevealResult { .. } => "Market.reveal_result",
 			Tx::CommitChallenge { .. } => "ProofOfCompute.commit_challenge",
 			Tx::RevealChallenge { .. } => "ProofOfCompute.reveal_challenge",
 		}
@@ -64,6 +70,16 @@ pub(super) fn profile(profile: &HardwareProfile) -> chain_hw::HardwareProfile {
 		ram_mib: profile.ram_mib,
 		region: chain_hw::Region(profile.region.0),
 		backends: chain_hw::Backends { cuda: profile.backends.cuda, cpu: profile.backends.cpu },
+	}
+}
+
+pub(super) fn content(
+	content: &ContentRef,
+) -> super::kiln::runtime_types::kiln_primitives::job::ContentRef {
+	super::kiln::runtime_types::kiln_primitives::job::ContentRef {
+		hash: content.hash,
+		len: content.len,
+		uri: BoundedVec(content.uri.to_vec()),
 	}
 }
 

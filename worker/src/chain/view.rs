@@ -1,7 +1,12 @@
 //! What the worker reads from the chain, in plain types (no subxt): [`super::query`] fills
 //! them in, and the pure state machines ([`crate::poc::machine`]) decide on them.
 
-use kiln_primitives::{poc::Shape, Reputation};
+use super::AccountId;
+use kiln_primitives::{
+	job::{ContentRef, JobSpec},
+	poc::Shape,
+	Reputation,
+};
 
 /// A provider's collateral ledger.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -46,4 +51,52 @@ pub enum ChallengeOutcome {
 	Passed,
 	Failed { reason: String, slashed: u128 },
 	Voided,
+}
+
+/// A job in the market.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarketJob {
+	pub id: u64,
+	pub spec: JobSpec<u128, u32>,
+	pub bidding_ends: u32,
+	pub deadline: u32,
+	/// The winner and the price it is paid.
+	pub award: Option<(AccountId, u128)>,
+	pub phase: MarketPhase,
+	/// The worker's standing bid, while the auction runs.
+	pub our_bid: Option<u128>,
+}
+
+/// Where a job is (the pallet's `JobState`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MarketPhase {
+	Bidding,
+	Awarded,
+	Committed { commitment: [u8; 32], reveal_requested: bool },
+	Revealed { output: ContentRef, settles_at: Option<u32> },
+	Completed { at: u32 },
+	Failed { at: u32 },
+	Expired { at: u32 },
+	Cancelled { at: u32 },
+}
+
+impl MarketPhase {
+	pub fn ended(&self) -> bool {
+		matches!(
+			self,
+			Self::Completed { .. }
+				| Self::Failed { .. }
+				| Self::Expired { .. }
+				| Self::Cancelled { .. }
+		)
+	}
+}
+
+/// The market's terms for a bidder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketTerms {
+	pub collateral_fixed: u128,
+	pub collateral_percent: u32,
+	pub bid_deposit: u128,
+	pub block_seconds: u64,
 }

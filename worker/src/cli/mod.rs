@@ -113,6 +113,19 @@ pub enum Command {
 		#[command(flatten)]
 		account: AccountArgs,
 	},
+	/// Run the provider daemon: bid on jobs, run them, commit and reveal their results, answer
+	/// hardware challenges, serve outputs and metrics (the config's [worker], [limits] and
+	/// [pricing] sections).
+	Run {
+		#[command(flatten)]
+		account: AccountArgs,
+		/// Where to compute PoC-GEMM for hardware challenges.
+		#[arg(long, value_enum, default_value_t = choice::BackendChoice::Auto)]
+		backend: choice::BackendChoice,
+		/// TEST ONLY: return wrong results on purpose (to see the chain slash a cheater).
+		#[arg(long, value_enum, hide = true)]
+		fault: Option<crate::daemon::runner::Fault>,
+	},
 	/// Show an account's balance, collateral and provider record.
 	Status {
 		/// The account to show (SS58) [default: the signing account].
@@ -176,6 +189,19 @@ pub async fn run(command: Command) -> Result<()> {
 			}
 			return Ok(());
 		},
+		Command::Run { account, backend, fault } => {
+			let path = account.config.as_ref().context("`run` needs --config worker.toml")?;
+			let config = config::WorkerConfig::load(path)?;
+			let signer = account.signer(&config)?;
+			let mut urls: Vec<String> =
+				account.url.clone().or_else(|| config.chain.url.clone()).into_iter().collect();
+			urls.extend(config.chain.fallback_urls.iter().cloned());
+			if urls.is_empty() {
+				urls.push(DEFAULT_URL.into());
+			}
+			let settings = crate::daemon::Settings { urls, signer, config, fault, backend };
+			return crate::daemon::run(settings).await;
+		},
 		Command::Bond { ref account, .. }
 		| Command::Unbond { ref account, .. }
 		| Command::Withdraw { ref account }
@@ -215,6 +241,9 @@ pub async fn run(command: Command) -> Result<()> {
 			print!("{}", provider::status(&conn, provider.account()).await?);
 			Ok(())
 		},
-		Command::ChainInfo { .. } | Command::Bench { .. } | Command::Challenges { .. } => Ok(()),
+		Command::ChainInfo { .. }
+		| Command::Bench { .. }
+		| Command::Challenges { .. }
+		| Command::Run { .. } => Ok(()),
 	}
 }

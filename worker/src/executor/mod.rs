@@ -6,6 +6,7 @@
 //! anywhere and restarted never commits twice, never loses a salt it committed to and never
 //! recomputes an output it journalled (the crash-point test kills it at every step in turn).
 
+pub mod fetch;
 pub mod machine;
 pub mod store;
 
@@ -18,8 +19,9 @@ use store::OutputStore;
 
 /// Runs a job: fetches its inputs and computes the output's bytes, or says why it cannot
 /// (a clear reason, journalled as the job's abandonment).
+#[allow(async_fn_in_trait)]
 pub trait Runner {
-	fn run(&mut self, job: u64) -> std::result::Result<Vec<u8>, String>;
+	async fn run(&mut self, job: u64) -> std::result::Result<Vec<u8>, String>;
 }
 
 /// Sends a job's transactions. An error (a failed RPC call) is retried at a later block.
@@ -87,7 +89,7 @@ impl<C: CrashPoints> Executor<C> {
 			Action::Wait | Action::Lost => {},
 			Action::Execute => {
 				self.crash.at("before run")?;
-				match runner.run(id) {
+				match runner.run(id).await {
 					Ok(bytes) => {
 						self.crash.at("before store")?;
 						let (output_hash, output_len) = self.store.put(id, &bytes)?;

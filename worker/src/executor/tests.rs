@@ -60,7 +60,7 @@ impl Sender for Tx {
 struct Counting(Rc<RefCell<u32>>);
 
 impl Runner for Counting {
-	fn run(&mut self, _: u64) -> std::result::Result<Vec<u8>, String> {
+	async fn run(&mut self, _: u64) -> std::result::Result<Vec<u8>, String> {
 		*self.0.borrow_mut() += 1;
 		Ok(OUTPUT.to_vec())
 	}
@@ -202,7 +202,7 @@ fn new_chain() -> Chain {
 async fn an_unusable_job_is_abandoned_cleanly_and_a_failed_send_is_retried() {
 	struct Broken;
 	impl Runner for Broken {
-		fn run(&mut self, _: u64) -> std::result::Result<Vec<u8>, String> {
+		async fn run(&mut self, _: u64) -> std::result::Result<Vec<u8>, String> {
 			Err("input: HTTP 404 from https://example.org/x".into())
 		}
 	}

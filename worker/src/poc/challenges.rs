@@ -7,7 +7,7 @@
 
 use crate::{
 	backend::GemmBackend,
-	chain::{view::ChallengeOutcome, Connection, LeafOpening, Submitter, Tx, Wait},
+	chain::{view::ChallengeOutcome, At, Connection, LeafOpening, Submitter, Tx, Wait},
 	poc::machine::{self, Step, Work},
 };
 use anyhow::{bail, Context, Result};
@@ -22,36 +22,35 @@ pub enum Answer {
 	CheatHalf,
 }
 
-/// Answers the account's challenges until `count` of them have ended; prints each step.
-pub async fn answer(
-	conn: &Connection,
-	signer: &Submitter,
-	backend: &dyn GemmBackend,
+/// The provider's hardware challenges, block by block: what this process computed for each.
+pub struct ChallengeDuty {
+	work: BTreeMap<u64, Work>,
 	answer: Answer,
-	count: u32,
-) -> Result<Vec<(u64, ChallengeOutcome)>> {
-	let me = signer.account();
-	let mut work: BTreeMap<u64, Work> = BTreeMap::new();
-	let mut ended = Vec::new();
-	let mut blocks = conn.follow_best().await?;
-	println!("answering the challenges of {me} with {} ({answer:?})", backend.name());
-	while let Some(at) = blocks.next().await {
-		let at = at?;
+}
+
+impl ChallengeDuty {
+	pub fn new(answer: Answer) -> Self {
+		Self { work: BTreeMap::new(), answer }
+	}
+
+	/// The challenges that ended in block `at`, after taking the step the open challenge
+	/// needs (computing C, committing its root, revealing the drawn entries).
+	pub async fn on_block(
+		&mut self,
+		at: &At,
+		conn: &Connection,
+		signer: &Submitter,
+		backend: &dyn GemmBackend,
+	) -> Result<Vec<(u64, ChallengeOutcome)>> {
+		let me = signer.account();
 		let number = at.number();
-
-		// Challenges of ours that ended in this block.
-		for (id, outcome) in at.challenge_outcomes(&me, |id| work.contains_key(&id)).await? {
+		let ended = at.challenge_outcomes(&me, |id| self.work.contains_key(&id)).await?;
+		for (id, outcome) in &ended {
 			println!("#{number}: challenge {id}: {outcome:?}");
-			work.remove(&id);
-			ended.push((id, outcome));
-			if ended.len() as u32 >= count {
-				return Ok(ended);
-			}
+			self.work.remove(id);
 		}
-
-		// Our open challenge, as the chain sees it now.
 		let view = at.open_challenge(&me).await?;
-		match machine::next_step(view.as_ref(), &work, number) {
+		match machine::next_step(view.as_ref(), &self.work, number) {
 			Step::Wait => {},
 			Step::TooLate { id, commit_by } => {
 				bail!("challenge {id}: too late to commit (commit_by {commit_by})")
@@ -62,7 +61,7 @@ pub async fn answer(
 			Step::Commit { id, seed, shape } => {
 				let started = std::time::Instant::now();
 				let mut c = backend.gemm(&seed, shape)?;
-				if answer == Answer::CheatHalf {
+				if self.answer == Answer::CheatHalf {
 					poc::reference::cheat_half(&mut c);
 				}
 				let tree = Tree::build(&c);
@@ -79,10 +78,10 @@ pub async fn answer(
 					.send(conn, &Tx::CommitChallenge { id, root }, Wait::Pool)
 					.await
 					.with_context(|| format!("challenge {id}"))?;
-				work.insert(id, Work { c, tree, committed: true, revealed: false });
+				self.work.insert(id, Work { c, tree, committed: true, revealed: false });
 			},
 			Step::Reveal { id, indices } => {
-				let Some(w) = work.get_mut(&id) else { continue };
+				let Some(w) = self.work.get_mut(&id) else { return Ok(ended) };
 				let openings: Vec<LeafOpening> = indices
 					.iter()
 					.map(|sample| {
@@ -97,6 +96,31 @@ pub async fn answer(
 					.with_context(|| format!("challenge {id}"))?;
 				w.revealed = true;
 			},
+		}
+		Ok(ended)
+	}
+}
+
+/// Answers the account's challenges until `count` of them have ended; prints each step.
+pub async fn answer(
+	conn: &Connection,
+	signer: &Submitter,
+	backend: &dyn GemmBackend,
+	answer: Answer,
+	count: u32,
+) -> Result<Vec<(u64, ChallengeOutcome)>> {
+	let mut duty = ChallengeDuty::new(answer);
+	let mut ended = Vec::new();
+	let mut blocks = conn.follow_best().await?;
+	println!(
+		"answering the challenges of {} with {} ({answer:?})",
+		signer.account(),
+		backend.name()
+	);
+	while let Some(at) = blocks.next().await {
+		ended.extend(duty.on_block(&at?, conn, signer, backend).await?);
+		if ended.len() as u32 >= count {
+			return Ok(ended);
 		}
 	}
 	bail!("the block stream ended")

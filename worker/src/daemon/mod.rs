@@ -1,0 +1,435 @@
+//! `kiln-worker run`: the provider daemon. It follows the node's best blocks and at each one
+//! compares the chain with its journal and acts on the difference: the executor steps every
+//! job awarded to this worker (run, commit, reveal), the bidder bids on the open jobs it can
+//! run, and the challenge duty answers hardware challenges. A restart or a reconnection is
+//! just another difference. When the node goes away or its head stops for two block times,
+//! it reconnects with backoff, to the next configured node if there are several; a failed
+//! RPC call is logged and retried at the next block, never a reason to drop a job.
+//!
+//! Not yet: `Gemm` and `Cuda` jobs (not bid on), spot-checks as a verifier, the client's
+//! signed early access to an output, output retention, and progress of long computations.
+
+pub mod runner;
+
+use crate::{
+	backend::{choice, wasm, GemmBackend},
+	bidder::{self, price::FloorAndMarkup, Capacity, OpenJob, Terms},
+	chain::{
+		self,
+		view::{ChallengeOutcome, MarketJob, MarketPhase},
+		AccountId, At, Connection, Submitter, Tx, Wait,
+	},
+	config::WorkerConfig,
+	executor::{
+		fetch::FetchPolicy,
+		machine::{Action, ChainJob, Phase},
+		store::OutputStore,
+		Executor, Sender,
+	},
+	gateway,
+	journal::Journal,
+	metrics::Metrics,
+	poc::challenges::{Answer, ChallengeDuty},
+};
+use anyhow::{Context, Result};
+use kiln_primitives::{
+	currency::DisplayKiln,
+	job::{ContentRef, Workload},
+	HardwareProfile,
+};
+use runner::{Fault, JobRunner};
+use std::{
+	collections::{HashMap, HashSet},
+	sync::Arc,
+	time::Duration,
+};
+
+/// Everything `run` needs, from the config and the command line.
+pub struct Settings {
+	pub urls: Vec<String>,
+	pub signer: Submitter,
+	pub config: WorkerConfig,
+	pub fault: Option<Fault>,
+	pub backend: choice::BackendChoice,
+}
+
+struct Daemon {
+	signer: Submitter,
+	profile: HardwareProfile,
+	endpoint: String,
+	cuda_usable: bool,
+	max_content_bytes: u64,
+	max_concurrent_jobs: u32,
+	policy: FloorAndMarkup,
+	executor: Executor,
+	runner: JobRunner,
+	gemm: Box<dyn GemmBackend>,
+	challenges: ChallengeDuty,
+	metrics: Arc<Metrics>,
+	shared: Arc<gateway::Shared>,
+	/// Jobs bid on and not yet decided (metrics: won or lost).
+	bid_on: HashSet<u64>,
+	/// Jobs whose skip reason was logged.
+	logged: HashSet<u64>,
+	/// Jobs of ours whose end was counted.
+	counted: HashSet<u64>,
+	block_seconds: u64,
+}
+
+/// Runs the daemon until SIGTERM or Ctrl-C.
+pub async fn run(settings: Settings) -> Result<()> {
+	let Settings { urls, signer, config, fault, backend } = settings;
+	let section = config
+		.provider
+		.as_ref()
+		.context("`run` needs the [provider] section of the config (the machine it registered)")?;
+	let (profile, endpoint) = section.to_profile(u32::MAX)?;
+	let endpoint = String::from_utf8_lossy(&endpoint).trim_end_matches('/').to_string();
+	let data_dir = config.worker.data_dir.clone();
+	let journal = Journal::open(&data_dir)?;
+	let store = OutputStore::open(&data_dir)?;
+	let metrics = Arc::new(Metrics::new()?);
+	let shared = Arc::new(gateway::Shared {
+		outputs: store.path(0).parent().map(|p| p.to_path_buf()).unwrap_or_default(),
+		metrics: metrics.clone(),
+		status: Default::default(),
+	});
+	let listener = tokio::net::TcpListener::bind(&config.worker.listen)
+		.await
+		.with_context(|| format!("cannot listen on {} ([worker] listen)", config.worker.listen))?;
+	println!(
+		"gateway listening on http://{} (outputs, /metrics, /health)",
+		listener.local_addr().map(|a| a.to_string()).unwrap_or_default()
+	);
+	tokio::spawn(gateway::serve(listener, shared.clone()));
+
+	let gemm = choice::select(backend, None)?;
+	let cuda_usable = gemm.name().starts_with("cuda");
+	let limits = &config.limits;
+	let sandbox = wasm::Sandbox::new(wasm::Limits {
+		memory: (limits.wasm_memory_mib as usize) << 20,
+		output: limits.max_content_bytes.min(usize::MAX as u64) as usize,
+		..Default::default()
+	})?;
+	let fetch = FetchPolicy {
+		max_bytes: limits.max_content_bytes,
+		timeout: Duration::from_secs(limits.fetch_timeout_secs),
+		allow_private: limits.allow_private_addresses,
+	};
+	if let Some(fault) = fault {
+		println!("TEST FAULT {fault:?}: this worker returns wrong results on purpose");
+	}
+	let mut daemon = Daemon {
+		profile,
+		endpoint,
+		cuda_usable,
+		max_content_bytes: limits.max_content_bytes,
+		max_concurrent_jobs: config.worker.max_concurrent_jobs,
+		policy: config.pricing.policy()?,
+		executor: Executor::new(journal, store, crate::executor::NoCrash),
+		runner: JobRunner {
+			specs: HashMap::new(),
+			sandbox,
+			fetch,
+			fault,
+			metrics: metrics.clone(),
+		},
+		gemm,
+		challenges: ChallengeDuty::new(Answer::Honest),
+		metrics,
+		shared,
+		bid_on: HashSet::new(),
+		logged: HashSet::new(),
+		counted: HashSet::new(),
+		block_seconds: 6,
+		signer,
+	};
+	println!("provider {} with {}", daemon.signer.account(), daemon.gemm.name());
+
+	let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+		.context("cannot handle SIGTERM")?;
+	let mut attempt: u32 = 0;
+	loop {
+		let url = &urls[attempt as usize % urls.len()];
+		let connected = tokio::select! {
+			conn = chain::connect(url) => conn,
+			_ = sigterm.recv() => return stop("SIGTERM"),
+			_ = tokio::signal::ctrl_c() => return stop("Ctrl-C"),
+		};
+		match connected {
+			Ok(conn) => {
+				println!("connected to {url}");
+				if attempt > 0 {
+					daemon.metrics.reconnects.inc();
+				}
+				daemon.set_connected(true, url);
+				let ended = tokio::select! {
+					why = daemon.follow(&conn) => why,
+					_ = sigterm.recv() => return stop("SIGTERM"),
+					_ = tokio::signal::ctrl_c() => return stop("Ctrl-C"),
+				};
+				daemon.set_connected(false, url);
+				println!("lost {url}: {ended}; reconnecting");
+				attempt = attempt.wrapping_add(1);
+				tokio::time::sleep(Duration::from_secs(1)).await;
+			},
+			Err(e) => {
+				let wait = Duration::from_secs(1 << attempt.min(5));
+				println!("cannot connect to {url}: {e:#}; next try in {wait:?}");
+				attempt = attempt.wrapping_add(1);
+				tokio::select! {
+					_ = tokio::time::sleep(wait) => {},
+					_ = sigterm.recv() => return stop("SIGTERM"),
+					_ = tokio::signal::ctrl_c() => return stop("Ctrl-C"),
+				}
+			},
+		}
+	}
+}
+
+fn stop(signal: &str) -> Result<()> {
+	println!("{signal}: stopping (everything in flight is in the journal)");
+	Ok(())
+}
+
+/// The chain's phase of a job, for the executor.
+fn phase(phase: &MarketPhase) -> Phase {
+	match phase {
+		MarketPhase::Bidding => Phase::Bidding,
+		MarketPhase::Awarded => Phase::Awarded,
+		MarketPhase::Committed { commitment, reveal_requested } => {
+			Phase::Committed { commitment: *commitment, reveal_requested: *reveal_requested }
+		},
+		MarketPhase::Revealed { .. } => Phase::Revealed,
+		_ => Phase::Ended,
+	}
+}
+
+/// Sends a job's transactions through the chain.
+struct ChainSender<'a> {
+	conn: &'a Connection,
+	signer: &'a Submitter,
+	endpoint: &'a str,
+}
+
+impl Sender for ChainSender<'_> {
+	async fn commit(&mut self, job: u64, commitment: [u8; 32]) -> Result<()> {
+		let tx = Tx::CommitResult { job, commitment };
+		self.signer.send(self.conn, &tx, Wait::Pool).await?;
+		println!("job {job}: commitment sent");
+		Ok(())
+	}
+
+	async fn reveal(&mut self, job: u64, hash: [u8; 32], len: u64, salt: [u8; 32]) -> Result<()> {
+		let uri = format!("{}/jobs/{job}/output", self.endpoint);
+		let uri = uri.into_bytes().try_into().map_err(|_| {
+			anyhow::anyhow!(
+				"the output URI is longer than {} bytes",
+				kiln_primitives::job::MAX_URI_LEN
+			)
+		})?;
+		let tx = Tx::RevealResult { job, output: ContentRef { hash, len, uri }, salt };
+		self.signer.send(self.conn, &tx, Wait::Pool).await?;
+		println!("job {job}: result revealed");
+		Ok(())
+	}
+}
+
+impl Daemon {
+	fn set_connected(&self, connected: bool, url: &str) {
+		self.metrics.connected.set(i64::from(connected));
+		let mut status = self.shared.status.lock().unwrap_or_else(|e| e.into_inner());
+		status.connected = connected;
+		status.node = url.to_string();
+	}
+
+	/// Follows the best blocks until the connection fails or the head stalls; says why.
+	async fn follow(&mut self, conn: &Connection) -> String {
+		let mut blocks = match conn.follow_best().await {
+			Ok(blocks) => blocks,
+			Err(e) => return format!("{e:#}"),
+		};
+		loop {
+			let stall = Duration::from_secs(2 * self.block_seconds + 2);
+			let at = match tokio::time::timeout(stall, blocks.next()).await {
+				Err(_) => return format!("no new best block in {stall:?}"),
+				Ok(None) => return "the node ended the block stream".into(),
+				Ok(Some(Err(e))) => return format!("{e:#}"),
+				Ok(Some(Ok(at))) => at,
+			};
+			if let Err(e) = self.on_block(conn, &at).await {
+				println!("#{}: {e:#} (retrying at the next block)", at.number());
+			}
+		}
+	}
+
+	async fn on_block(&mut self, conn: &Connection, at: &At) -> Result<()> {
+		let block = at.number();
+		self.metrics.best_block.set(block as i64);
+		self.shared.status.lock().unwrap_or_else(|e| e.into_inner()).best = block;
+		let me = self.signer.account();
+		let terms = at.market_terms().await?;
+		self.block_seconds = terms.block_seconds;
+		let jobs = at.market_jobs(&me).await?;
+		self.execute(conn, &me, &jobs, block).await;
+		self.count_bids(&me, &jobs);
+		self.bid(conn, at, &me, &jobs, terms, block).await?;
+		match self.challenges.on_block(at, conn, &self.signer, self.gemm.as_ref()).await {
+			Ok(ended) => {
+				for (_, outcome) in ended {
+					let result = match outcome {
+						ChallengeOutcome::Passed => "passed",
+						ChallengeOutcome::Failed { .. } => "failed",
+						ChallengeOutcome::Voided => "voided",
+					};
+					self.metrics.challenges.with_label_values(&[result]).inc();
+				}
+			},
+			Err(e) => println!("#{block}: challenge: {e:#}"),
+		}
+		Ok(())
+	}
+
+	/// Steps every job awarded to this worker.
+	async fn execute(&mut self, conn: &Connection, me: &AccountId, jobs: &[MarketJob], block: u64) {
+		let mut sender = ChainSender { conn, signer: &self.signer, endpoint: &self.endpoint };
+		for job in jobs {
+			let Some((winner, price)) = &job.award else { continue };
+			if winner != me {
+				continue;
+			}
+			self.runner.specs.insert(job.id, job.spec.clone());
+			let view = ChainJob {
+				id: job.id,
+				ours: true,
+				phase: phase(&job.phase),
+				deadline: u64::from(job.deadline),
+			};
+			match self.executor.step(&view, block, &mut self.runner, &mut sender).await {
+				Ok(Action::Wait) => {},
+				Ok(Action::Lost) => println!(
+					"#{block}: job {}: the chain holds a commitment this worker cannot open",
+					job.id
+				),
+				Ok(action) => println!("#{block}: job {}: {action:?}", job.id),
+				Err(e) => println!("#{block}: job {}: {e:#} (retrying at the next block)", job.id),
+			}
+			if job.phase.ended() && self.counted.insert(job.id) {
+				self.runner.specs.remove(&job.id);
+				let outcome = match job.phase {
+					MarketPhase::Completed { .. } => {
+						self.metrics.earned.inc_by(*price as f64 / 1e12);
+						self.shared
+							.status
+							.lock()
+							.unwrap_or_else(|e| e.into_inner())
+							.settled
+							.insert(job.id);
+						"completed"
+					},
+					_ => "failed",
+				};
+				println!("#{block}: job {}: {outcome}, price {}", job.id, DisplayKiln(*price));
+				self.metrics.jobs.with_label_values(&[outcome]).inc();
+			}
+		}
+	}
+
+	/// Counts the bids that were decided.
+	fn count_bids(&mut self, me: &AccountId, jobs: &[MarketJob]) {
+		for job in jobs {
+			if !self.bid_on.contains(&job.id) {
+				continue;
+			}
+			let decided = match &job.award {
+				Some((winner, _)) => Some(if winner == me { "won" } else { "lost" }),
+				None if job.phase.ended() => Some("lost"),
+				None => None,
+			};
+			if let Some(outcome) = decided {
+				self.metrics.bids.with_label_values(&[outcome]).inc();
+				self.bid_on.remove(&job.id);
+			}
+		}
+	}
+
+	async fn bid(
+		&mut self,
+		conn: &Connection,
+		at: &At,
+		me: &AccountId,
+		jobs: &[MarketJob],
+		terms: chain::view::MarketTerms,
+		block: u64,
+	) -> Result<()> {
+		let open: Vec<&MarketJob> = jobs
+			.iter()
+			.filter(|j| j.phase == MarketPhase::Bidding && u64::from(j.bidding_ends) > block)
+			.filter(|j| j.our_bid.is_none() && !self.bid_on.contains(&j.id))
+			.collect();
+		if open.is_empty() {
+			return Ok(());
+		}
+		let ledger = at.ledger(me).await?.unwrap_or_default();
+		let free_balance = at.free_balance(me).await?;
+		let in_flight = jobs
+			.iter()
+			.filter(|j| j.award.as_ref().is_some_and(|(w, _)| w == me) && !j.phase.ended())
+			.count() as u32;
+		let mut capacity = Capacity {
+			profile: self.profile.clone(),
+			cuda_usable: self.cuda_usable,
+			max_content_bytes: self.max_content_bytes,
+			free_collateral: ledger.active.saturating_sub(ledger.locked),
+			free_balance,
+			in_flight: in_flight + self.bid_on.len() as u32,
+			max_concurrent_jobs: self.max_concurrent_jobs,
+		};
+		let terms = Terms {
+			collateral_fixed: terms.collateral_fixed,
+			collateral_percent: terms.collateral_percent,
+			bid_deposit: terms.bid_deposit,
+			block_seconds: terms.block_seconds,
+		};
+		for job in open {
+			let decision = if matches!(job.spec.workload, Workload::Wasm { .. }) {
+				let open = OpenJob { id: job.id, spec: job.spec.clone(), our_bid: job.our_bid };
+				bidder::decide(&open, &capacity, &terms, &self.policy)
+					.map_err(|s| (s.to_string(), s.kind()))
+			} else {
+				Err(("this worker runs Wasm jobs only".to_string(), "workload"))
+			};
+			match decision {
+				Ok(price) => {
+					let tx = Tx::PlaceBid { job: job.id, price };
+					match self.signer.send(conn, &tx, Wait::Pool).await {
+						Ok(_) => {
+							println!("#{block}: job {}: bid {}", job.id, DisplayKiln(price));
+							self.metrics.bids.with_label_values(&["placed"]).inc();
+							self.bid_on.insert(job.id);
+							capacity.in_flight += 1;
+							let collateral = terms.collateral(price).unwrap_or(u128::MAX);
+							capacity.free_collateral =
+								capacity.free_collateral.saturating_sub(collateral);
+							capacity.free_balance =
+								capacity.free_balance.saturating_sub(terms.bid_deposit);
+						},
+						Err(e) => {
+							self.metrics.bids.with_label_values(&["failed"]).inc();
+							println!("#{block}: job {}: the bid was not accepted: {e:#}", job.id);
+						},
+					}
+				},
+				Err((reason, kind)) => {
+					// Logged and counted once per job; decided again at each block (room,
+					// collateral or balance may come).
+					if self.logged.insert(job.id) {
+						println!("#{block}: job {}: not bidding: {reason}", job.id);
+						self.metrics.skipped.with_label_values(&[kind]).inc();
+					}
+				},
+			}
+		}
+		Ok(())
+	}
+}
