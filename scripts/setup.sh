@@ -21,7 +21,8 @@ if ((${#missing[@]})); then
 fi
 
 installed_targets=$(rustup target list --installed)
-for target in wasm32-unknown-unknown wasm32v1-none; do
+# wasm32-wasip1: the example Wasm job (examples/wasm-jobs) the end-to-end tests post.
+for target in wasm32-unknown-unknown wasm32v1-none wasm32-wasip1; do
 	grep -qx "$target" <<<"$installed_targets" || rustup target add "$target"
 done
 rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src

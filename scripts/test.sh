@@ -20,6 +20,11 @@ cargo fmt --all --check
 step "build: cargo build --release --workspace (target dir $CARGO_TARGET_DIR)"
 cargo build --release --locked --workspace
 
+# The example Wasm job (a WASI command): the worker's tests run it, the end-to-end test posts it.
+step "example Wasm job: examples/wasm-jobs for wasm32-wasip1"
+cargo build --release --locked --target wasm32-wasip1 --manifest-path examples/wasm-jobs/Cargo.toml
+export KILN_WASM_EXAMPLE="$CARGO_TARGET_DIR/wasm32-wasip1/release/line-stats.wasm"
+
 step "rust tests: cargo test --release --workspace"
 cargo test --release --locked --workspace
 
@@ -35,6 +40,9 @@ scripts/chain-spec.sh --check
 
 step "end-to-end: dev chain"
 tests/e2e/dev-chain.sh
+
+step "end-to-end: the provider daemon (kiln-worker run)"
+tests/e2e/worker-run.sh
 
 step "end-to-end: local testnet"
 timeout 600 tests/e2e/local-testnet.sh

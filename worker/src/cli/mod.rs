@@ -126,6 +126,20 @@ pub enum Command {
 		#[arg(long, value_enum, hide = true)]
 		fault: Option<crate::daemon::runner::Fault>,
 	},
+	/// Run a Wasm job locally, exactly as a worker would (same sandbox, fuel and limits):
+	/// the output goes to stdout, its blake2-256, the exit and the fuel used to stderr.
+	Wasm {
+		/// The WASI preview 1 command (a .wasm file).
+		module: PathBuf,
+		/// The job's input [default: empty].
+		#[arg(long)]
+		input: Option<PathBuf>,
+		#[arg(long, default_value_t = 1_000_000_000)]
+		fuel: u64,
+		/// Linear memory cap.
+		#[arg(long, default_value_t = 256)]
+		memory_mib: u32,
+	},
 	/// Show an account's balance, collateral and provider record.
 	Status {
 		/// The account to show (SS58) [default: the signing account].
@@ -189,6 +203,33 @@ pub async fn run(command: Command) -> Result<()> {
 			}
 			return Ok(());
 		},
+		Command::Wasm { module, input, fuel, memory_mib } => {
+			let read = |path: &PathBuf| {
+				std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+			};
+			let bytes = read(&module)?;
+			let input = input.as_ref().map(read).transpose()?.unwrap_or_default();
+			let limits = crate::backend::wasm::Limits {
+				memory: (memory_mib as usize) << 20,
+				..Default::default()
+			};
+			let run = crate::backend::wasm::Sandbox::new(limits)?
+				.run_bytes(&bytes, &input, fuel)
+				.map_err(|e| anyhow::anyhow!("{e}"))?;
+			use std::io::Write;
+			std::io::stdout().write_all(&run.output)?;
+			let hash: String = sp_crypto_hashing::blake2_256(&run.output)
+				.iter()
+				.map(|b| format!("{b:02x}"))
+				.collect();
+			eprintln!(
+				"exit: {}\nfuel used: {}\noutput: {} bytes, blake2-256 0x{hash}",
+				run.exit.reason(),
+				run.fuel_used,
+				run.output.len()
+			);
+			return Ok(());
+		},
 		Command::Run { account, backend, fault } => {
 			let path = account.config.as_ref().context("`run` needs --config worker.toml")?;
 			let config = config::WorkerConfig::load(path)?;
@@ -244,6 +285,7 @@ pub async fn run(command: Command) -> Result<()> {
 		Command::ChainInfo { .. }
 		| Command::Bench { .. }
 		| Command::Challenges { .. }
-		| Command::Run { .. } => Ok(()),
+		| Command::Run { .. }
+		| Command::Wasm { .. } => Ok(()),
 	}
 }

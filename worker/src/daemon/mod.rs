@@ -307,11 +307,7 @@ impl Daemon {
 			};
 			match self.executor.step(&view, block, &mut self.runner, &mut sender).await {
 				Ok(Action::Wait) => {},
-				Ok(Action::Lost) => println!(
-					"#{block}: job {}: the chain holds a commitment this worker cannot open",
-					job.id
-				),
-				Ok(action) => println!("#{block}: job {}: {action:?}", job.id),
+				Ok(action) => println!("#{block}: job {}: {action}", job.id),
 				Err(e) => println!("#{block}: job {}: {e:#} (retrying at the next block)", job.id),
 			}
 			if job.phase.ended() && self.counted.insert(job.id) {

@@ -101,6 +101,7 @@ impl<C: CrashPoints> Executor<C> {
 						)?;
 					},
 					Err(reason) => {
+						println!("job {id}: abandoned: {reason}");
 						self.journal.put(Kind::Job, id, &JobStep::Abandoned { reason })?;
 					},
 				}
