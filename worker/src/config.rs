@@ -142,10 +142,14 @@ pub struct ProviderSection {
 	pub endpoint: String,
 	/// ISO 3166-1 alpha-2 country code.
 	pub region: String,
-	pub cpu_cores: u16,
-	pub ram_mib: u32,
+	/// Detected when left out.
+	pub cpu_cores: Option<u16>,
+	/// Detected when left out.
+	pub ram_mib: Option<u32>,
 	/// "cuda" and/or "cpu".
 	pub backends: Vec<String>,
+	/// One entry per kind of GPU; none on a CPU-only machine.
+	#[serde(default)]
 	pub gpus: Vec<GpuSection>,
 }
 
@@ -210,10 +214,20 @@ impl ProviderSection {
 				})
 			})
 			.collect::<Result<Vec<_>>>()?;
+		let cpu_cores = match self.cpu_cores {
+			Some(cores) => cores,
+			None => {
+				crate::detect::cpu_cores().context("cpu_cores is not set and not detectable")?
+			},
+		};
+		let ram_mib = match self.ram_mib {
+			Some(ram) => ram,
+			None => crate::detect::ram_mib().context("ram_mib is not set and not detectable")?,
+		};
 		let profile = HardwareProfile {
 			gpus: gpus.try_into().unwrap_or_default(),
-			cpu_cores: self.cpu_cores,
-			ram_mib: self.ram_mib,
+			cpu_cores,
+			ram_mib,
 			region: Region(region),
 			backends,
 		};
@@ -229,7 +243,10 @@ impl ProviderSection {
 
 fn explain(e: ProfileError, max_gpus: u32) -> anyhow::Error {
 	anyhow::anyhow!(match e {
-		ProfileError::NoGpus => "list at least one GPU, each with a count of at least 1".into(),
+		ProfileError::NoGpus => "a machine offering \"cuda\" lists its GPUs, each with a count \
+		                         of at least 1 (a CPU-only machine offers just \"cpu\" and may \
+		                         list none)"
+			.into(),
 		ProfileError::TooManyGpus => format!("more than {max_gpus} GPUs (the chain's max_gpus)"),
 		ProfileError::InvalidGpuModel => "a GPU model name is empty".into(),
 		ProfileError::InvalidRegion =>
@@ -297,7 +314,7 @@ count = 2
 			("region = \"DE\"", "region = \"DEU\"", "two-letter"),
 			("[\"cuda\", \"cpu\"]", "[\"rocm\"]", "unknown backend"),
 			("[\"cuda\", \"cpu\"]", "[]", "at least one backend"),
-			("count = 2", "count = 0", "at least one GPU"),
+			("count = 2", "count = 0", "count of at least 1"),
 			("count = 2", "count = 65", "more than 64 GPUs"),
 			("https://gpu1.example.org:8443", "gpu1.example.org", "http:// or https://"),
 			("\"8.9\"", "\"eight\"", "compute capability"),
@@ -310,6 +327,19 @@ count = 2
 			let message = format!("{:#}", result.expect_err(to));
 			assert!(message.contains(expected), "{to:?}: {message}");
 		}
+	}
+
+	#[test]
+	fn a_cpu_only_machine_lists_no_gpus() {
+		let text = "[provider]\nendpoint = \"http://127.0.0.1:8080\"\nregion = \"DE\"\n\
+		            cpu_cores = 2\nram_mib = 4096\nbackends = [\"cpu\"]\n";
+		let (profile, _) =
+			WorkerConfig::parse(text).unwrap().provider.unwrap().to_profile(64).unwrap();
+		assert_eq!((profile.gpu_count(), profile.bond_units()), (0, 1));
+		let cuda = text.replace("[\"cpu\"]", "[\"cuda\", \"cpu\"]");
+		let error =
+			WorkerConfig::parse(&cuda).unwrap().provider.unwrap().to_profile(64).unwrap_err();
+		assert!(format!("{error:#}").contains("lists its GPUs"), "{error:#}");
 	}
 
 	#[test]

@@ -5,7 +5,7 @@
 //! - [`chain`]: the only module that uses subxt: the connection, typed reads at a block
 //!   ([`chain::At`] into [`chain::view`]'s plain types), the block follower, and the one
 //!   signer ([`chain::Submitter`], which owns the key and the nonce);
-//! - [`config`]: `worker.toml`;
+//! - [`config`]: `worker.toml`; [`detect`]: what the machine has;
 //! - [`provider`]: provider onboarding (bond, register, status…);
 //! - [`bidder`]: which open jobs to bid on and at what price ([`bidder::decide`],
 //!   [`bidder::price::PricePolicy`]);
@@ -24,6 +24,7 @@ pub mod chain;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod detect;
 pub mod executor;
 pub mod gateway;
 pub mod journal;

@@ -115,6 +115,7 @@ impl<'a> Provider<'a> {
 		let at = self.conn.at_finalized().await?;
 		let limits = at.providers_limits().await?;
 		let (profile, endpoint) = section.to_profile(limits.max_gpus)?;
+		crate::detect::warn_about(&profile);
 		let registered = at.provider(&who).await?.is_some();
 		match (registered, update) {
 			(true, false) => bail!(
@@ -125,12 +126,13 @@ impl<'a> Provider<'a> {
 			},
 			_ => {},
 		}
-		let needed = limits.min_bond_per_gpu.saturating_mul(u128::from(profile.gpu_count()));
+		// A machine without GPUs bonds like one with a GPU (`HardwareProfile::bond_units`).
+		let needed = limits.min_bond_per_gpu.saturating_mul(u128::from(profile.bond_units()));
 		let bonded = at.ledger(&who).await?.map_or(0, |l| l.active);
 		if bonded < needed {
 			bail!(
-				"bond too small: {} {} GPUs needs {} bonded ({} per GPU), {who} has {}; \
-				 run `kiln-worker bond {}` first",
+				"bond too small: {} {} GPUs needs {} bonded ({} per GPU, a CPU-only machine \
+				 counting as one), {who} has {}; run `kiln-worker bond {}` first",
 				if update { "a profile with" } else { "registering" },
 				profile.gpu_count(),
 				DisplayKiln(needed),

@@ -163,7 +163,8 @@ pub mod pallet {
 		UnbondExceedsBond,
 		/// Jobs in flight lock collateral that cannot be unbonded until they end.
 		WouldUnbondLockedCollateral,
-		/// A registered provider must keep `min_bond_per_gpu × gpus` bonded; deregister first.
+		/// A registered provider must keep `min_bond_per_gpu × max(gpus, 1)` bonded; deregister
+		/// first.
 		BelowProviderMinimum,
 		/// What stays bonded would be under `min_bond`; unbond all of it or less.
 		BelowMinimumBond,

@@ -111,7 +111,7 @@ pub struct HardwareProfile {
 /// Why a profile or endpoint is not acceptable.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ProfileError {
-	/// No GPU at all, or a GPU kind with count 0.
+	/// A CUDA profile without GPUs, or a GPU kind with count 0.
 	NoGpus,
 	/// More GPUs in total than `max_gpus`.
 	TooManyGpus,
@@ -131,9 +131,17 @@ impl HardwareProfile {
 		self.gpus.iter().map(|g| u32::from(g.count)).sum()
 	}
 
-	/// Checks the profile is one a job could be matched against.
+	/// What the provider bonds for: its GPUs, and a machine without GPUs counts as one, so
+	/// that a CPU-only provider (and each Sybil of one) bonds as much as a one-GPU provider.
+	pub fn bond_units(&self) -> u32 {
+		self.gpu_count().max(1)
+	}
+
+	/// Checks the profile is one a job could be matched against. A CPU-only profile (no
+	/// CUDA backend) may list no GPUs; a CUDA profile lists its GPUs.
 	pub fn validate(&self, max_gpus: u32) -> Result<(), ProfileError> {
-		if self.gpus.is_empty() || self.gpus.iter().any(|g| g.count == 0) {
+		let no_gpus = self.gpus.is_empty() && self.backends.cuda;
+		if no_gpus || self.gpus.iter().any(|g| g.count == 0) {
 			return Err(ProfileError::NoGpus);
 		}
 		if self.gpu_count() > max_gpus {
@@ -281,8 +289,18 @@ mod tests {
 		assert_eq!(good.gpu_count(), 6);
 		assert_eq!(good.validate(8), Ok(()));
 		assert_eq!(good.validate(5), Err(ProfileError::TooManyGpus));
-		assert_eq!(profile(vec![]).validate(8), Err(ProfileError::NoGpus));
+		assert_eq!(profile(vec![]).validate(8), Err(ProfileError::NoGpus), "CUDA without GPUs");
 		assert_eq!(profile(vec![gpu("A", 1, 1, 0)]).validate(8), Err(ProfileError::NoGpus));
+		// A CPU-only machine lists no GPUs, and bonds like a one-GPU provider.
+		let mut cpu_only = profile(vec![]);
+		cpu_only.backends = Backends { cuda: false, cpu: true };
+		assert_eq!(cpu_only.validate(8), Ok(()));
+		assert_eq!((cpu_only.gpu_count(), cpu_only.bond_units()), (0, 1));
+		assert_eq!(good.bond_units(), 6);
+		// It can take CPU jobs and nothing that needs a GPU.
+		let cpu_job = Requirements { gpu_count: 0, backend: Backend::Cpu, ..req(0, 0, 0) };
+		assert_eq!(cpu_only.check(&cpu_job), Ok(()));
+		assert_eq!(cpu_only.check(&req(0, 0, 1)), Err(Ineligibility::Backend));
 		assert_eq!(profile(vec![gpu("", 1, 1, 1)]).validate(8), Err(ProfileError::InvalidGpuModel));
 		let mut bad_region = good.clone();
 		bad_region.region = Region(*b"de");

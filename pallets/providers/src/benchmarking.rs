@@ -42,7 +42,7 @@ fn longest_endpoint() -> Endpoint {
 fn bonded_provider<T: Config>(profile: &HardwareProfile) -> Result<T::AccountId, BenchmarkError> {
 	let who: T::AccountId = account("provider", 0, 0);
 	T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 4u32.into());
-	let required = Pallet::<T>::required_bond(&Configuration::<T>::get(), profile.gpu_count())
+	let required = Pallet::<T>::required_bond(&Configuration::<T>::get(), profile.bond_units())
 		.map_err(|_| BenchmarkError::Stop("required bond overflows"))?;
 	T::Collateral::bond_for_benchmark(&who, required)?;
 	Ok(who)

@@ -88,7 +88,8 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_resume(who: &T::AccountId) -> DispatchResult {
 		let mut record = Providers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
 		ensure!(record.status != ProviderStatus::Active, Error::<T>::NotPaused);
-		let required = Self::required_bond(&Configuration::<T>::get(), record.profile.gpu_count())?;
+		let required =
+			Self::required_bond(&Configuration::<T>::get(), record.profile.bond_units())?;
 		ensure!(T::Collateral::bonded(who) >= required, Error::<T>::InsufficientBond);
 		let active = ActiveProviders::<T>::get().checked_add(1).ok_or(Error::<T>::Overflow)?;
 
@@ -132,17 +133,18 @@ impl<T: Config> Pallet<T> {
 		profile.validate(config.max_gpus).map_err(Error::<T>::from)?;
 		validate_endpoint(endpoint).map_err(Error::<T>::from)?;
 		let gpus = profile.gpu_count();
-		let required = Self::required_bond(&config, gpus)?;
+		let required = Self::required_bond(&config, profile.bond_units())?;
 		ensure!(T::Collateral::bonded(who) >= required, Error::<T>::InsufficientBond);
 		Ok((gpus, Self::deposit_for(&config, profile, endpoint)?))
 	}
 
-	/// `min_bond_per_gpu × gpus`.
+	/// `min_bond_per_gpu × units`, with `units` the profile's `bond_units` (its GPUs, at
+	/// least 1: a CPU-only provider bonds like a one-GPU provider).
 	pub(crate) fn required_bond(
 		config: &ConfigRecordOf<T>,
-		gpus: u32,
+		units: u32,
 	) -> Result<BalanceOf<T>, Error<T>> {
-		config.min_bond_per_gpu.checked_mul(&gpus.into()).ok_or(Error::<T>::Overflow)
+		config.min_bond_per_gpu.checked_mul(&units.into()).ok_or(Error::<T>::Overflow)
 	}
 
 	/// `deposit_base + deposit_per_byte × (encoded profile + endpoint bytes)`.

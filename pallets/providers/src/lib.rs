@@ -4,8 +4,9 @@
 //! endpoint, status and reputation.
 //!
 //! - `register(profile, endpoint)` needs an active collateral bond of at least
-//!   `min_bond_per_gpu × gpus` and holds a storage deposit (`deposit_base` plus
-//!   `deposit_per_byte` for the profile and endpoint).
+//!   `min_bond_per_gpu × max(gpus, 1)` (a CPU-only machine, which lists no GPUs, bonds like a
+//!   one-GPU machine) and holds a storage deposit (`deposit_base` plus `deposit_per_byte` for
+//!   the profile and endpoint).
 //! - `update_profile`, `pause`, `resume`, `deregister` (refused while jobs are in flight;
 //!   returns the deposit).
 //! - Reputation counters and the score `(passed + completed + 1) / (all + 2)`.
@@ -172,7 +173,8 @@ pub mod pallet {
 		AlreadyRegistered,
 		/// This account is not a registered provider.
 		NotRegistered,
-		/// The profile lists no GPU, or a GPU kind with count 0.
+		/// A CUDA profile lists no GPU, or a GPU kind has count 0 (a CPU-only profile may list
+		/// none).
 		NoGpus,
 		/// More GPUs than `max_gpus`.
 		TooManyGpus,
@@ -184,7 +186,8 @@ pub mod pallet {
 		NoBackend,
 		/// The endpoint is not an `http://` or `https://` URL.
 		InvalidEndpoint,
-		/// The active collateral bond is under `min_bond_per_gpu × gpus`; bond more first.
+		/// The active collateral bond is under `min_bond_per_gpu × max(gpus, 1)`; bond more
+		/// first.
 		InsufficientBond,
 		/// Not enough free balance for the storage deposit.
 		InsufficientBalanceForDeposit,

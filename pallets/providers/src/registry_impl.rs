@@ -103,7 +103,7 @@ impl<T: Config> CollateralHooks<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		let config = Configuration::<T>::get();
 		let Some(record) = Providers::<T>::get(who) else { return Zero::zero() };
 		// Saturates: an overflowing minimum can never be met, which is the safe reading.
-		config.min_bond_per_gpu.saturating_mul(record.profile.gpu_count().into())
+		config.min_bond_per_gpu.saturating_mul(record.profile.bond_units().into())
 	}
 
 	fn has_work_in_flight(who: &T::AccountId) -> bool {

@@ -125,6 +125,38 @@ fn register_errors() {
 	});
 }
 
+/// A CPU-only machine registers without listing GPUs, and bonds like a one-GPU provider: a
+/// Sybil of CPU-only providers (enough of them could reach the verifiers' one-third bound)
+/// pays that bond for each, not nothing.
+#[test]
+fn a_cpu_only_provider_registers_without_gpus_and_bonds_like_one_gpu() {
+	build_and_execute(|| {
+		let cpu =
+			kiln_test_fixtures::cpu_only(kiln_test_fixtures::machine(vec![], 8, 16_384, *b"DE"));
+		let url = endpoint("https://cpu.example");
+		bond(1, MIN_BOND_PER_GPU - 1);
+		assert_noop!(
+			Providers::register(RuntimeOrigin::signed(1), cpu.clone(), url.clone()),
+			Error::<Test>::InsufficientBond
+		);
+		assert_ok!(Collateral::bond_extra(RuntimeOrigin::signed(1), 1));
+		assert_ok!(Providers::register(RuntimeOrigin::signed(1), cpu.clone(), url.clone()));
+		assert_eq!(crate::Providers::<Test>::get(1).unwrap().profile.gpu_count(), 0);
+		// The bond cannot go under one unit while registered.
+		assert_noop!(
+			Collateral::unbond(RuntimeOrigin::signed(1), 1),
+			pallet_collateral::Error::<Test>::BelowProviderMinimum
+		);
+		// Offering CUDA without listing a GPU is still refused.
+		let mut cuda = cpu;
+		cuda.backends.cuda = true;
+		assert_noop!(
+			Providers::update_profile(RuntimeOrigin::signed(1), cuda, url),
+			Error::<Test>::NoGpus
+		);
+	});
+}
+
 #[test]
 fn register_needs_balance_for_the_deposit() {
 	build_and_execute(|| {

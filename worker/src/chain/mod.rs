@@ -67,6 +67,17 @@ pub async fn connect(url: &str) -> Result<Connection> {
 }
 
 impl Connection {
+	/// The number of the node's best block now.
+	pub async fn best_number(&self) -> Result<u64> {
+		let header = self
+			.rpc
+			.chain_get_header(None)
+			.await
+			.context("chain_getHeader")?
+			.context("the node has no best block")?;
+		Ok(header.number.into())
+	}
+
 	/// The number of the block with this hash.
 	pub async fn block_number(&self, hash: subxt::utils::H256) -> Result<u64> {
 		let header = self

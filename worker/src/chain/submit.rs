@@ -1,7 +1,9 @@
-//! The one place that signs: a [`Submitter`] owns the account's key and its next nonce, so
-//! transactions sent in quick succession (a commit, then a reveal before the commit is
-//! finalized) never reuse a nonce. The nonce comes from the node's pool-aware
-//! `system_accountNextIndex` the first time and after any refusal, then counts up locally.
+//! The one place that signs: a [`Submitter`] owns the account's key and sends one
+//! transaction at a time, each with the nonce the node's pool-aware `system_accountNextIndex`
+//! gives (it counts the account's transactions already in the pool). A nonce kept locally
+//! goes stale when the node restarts and its pool is lost: every later transaction would then
+//! wait forever for the lost one. Before, each transaction read the nonce from the latest
+//! finalized block, so a reveal sent before its commit was finalized reused the commit's nonce.
 
 use super::{kiln, tx, AccountId, Connection, KilnConfig, Tx};
 use anyhow::{anyhow, Context, Result};
@@ -12,7 +14,8 @@ use tokio::sync::Mutex;
 /// Signs and sends the worker's transactions.
 pub struct Submitter {
 	signer: Keypair,
-	next_nonce: Mutex<Option<u64>>,
+	/// Held from asking for the nonce until the pool has the transaction.
+	sending: Mutex<()>,
 }
 
 /// How far a sent transaction is followed.
@@ -26,7 +29,7 @@ pub enum Wait {
 
 impl Submitter {
 	pub fn new(signer: Keypair) -> Self {
-		Self { signer, next_nonce: Mutex::new(None) }
+		Self { signer, sending: Mutex::new(()) }
 	}
 
 	pub fn account(&self) -> AccountId {
@@ -96,16 +99,13 @@ impl Submitter {
 		what: &str,
 		wait: Wait,
 	) -> Result<String> {
-		// Held across signing and submission: nonces go out in order.
-		let mut next = self.next_nonce.lock().await;
-		let nonce = match *next {
-			Some(nonce) => nonce,
-			None => conn
-				.rpc
-				.system_account_next_index(&self.account())
-				.await
-				.context("system_accountNextIndex")?,
-		};
+		// Held across asking for the nonce and submitting: nonces go out in order.
+		let sending = self.sending.lock().await;
+		let nonce = conn
+			.rpc
+			.system_account_next_index(&self.account())
+			.await
+			.context("system_accountNextIndex")?;
 		let params = DefaultExtrinsicParamsBuilder::<KilnConfig>::new().nonce(nonce).build();
 		let result = async {
 			let mut txs = conn.api.at_current_block().await?.transactions();
@@ -125,18 +125,8 @@ impl Submitter {
 			}
 		}
 		.await;
-		let (hash, progress) = match result {
-			Ok(sent) => {
-				*next = Some(nonce + 1);
-				sent
-			},
-			Err(e) => {
-				// Ask the node again next time: the refusal may have been about the nonce.
-				*next = None;
-				return Err(e).with_context(|| format!("{what} was not accepted"));
-			},
-		};
-		drop(next);
+		drop(sending);
+		let (hash, progress) = result.with_context(|| format!("{what} was not accepted"))?;
 		let Some(progress) = progress else { return Ok(hash) };
 		let events = progress
 			.wait_for_finalized_success()

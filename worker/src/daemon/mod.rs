@@ -53,6 +53,9 @@ pub struct Settings {
 	pub backend: choice::BackendChoice,
 }
 
+/// Bids sent for one job at most (a bid the chain refused is not sent again and again).
+const MAX_BID_SENDS: u32 = 2;
+
 struct Daemon {
 	signer: Submitter,
 	profile: HardwareProfile,
@@ -67,8 +70,9 @@ struct Daemon {
 	challenges: ChallengeDuty,
 	metrics: Arc<Metrics>,
 	shared: Arc<gateway::Shared>,
-	/// Jobs bid on and not yet decided (metrics: won or lost).
-	bid_on: HashSet<u64>,
+	/// Jobs bid on and not yet decided: the block of the last bid sent and how many were sent
+	/// (a bid the chain does not show is sent again: the pool may have lost it).
+	bid_on: HashMap<u64, (u64, u32)>,
 	/// Jobs whose skip reason was logged.
 	logged: HashSet<u64>,
 	/// Jobs of ours whose end was counted.
@@ -84,6 +88,7 @@ pub async fn run(settings: Settings) -> Result<()> {
 		.as_ref()
 		.context("`run` needs the [provider] section of the config (the machine it registered)")?;
 	let (profile, endpoint) = section.to_profile(u32::MAX)?;
+	crate::detect::warn_about(&profile);
 	let endpoint = String::from_utf8_lossy(&endpoint).trim_end_matches('/').to_string();
 	let data_dir = config.worker.data_dir.clone();
 	let journal = Journal::open(&data_dir)?;
@@ -138,7 +143,7 @@ pub async fn run(settings: Settings) -> Result<()> {
 		challenges: ChallengeDuty::new(Answer::Honest),
 		metrics,
 		shared,
-		bid_on: HashSet::new(),
+		bid_on: HashMap::new(),
 		logged: HashSet::new(),
 		counted: HashSet::new(),
 		block_seconds: 6,
@@ -249,6 +254,14 @@ impl Daemon {
 			Ok(blocks) => blocks,
 			Err(e) => return format!("{e:#}"),
 		};
+		// A new subscription can start with blocks older than the head (seen after a restart):
+		// acting on an old state would bid on auctions long closed. Blocks more than two
+		// behind the best at connection time are skipped.
+		let mut last: Option<u64> = None;
+		let floor = match conn.best_number().await {
+			Ok(best) => best.saturating_sub(2),
+			Err(e) => return format!("{e:#}"),
+		};
 		loop {
 			let stall = Duration::from_secs(2 * self.block_seconds + 2);
 			let at = match tokio::time::timeout(stall, blocks.next()).await {
@@ -257,6 +270,14 @@ impl Daemon {
 				Ok(Some(Err(e))) => return format!("{e:#}"),
 				Ok(Some(Ok(at))) => at,
 			};
+			let number = at.number();
+			if number < floor {
+				continue;
+			}
+			if last.is_some_and(|last| number != last + 1) {
+				println!("best block #{} after #{}", number, last.unwrap_or_default());
+			}
+			last = Some(number);
 			if let Err(e) = self.on_block(conn, &at).await {
 				println!("#{}: {e:#} (retrying at the next block)", at.number());
 			}
@@ -334,7 +355,7 @@ impl Daemon {
 	/// Counts the bids that were decided.
 	fn count_bids(&mut self, me: &AccountId, jobs: &[MarketJob]) {
 		for job in jobs {
-			if !self.bid_on.contains(&job.id) {
+			if !self.bid_on.contains_key(&job.id) {
 				continue;
 			}
 			let decided = match &job.award {
@@ -361,7 +382,13 @@ impl Daemon {
 		let open: Vec<&MarketJob> = jobs
 			.iter()
 			.filter(|j| j.phase == MarketPhase::Bidding && u64::from(j.bidding_ends) > block)
-			.filter(|j| j.our_bid.is_none() && !self.bid_on.contains(&j.id))
+			.filter(|j| {
+				j.our_bid.is_none()
+					&& self.bid_on.get(&j.id).is_none_or(|(at, sent)| {
+						*sent < MAX_BID_SENDS
+							&& block >= at + crate::executor::machine::RESEND_AFTER
+					})
+			})
 			.collect();
 		if open.is_empty() {
 			return Ok(());
@@ -402,7 +429,8 @@ impl Daemon {
 						Ok(_) => {
 							println!("#{block}: job {}: bid {}", job.id, DisplayKiln(price));
 							self.metrics.bids.with_label_values(&["placed"]).inc();
-							self.bid_on.insert(job.id);
+							let sent = self.bid_on.get(&job.id).map_or(0, |(_, n)| *n);
+							self.bid_on.insert(job.id, (block, sent + 1));
 							capacity.in_flight += 1;
 							let collateral = terms.collateral(price).unwrap_or(u128::MAX);
 							capacity.free_collateral =

@@ -37,8 +37,14 @@ pub enum JobStep {
 	/// The output is in the output store.
 	Computed { output_hash: [u8; 32], output_len: u64 },
 	/// The salt is chosen; the commitment `result_commitment(output_hash, salt)` is (being)
-	/// sent.
-	Committing { output_hash: [u8; 32], output_len: u64, salt: [u8; 32] },
+	/// sent, last at block `sent_at` (so a restarted worker does not send it again at once).
+	Committing {
+		output_hash: [u8; 32],
+		output_len: u64,
+		salt: [u8; 32],
+		#[serde(default)]
+		sent_at: Option<u64>,
+	},
 	/// The job ended on chain.
 	Done { outcome: String },
 	/// Given up, with the reason (inputs unusable, too late).
@@ -52,7 +58,8 @@ pub enum Sent {
 	Reveal { at: u64 },
 }
 
-/// Blocks to wait for a sent transaction to show before sending it again.
+/// Blocks to wait for a sent transaction to show before sending it again (sooner when the
+/// deadline is this close).
 pub const RESEND_AFTER: u64 = 3;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,7 +135,9 @@ pub fn next_action(
 	if !job.ours || settled(step) {
 		return Action::Wait;
 	}
-	let resend = |last: Option<u64>| last.is_none_or(|at| block >= at + RESEND_AFTER);
+	let near_deadline = block + RESEND_AFTER >= job.deadline;
+	let resend =
+		|last: Option<u64>| near_deadline || last.is_none_or(|at| block >= at + RESEND_AFTER);
 	match (&job.phase, step) {
 		(Phase::Bidding | Phase::Revealed | Phase::Ended, _) => Action::Wait,
 		(Phase::Awarded, _) if block >= job.deadline => Action::TooLate,
@@ -136,10 +145,10 @@ pub fn next_action(
 		(Phase::Awarded, Some(JobStep::Computed { output_hash, output_len })) => {
 			Action::Commit { output_hash: *output_hash, output_len: *output_len }
 		},
-		(Phase::Awarded, Some(JobStep::Committing { output_hash, salt, .. })) => {
+		(Phase::Awarded, Some(JobStep::Committing { output_hash, salt, sent_at, .. })) => {
 			let last = match sent {
-				Some(Sent::Commit { at }) => Some(at),
-				_ => None,
+				Some(Sent::Commit { at }) => Some(at).max(*sent_at),
+				_ => *sent_at,
 			};
 			if resend(last) {
 				Action::SendCommit { commitment: result_commitment(output_hash, salt) }
@@ -149,7 +158,7 @@ pub fn next_action(
 		},
 		(
 			Phase::Committed { commitment, reveal_requested },
-			Some(JobStep::Committing { output_hash, output_len, salt }),
+			Some(JobStep::Committing { output_hash, output_len, salt, .. }),
 		) if result_commitment(output_hash, salt) == *commitment => {
 			let last = match sent {
 				Some(Sent::Reveal { at }) => Some(at),
@@ -178,7 +187,7 @@ mod tests {
 	}
 
 	fn committing() -> JobStep {
-		JobStep::Committing { output_hash: H, output_len: 3, salt: SALT }
+		JobStep::Committing { output_hash: H, output_len: 3, salt: SALT, sent_at: None }
 	}
 
 	#[test]
@@ -199,6 +208,20 @@ mod tests {
 		assert_eq!(next_action(&job(Phase::Awarded), Some(&committing()), sent, 7), Action::Wait);
 		assert_eq!(
 			next_action(&job(Phase::Awarded), Some(&committing()), sent, 8),
+			Action::SendCommit { commitment }
+		);
+		// After a restart nothing is in memory: the journal's `sent_at` holds it back.
+		let journalled =
+			JobStep::Committing { output_hash: H, output_len: 3, salt: SALT, sent_at: Some(5) };
+		assert_eq!(next_action(&job(Phase::Awarded), Some(&journalled), None, 6), Action::Wait);
+		assert_eq!(
+			next_action(&job(Phase::Awarded), Some(&journalled), None, 8),
+			Action::SendCommit { commitment }
+		);
+		// Close to the deadline (20) it is sent again at every block.
+		let late = Some(Sent::Commit { at: 17 });
+		assert_eq!(
+			next_action(&job(Phase::Awarded), Some(&journalled), late, 18),
 			Action::SendCommit { commitment }
 		);
 	}

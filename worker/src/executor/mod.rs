@@ -74,6 +74,18 @@ impl<C: CrashPoints> Executor<C> {
 		&self.store
 	}
 
+	/// Notes that `record`'s commitment was sent at `block`, in memory and in the journal (so a
+	/// restarted worker does not send it again at once).
+	fn commit_sent(&mut self, id: u64, record: JobStep, block: u64) -> Result<()> {
+		self.sent.insert(id, Sent::Commit { at: block });
+		if let JobStep::Committing { output_hash, output_len, salt, .. } = record {
+			let sent_at = Some(block);
+			let record = JobStep::Committing { output_hash, output_len, salt, sent_at };
+			self.journal.put(Kind::Job, id, &record)?;
+		}
+		Ok(())
+	}
+
 	/// Takes the next action for `job` at block `block`; returns what it did.
 	pub async fn step(
 		&mut self,
@@ -113,16 +125,19 @@ impl<C: CrashPoints> Executor<C> {
 					output_hash: *output_hash,
 					output_len: *output_len,
 					salt,
+					sent_at: None,
 				};
 				self.journal.put(Kind::Job, id, &record)?;
 				self.crash.at("before send commit")?;
 				sender.commit(id, result_commitment(output_hash, &salt)).await?;
-				self.sent.insert(id, Sent::Commit { at: block });
+				self.commit_sent(id, record, block)?;
 			},
 			Action::SendCommit { commitment } => {
 				self.crash.at("before send commit")?;
 				sender.commit(id, *commitment).await?;
-				self.sent.insert(id, Sent::Commit { at: block });
+				if let Some(record) = step {
+					self.commit_sent(id, record, block)?;
+				}
 			},
 			Action::Reveal { output_hash, output_len, salt } => {
 				self.crash.at("before send reveal")?;

@@ -393,6 +393,42 @@ pub fn compile_cubin(arch: &str) -> Result<Vec<u8>> {
 	})
 }
 
+/// A CUDA device as the driver reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceInfo {
+	pub name: String,
+	pub memory_mib: u32,
+	/// Compute capability × 10 (8.9 → 89).
+	pub compute_capability: u16,
+}
+
+/// The CUDA devices the driver sees, or why none can be listed (no driver, driver error).
+/// Needs no NVRTC; never panics.
+pub fn devices() -> Result<Vec<DeviceInfo>> {
+	// SAFETY: only tries to dlopen the candidate names.
+	if !unsafe { cudarc::driver::sys::is_culib_present() } {
+		bail!("no CUDA driver (libcuda.so.1) found");
+	}
+	no_panic("CUDA", || {
+		let count = CudaContext::device_count()
+			.map_err(|e| anyhow!("the CUDA driver is installed but not usable: {}", cu(e)))?;
+		(0..count.max(0) as usize)
+			.map(|ordinal| {
+				let ctx = CudaContext::new(ordinal)
+					.map_err(|e| anyhow!("cannot open CUDA device {ordinal}: {}", cu(e)))?;
+				let (major, minor) = ctx
+					.compute_capability()
+					.map_err(|e| anyhow!("cannot read the compute capability: {}", cu(e)))?;
+				Ok(DeviceInfo {
+					name: ctx.name().unwrap_or_else(|_| format!("device {ordinal}")),
+					memory_mib: ctx.total_mem().map(|b| (b >> 20) as u32).unwrap_or(0),
+					compute_capability: (major * 10 + minor) as u16,
+				})
+			})
+			.collect()
+	})
+}
+
 /// The CUDA backend on one device, kernels loaded.
 pub struct Cuda {
 	ctx: Arc<CudaContext>,
