@@ -40,26 +40,8 @@ pub struct Capacity {
 	pub max_concurrent_jobs: u32,
 }
 
-/// The market's terms that decide what a bid costs the worker.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Terms {
-	/// Job collateral: fixed plus a percent of the price.
-	pub collateral_fixed: u128,
-	pub collateral_percent: u32,
-	pub bid_deposit: u128,
-	/// Seconds per block (turns an execution window into seconds).
-	pub block_seconds: u64,
-}
-
-impl Terms {
-	/// The collateral the winner locks at `price`, `None` on overflow (the market's
-	/// `CollateralRule::for_price`).
-	pub fn collateral(&self, price: u128) -> Option<u128> {
-		let whole = price.checked_mul(u128::from(self.collateral_percent / 100))?;
-		let part = price.checked_mul(u128::from(self.collateral_percent % 100))? / 100;
-		self.collateral_fixed.checked_add(whole)?.checked_add(part)
-	}
-}
+/// The market's terms that decide what a bid costs the worker, as the chain reads them.
+pub use crate::chain::view::MarketTerms as Terms;
 
 /// Why a job was not bid on.
 #[derive(Clone, Debug, PartialEq, Eq)]

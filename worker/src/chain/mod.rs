@@ -69,24 +69,24 @@ pub async fn connect(url: &str) -> Result<Connection> {
 impl Connection {
 	/// The number of the node's best block now.
 	pub async fn best_number(&self) -> Result<u64> {
-		let header = self
-			.rpc
-			.chain_get_header(None)
-			.await
-			.context("chain_getHeader")?
-			.context("the node has no best block")?;
-		Ok(header.number.into())
+		self.header_number(None).await
 	}
 
 	/// The number of the block with this hash.
 	pub async fn block_number(&self, hash: subxt::utils::H256) -> Result<u64> {
+		self.header_number(Some(hash)).await
+	}
+
+	/// The number of the block with this hash, or of the best block.
+	async fn header_number(&self, hash: Option<subxt::utils::H256>) -> Result<u64> {
+		let which = hash.map_or("the best block".to_string(), |h| format!("block {h:?}"));
 		let header = self
 			.rpc
-			.chain_get_header(Some(hash))
+			.chain_get_header(hash)
 			.await
-			.with_context(|| format!("chain_getHeader({hash:?})"))?
-			.with_context(|| format!("the node does not know block {hash:?}"))?;
-		Ok(header.number.into())
+			.with_context(|| format!("chain_getHeader for {which}"))?
+			.with_context(|| format!("the node does not know {which}"))?;
+		Ok(header.number)
 	}
 }
 

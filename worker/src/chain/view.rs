@@ -95,8 +95,20 @@ impl MarketPhase {
 /// The market's terms for a bidder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MarketTerms {
+	/// Job collateral: fixed plus a percent of the price.
 	pub collateral_fixed: u128,
 	pub collateral_percent: u32,
 	pub bid_deposit: u128,
+	/// Seconds per block (turns an execution window into seconds).
 	pub block_seconds: u64,
+}
+
+impl MarketTerms {
+	/// The collateral the winner locks at `price`, `None` on overflow (the market's
+	/// `CollateralRule::for_price`).
+	pub fn collateral(&self, price: u128) -> Option<u128> {
+		let whole = price.checked_mul(u128::from(self.collateral_percent / 100))?;
+		let part = price.checked_mul(u128::from(self.collateral_percent % 100))? / 100;
+		self.collateral_fixed.checked_add(whole)?.checked_add(part)
+	}
 }

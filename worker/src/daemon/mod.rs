@@ -376,7 +376,7 @@ impl Daemon {
 		at: &At,
 		me: &AccountId,
 		jobs: &[MarketJob],
-		terms: chain::view::MarketTerms,
+		terms: Terms,
 		block: u64,
 	) -> Result<()> {
 		let open: Vec<&MarketJob> = jobs
@@ -407,12 +407,6 @@ impl Daemon {
 			free_balance,
 			in_flight: in_flight + self.bid_on.len() as u32,
 			max_concurrent_jobs: self.max_concurrent_jobs,
-		};
-		let terms = Terms {
-			collateral_fixed: terms.collateral_fixed,
-			collateral_percent: terms.collateral_percent,
-			bid_deposit: terms.bid_deposit,
-			block_seconds: terms.block_seconds,
 		};
 		for job in open {
 			let decision = if matches!(job.spec.workload, Workload::Wasm { .. }) {
