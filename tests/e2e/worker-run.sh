@@ -6,7 +6,10 @@
 # fetched from its gateway and checked; /metrics moved. Then (worker-job.mjs as the client):
 # Dave is killed with SIGKILL right after sending a commitment, restarted, and still reveals
 # and is paid; the node is stopped and restarted on its base path under the running workers,
-# which reconnect and finish the job; SIGTERM stops a worker cleanly.
+# which reconnect and finish the job; a Gemm job is run, sampled on chain and paid; with
+# spot-checks on, Eve re-executes Dave's result, agrees and both are paid; a third worker
+# started with a test-only fault flag (wrong Wasm outputs) wins a job, is outvoted by Dave and
+# Eve in the dispute, slashed, and the client refunded; SIGTERM stops a worker cleanly.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/env.sh"
 source "$KILN_ROOT/tests/e2e/lib.sh"
@@ -60,11 +63,14 @@ eve_port=$(free_port)
 worker_config dave "$dave_port" 0.05 >/dev/null
 worker_config eve "$eve_port" 0.2 >/dev/null
 declare -A worker_pid
-# start_worker NAME: `kiln-worker run` in the background, its log appended to worker-NAME.log.
+# start_worker NAME [ARGS…]: `kiln-worker run` in the background, its log appended to
+# worker-NAME.log.
 start_worker() {
-	KILN_SURI="//${1^}" "$KILN_BIN/kiln-worker" run --config "$KILN_LOG_DIR/$1/worker.toml" \
-		--backend cpu >>"$KILN_LOG_DIR/worker-$1.log" 2>&1 &
-	worker_pid[$1]=$!
+	local who=$1
+	shift
+	KILN_SURI="//${who^}" "$KILN_BIN/kiln-worker" run --config "$KILN_LOG_DIR/$who/worker.toml" \
+		--backend cpu "$@" >>"$KILN_LOG_DIR/worker-$who.log" 2>&1 &
+	worker_pid[$who]=$!
 	KILN_PIDS+=("$!")
 }
 for who in dave eve; do
@@ -101,7 +107,9 @@ content_port=$(free_port)
 	>"$KILN_LOG_DIR/content-server.log" 2>&1 &
 KILN_PIDS+=("$!")
 wait_until 20 "the content server" curl -sf "http://127.0.0.1:$content_port/input.txt"
-dave_address=5DAAnrj7VHTznn2AWBemMuyBwZWs6FNFjdyVXUeYum3PTXFy # //Dave
+dave_address=5DAAnrj7VHTznn2AWBemMuyBwZWs6FNFjdyVXUeYum3PTXFy   # //Dave
+eve_address=5HGjWAeFDfFCWPsjFQdVV2Msvz2XtMktvgocEZcCj68kUMaw    # //Eve
+ferdie_address=5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL # //Ferdie
 client() { KILN_WS="$url" KILN_JOB_DIR="$job_dir" node "$KILN_ROOT/tests/e2e/worker-job.mjs" "$@"; }
 
 step "worker run: Dave is killed (SIGKILL) right after committing, restarted, and is paid"
@@ -132,6 +140,36 @@ client await "$job" "$dave_address" || fail "job $job across the node's restart"
 grep -q "reconnecting" "$KILN_LOG_DIR/worker-dave.log" || fail "Dave did not notice the node go"
 connects=$(grep -c "^connected to" "$KILN_LOG_DIR/worker-dave.log")
 ((connects >= 3)) || fail "Dave connected $connects times (start, after SIGKILL, after the node's restart)"
+
+step "worker run: a Gemm job through the market, sampled on chain and paid"
+job=$(client post-gemm 64 64 256) || fail "posting a Gemm job"
+echo "job $job posted"
+client await "$job" "$dave_address" || fail "Gemm job $job"
+grep -q "job $job: sampled; revealed" "$KILN_LOG_DIR/worker-dave.log" || fail "Dave did not answer job $job's sampling"
+curl -sf "http://127.0.0.1:$dave_port/jobs/$job/output" -o "$job_dir/gemm.out" || fail "job $job's output"
+(($(stat -c %s "$job_dir/gemm.out") == 4 * 64 * 64)) || fail "job $job: the output is not 4·m·n bytes"
+
+step "worker run: spot-checks on: Eve re-executes Dave's result, agrees, and both are paid"
+client spot-checks 100 || fail "turning spot-checks on"
+job=$(client post "http://127.0.0.1:$content_port") || fail "posting a job"
+echo "job $job posted"
+client await-checked "$job" "$dave_address" "$eve_address" || fail "spot-checked job $job"
+grep -q "job $job: spot-check as a verifier: revealed" "$KILN_LOG_DIR/worker-eve.log" || fail "Eve's log shows no reveal for job $job"
+
+step "worker run: a worker returning wrong outputs is outvoted, slashed, the client refunded"
+worker_config ferdie "$(free_port)" 0.01 >/dev/null
+config="$KILN_LOG_DIR/ferdie/worker.toml"
+"$KILN_BIN/kiln-worker" bond 200 --config "$config" --suri "//Ferdie" || fail "ferdie: bond"
+"$KILN_BIN/kiln-worker" register --config "$config" --suri "//Ferdie" || fail "ferdie: register"
+start_worker ferdie --fault wrong-output
+job=$(client post "http://127.0.0.1:$content_port") || fail "posting a job"
+echo "job $job posted"
+client await-overturned "$job" "$ferdie_address" || fail "job $job: the wrong result was not overturned"
+grep -q "job $job: dispute as its provider: revealed" "$KILN_LOG_DIR/worker-ferdie.log" || fail "Ferdie did not answer the dispute"
+for who in dave eve; do
+	grep -q "job $job: dispute as a verifier: revealed" "$KILN_LOG_DIR/worker-$who.log" || fail "$who did not answer the dispute over job $job"
+done
+kill -TERM "${worker_pid[ferdie]}"
 
 step "worker run: SIGTERM stops a worker cleanly"
 kill -TERM "${worker_pid[eve]}"

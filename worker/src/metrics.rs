@@ -15,6 +15,11 @@ pub struct Metrics {
 	pub earned: Counter,
 	/// Hardware challenges that ended, by `result`: passed, failed, voided.
 	pub challenges: IntCounterVec,
+	/// Spot-check answers by `step`: executed (a re-execution), unavailable (could not run
+	/// it), committed, revealed; as a verifier or, in a dispute, as the provider.
+	pub spot_checks: IntCounterVec,
+	/// Samplings of this worker's `Gemm` results answered, by `result`: revealed, failed.
+	pub samplings: IntCounterVec,
 	/// Seconds spent running jobs.
 	pub busy_seconds: Counter,
 	/// 1 while following a node.
@@ -58,6 +63,12 @@ impl Metrics {
 				"Prices of this worker's completed jobs, in KILN",
 			)?,
 			challenges: counter_vec("challenges_total", "Hardware challenges by result", "result")?,
+			spot_checks: counter_vec("spot_checks_total", "Spot-check answers by step", "step")?,
+			samplings: counter_vec(
+				"samplings_total",
+				"Samplings of Gemm results answered, by result",
+				"result",
+			)?,
 			busy_seconds: counter("backend_busy_seconds_total", "Seconds spent running jobs")?,
 			connected: gauge("connected", "1 while following a node")?,
 			best_block: gauge("best_block", "The best block seen")?,

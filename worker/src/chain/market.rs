@@ -20,7 +20,6 @@ use subxt::{
 #[derive(DecodeAsType)]
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]
 struct RawJob {
-	#[allow(dead_code)]
 	client: AccountId,
 	spec: Static<JobSpec<u128, u32>>,
 	#[allow(dead_code)]
@@ -128,6 +127,7 @@ impl At {
 			};
 			out.push(MarketJob {
 				id,
+				client: raw.client,
 				spec: raw.spec.0,
 				bidding_ends: raw.bidding_ends,
 				deadline: raw.deadline,

@@ -1,8 +1,14 @@
 //! Typed reads of the chain's state at one block, returning [`super::view`]'s plain types.
 
 use super::{
-	kiln::{self, runtime_types::pallet_proof_of_compute::types::ChallengeState},
-	view::{ChainChallenge, ChallengeOutcome, Ledger, ProviderRecord, ProvidersLimits},
+	kiln::{
+		self,
+		runtime_types::pallet_proof_of_compute::types::{ChallengeState, Purpose, SpotCheckStage},
+	},
+	view::{
+		ChainChallenge, ChallengeOutcome, CheckStage, JobSampling, Ledger, ProviderRecord,
+		ProvidersLimits, SpotCheckView,
+	},
 	AccountId, Connection, KilnConfig,
 };
 use anyhow::{Context, Result};
@@ -169,5 +175,78 @@ impl At {
 			}
 		}
 		Ok(outcomes)
+	}
+
+	/// The samplings of `who`'s `Gemm` results whose entries were drawn.
+	pub async fn job_samplings(&self, who: &AccountId) -> Result<Vec<JobSampling>> {
+		let mut out = Vec::new();
+		let mut entries = self
+			.storage()
+			.iter(kiln::storage().proof_of_compute().challenges(), ())
+			.await
+			.context("cannot list ProofOfCompute.Challenges")?;
+		while let Some(entry) = entries.next().await {
+			let entry = entry.context("cannot read ProofOfCompute.Challenges")?;
+			let (challenge,) = entry.key()?.decode().context("a Challenges key")?;
+			let c = entry.value().decode().context("a Challenges record")?;
+			let (Purpose::Job(job), ChallengeState::Opened { root, indices }) =
+				(c.purpose, c.state)
+			else {
+				continue;
+			};
+			if &c.provider == who {
+				out.push(JobSampling {
+					challenge,
+					job,
+					root,
+					indices: indices.0,
+					reveal_by: c.reveal_by,
+				});
+			}
+		}
+		Ok(out)
+	}
+
+	/// The spot-checks `who` must answer: as a verifier still counted, or as the provider once
+	/// a dispute's nonce is drawn.
+	pub async fn spot_checks(&self, who: &AccountId) -> Result<Vec<SpotCheckView>> {
+		let mut out = Vec::new();
+		let mut entries = self
+			.storage()
+			.iter(kiln::storage().proof_of_compute().spot_checks(), ())
+			.await
+			.context("cannot list ProofOfCompute.SpotChecks")?;
+		while let Some(entry) = entries.next().await {
+			let entry = entry.context("cannot read ProofOfCompute.SpotChecks")?;
+			let (job,) = entry.key()?.decode().context("a SpotChecks key")?;
+			let check = entry.value().decode().context("a SpotChecks record")?;
+			let stage = match check.stage {
+				SpotCheckStage::Committing => CheckStage::Committing,
+				SpotCheckStage::Revealing => CheckStage::Revealing,
+				_ => CheckStage::Waiting,
+			};
+			let answer = if &check.provider == who {
+				check.nonce.map(|_| (true, check.provider_commitment, check.provider_answer))
+			} else {
+				check
+					.verifiers
+					.0
+					.iter()
+					.find(|v| &v.account == who && !v.dropped)
+					.map(|v| (false, v.commitment, v.output))
+			};
+			if let Some((as_provider, committed, revealed)) = answer {
+				out.push(SpotCheckView {
+					job,
+					stage,
+					nonce: check.nonce,
+					as_provider,
+					committed,
+					revealed: revealed.is_some(),
+					next: check.next,
+				});
+			}
+		}
+		Ok(out)
 	}
 }

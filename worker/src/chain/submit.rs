@@ -89,6 +89,14 @@ impl Submitter {
 				let call = t().proof_of_compute().reveal_challenge(*id, tx::openings(openings));
 				self.sign(conn, &call, what, wait).await
 			},
+			Tx::CommitSpotCheck { job, commitment } => {
+				let call = t().proof_of_compute().commit_spot_check(*job, *commitment);
+				self.sign(conn, &call, what, wait).await
+			},
+			Tx::RevealSpotCheck { job, answer, salt } => {
+				let call = t().proof_of_compute().reveal_spot_check(*job, *answer, *salt);
+				self.sign(conn, &call, what, wait).await
+			},
 		}
 	}
 

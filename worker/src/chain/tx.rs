@@ -29,6 +29,8 @@ pub enum Tx {
 	RevealResult { job: u64, output: ContentRef, salt: [u8; 32] },
 	CommitChallenge { id: u64, root: [u8; 32] },
 	RevealChallenge { id: u64, openings: Vec<LeafOpening> },
+	CommitSpotCheck { job: u64, commitment: [u8; 32] },
+	RevealSpotCheck { job: u64, answer: [u8; 32], salt: [u8; 32] },
 }
 
 impl Tx {
@@ -47,6 +49,8 @@ impl Tx {
 			Tx::RevealResult { .. } => "Market.reveal_result",
 			Tx::CommitChallenge { .. } => "ProofOfCompute.commit_challenge",
 			Tx::RevealChallenge { .. } => "ProofOfCompute.reveal_challenge",
+			Tx::CommitSpotCheck { .. } => "ProofOfCompute.commit_spot_check",
+			Tx::RevealSpotCheck { .. } => "ProofOfCompute.reveal_spot_check",
 		}
 	}
 }

@@ -57,6 +57,7 @@ pub enum ChallengeOutcome {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MarketJob {
 	pub id: u64,
+	pub client: AccountId,
 	pub spec: JobSpec<u128, u32>,
 	pub bidding_ends: u32,
 	pub deadline: u32,
@@ -111,4 +112,44 @@ impl MarketTerms {
 		let part = price.checked_mul(u128::from(self.collateral_percent % 100))? / 100;
 		self.collateral_fixed.checked_add(whole)?.checked_add(part)
 	}
+}
+
+/// A sampling of one of this worker's `Gemm` results whose entries were drawn: the openings
+/// to reveal before `reveal_by` (exclusive).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobSampling {
+	pub challenge: u64,
+	pub job: u64,
+	pub root: [u8; 32],
+	pub indices: Vec<u64>,
+	pub reveal_by: u32,
+}
+
+/// Where a spot-check is, for the one answering it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckStage {
+	/// Everyone called re-executes and commits before `next`.
+	Committing,
+	/// Everyone reveals before `next`.
+	Revealing,
+	/// Deciding whether to check, or drawing a dispute's panel: nothing to answer.
+	Waiting,
+}
+
+/// A spot-check this worker must answer: as a verifier, or as the provider in a dispute.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpotCheckView {
+	pub job: u64,
+	pub stage: CheckStage,
+	/// The dispute's nonce: answers are `dispute_answer(output, nonce)` (the first round's
+	/// answer is the output's blake2-256).
+	pub nonce: Option<[u8; 32]>,
+	/// This worker answers as the job's provider (a dispute), not as a verifier.
+	pub as_provider: bool,
+	/// This worker's commitment on chain, if any.
+	pub committed: Option<[u8; 32]>,
+	/// This worker's answer was revealed.
+	pub revealed: bool,
+	/// The end of the stage (exclusive).
+	pub next: u32,
 }

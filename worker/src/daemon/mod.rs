@@ -6,21 +6,25 @@
 //! it reconnects with backoff, to the next configured node if there are several; a failed
 //! RPC call is logged and retried at the next block, never a reason to drop a job.
 //!
-//! Not yet: `Gemm` and `Cuda` jobs (not bid on), spot-checks as a verifier, the client's
-//! signed early access to an output, output retention, and progress of long computations.
+//! It also answers the samplings of its `Gemm` results and the spot-checks it is drawn for
+//! ([`crate::poc`]).
+//!
+//! Not yet: `Cuda` jobs (not bid on), the client's signed early access to an output, output
+//! retention, and progress of long computations (a long job holds up the block loop).
 
 pub mod runner;
 
 use crate::{
-	backend::{choice, wasm, GemmBackend},
+	backend::{choice, wasm},
 	bidder::{self, price::FloorAndMarkup, Capacity, OpenJob, Terms},
 	chain::{
 		self,
-		view::{ChallengeOutcome, MarketJob, MarketPhase},
+		view::{ChallengeOutcome, MarketJob, MarketPhase, SpotCheckView},
 		AccountId, At, Connection, Submitter, Tx, Wait,
 	},
 	config::WorkerConfig,
 	executor::{
+		content::ContentCache,
 		fetch::FetchPolicy,
 		machine::{Action, ChainJob, Phase},
 		store::OutputStore,
@@ -29,7 +33,11 @@ use crate::{
 	gateway,
 	journal::Journal,
 	metrics::Metrics,
-	poc::challenges::{Answer, ChallengeDuty},
+	poc::{
+		challenges::{Answer, ChallengeDuty},
+		samplings::{self, SamplingDuty},
+		spot_checks::{CheckAction, CheckSender, SpotCheckDuty},
+	},
 };
 use anyhow::{Context, Result};
 use kiln_primitives::{
@@ -66,8 +74,9 @@ struct Daemon {
 	policy: FloorAndMarkup,
 	executor: Executor,
 	runner: JobRunner,
-	gemm: Box<dyn GemmBackend>,
 	challenges: ChallengeDuty,
+	samplings: SamplingDuty,
+	checks: SpotCheckDuty,
 	metrics: Arc<Metrics>,
 	shared: Arc<gateway::Shared>,
 	/// Jobs bid on and not yet decided: the block of the last bid sent and how many were sent
@@ -75,9 +84,13 @@ struct Daemon {
 	bid_on: HashMap<u64, (u64, u32)>,
 	/// Jobs whose skip reason was logged.
 	logged: HashSet<u64>,
+	/// Jobs whose content could not be had or used (not bid on; not fetched again).
+	unusable: HashMap<u64, String>,
 	/// Jobs of ours whose end was counted.
 	counted: HashSet<u64>,
 	block_seconds: u64,
+	/// How long outputs stay on disk after their job ended.
+	retention_secs: u64,
 }
 
 /// Runs the daemon until SIGTERM or Ctrl-C.
@@ -93,6 +106,8 @@ pub async fn run(settings: Settings) -> Result<()> {
 	let data_dir = config.worker.data_dir.clone();
 	let journal = Journal::open(&data_dir)?;
 	let store = OutputStore::open(&data_dir)?;
+	let checks =
+		SpotCheckDuty::new(journal.clone(), OutputStore::open_dir(data_dir.join("checks"))?);
 	let metrics = Arc::new(Metrics::new()?);
 	let shared = Arc::new(gateway::Shared {
 		outputs: store.path(0).parent().map(|p| p.to_path_buf()).unwrap_or_default(),
@@ -135,21 +150,25 @@ pub async fn run(settings: Settings) -> Result<()> {
 		runner: JobRunner {
 			specs: HashMap::new(),
 			sandbox,
-			fetch,
+			gemm,
+			content: ContentCache::open(data_dir.join("content"), fetch)?,
 			fault,
 			metrics: metrics.clone(),
 		},
-		gemm,
 		challenges: ChallengeDuty::new(Answer::Honest),
+		samplings: SamplingDuty::default(),
+		checks,
 		metrics,
 		shared,
 		bid_on: HashMap::new(),
 		logged: HashSet::new(),
+		unusable: HashMap::new(),
 		counted: HashSet::new(),
 		block_seconds: 6,
+		retention_secs: config.worker.output_retention_secs,
 		signer,
 	};
-	println!("provider {} with {}", daemon.signer.account(), daemon.gemm.name());
+	println!("provider {} with {}", daemon.signer.account(), daemon.runner.gemm.name());
 
 	let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
 		.context("cannot handle SIGTERM")?;
@@ -240,6 +259,20 @@ impl Sender for ChainSender<'_> {
 	}
 }
 
+impl CheckSender for ChainSender<'_> {
+	async fn commit(&mut self, job: u64, commitment: [u8; 32]) -> Result<()> {
+		let tx = Tx::CommitSpotCheck { job, commitment };
+		self.signer.send(self.conn, &tx, Wait::Pool).await?;
+		Ok(())
+	}
+
+	async fn reveal(&mut self, job: u64, answer: [u8; 32], salt: [u8; 32]) -> Result<()> {
+		let tx = Tx::RevealSpotCheck { job, answer, salt };
+		self.signer.send(self.conn, &tx, Wait::Pool).await?;
+		Ok(())
+	}
+}
+
 impl Daemon {
 	fn set_connected(&self, connected: bool, url: &str) {
 		self.metrics.connected.set(i64::from(connected));
@@ -292,10 +325,28 @@ impl Daemon {
 		let terms = at.market_terms().await?;
 		self.block_seconds = terms.block_seconds;
 		let jobs = at.market_jobs(&me).await?;
+		self.forget_gone(&jobs);
+		match self.executor.expire_outputs(self.retention_secs) {
+			Ok(removed) => {
+				let mut status = self.shared.status.lock().unwrap_or_else(|e| e.into_inner());
+				for id in removed {
+					println!("#{block}: job {id}: output removed (retention period over)");
+					status.settled.remove(&id);
+					status.clients.remove(&id);
+				}
+			},
+			Err(e) => println!("#{block}: cannot remove expired outputs: {e:#}"),
+		}
 		self.execute(conn, &me, &jobs, block).await;
+		if let Err(e) = self.answer_samplings(conn, at, &me, &jobs, block).await {
+			println!("#{block}: samplings: {e:#} (retrying at the next block)");
+		}
+		if let Err(e) = self.answer_spot_checks(conn, at, &me, &jobs, block).await {
+			println!("#{block}: spot-checks: {e:#} (retrying at the next block)");
+		}
 		self.count_bids(&me, &jobs);
 		self.bid(conn, at, &me, &jobs, terms, block).await?;
-		match self.challenges.on_block(at, conn, &self.signer, self.gemm.as_ref()).await {
+		match self.challenges.on_block(at, conn, &self.signer, self.runner.gemm.as_ref()).await {
 			Ok(ended) => {
 				for (_, outcome) in ended {
 					let result = match outcome {
@@ -320,6 +371,10 @@ impl Daemon {
 				continue;
 			}
 			self.runner.specs.insert(job.id, job.spec.clone());
+			if matches!(job.phase, MarketPhase::Committed { .. } | MarketPhase::Revealed { .. }) {
+				let mut status = self.shared.status.lock().unwrap_or_else(|e| e.into_inner());
+				status.clients.insert(job.id, job.client.clone());
+			}
 			let view = ChainJob {
 				id: job.id,
 				ours: true,
@@ -349,6 +404,26 @@ impl Daemon {
 				println!("#{block}: job {}: {outcome}, price {}", job.id, DisplayKiln(*price));
 				self.metrics.jobs.with_label_values(&[outcome]).inc();
 			}
+		}
+	}
+
+	/// Forgets jobs the chain no longer holds, and the content no live job refers to.
+	fn forget_gone(&mut self, jobs: &[MarketJob]) {
+		let live: HashSet<u64> = jobs.iter().map(|j| j.id).collect();
+		self.logged.retain(|id| live.contains(id));
+		self.unusable.retain(|id, _| live.contains(id));
+		self.counted.retain(|id| live.contains(id));
+		let keep: HashSet<[u8; 32]> = jobs
+			.iter()
+			.filter(|j| !j.phase.ended())
+			.flat_map(|j| match &j.spec.workload {
+				Workload::Wasm { module, input, .. } => vec![module.hash, input.hash],
+				Workload::Cuda { source, input, .. } => vec![source.hash, input.hash],
+				Workload::Gemm { .. } => vec![],
+			})
+			.collect();
+		if let Err(e) = self.runner.content.retain(&keep) {
+			println!("cannot clean the content cache: {e:#}");
 		}
 	}
 
@@ -382,6 +457,7 @@ impl Daemon {
 		let open: Vec<&MarketJob> = jobs
 			.iter()
 			.filter(|j| j.phase == MarketPhase::Bidding && u64::from(j.bidding_ends) > block)
+			.filter(|j| !self.unusable.contains_key(&j.id))
 			.filter(|j| {
 				j.our_bid.is_none()
 					&& self.bid_on.get(&j.id).is_none_or(|(at, sent)| {
@@ -409,12 +485,24 @@ impl Daemon {
 			max_concurrent_jobs: self.max_concurrent_jobs,
 		};
 		for job in open {
-			let decision = if matches!(job.spec.workload, Workload::Wasm { .. }) {
+			let decision = if matches!(job.spec.workload, Workload::Cuda { .. }) {
+				Err(("this worker does not run Cuda jobs yet".to_string(), "workload"))
+			} else {
 				let open = OpenJob { id: job.id, spec: job.spec.clone(), our_bid: job.our_bid };
 				bidder::decide(&open, &capacity, &terms, &self.policy)
 					.map_err(|s| (s.to_string(), s.kind()))
-			} else {
-				Err(("this worker runs Wasm jobs only".to_string(), "workload"))
+			};
+			// Only a job whose content is here and usable is bid on (fetched now, kept for
+			// the run: a client cannot take it away after the award).
+			let decision = match decision {
+				Ok(price) => match self.runner.prepare(&job.spec).await {
+					Ok(()) => Ok(price),
+					Err(reason) => {
+						self.unusable.insert(job.id, reason.clone());
+						Err((reason, "content"))
+					},
+				},
+				Err(skip) => Err(skip),
 			};
 			match decision {
 				Ok(price) => {
@@ -446,6 +534,96 @@ impl Daemon {
 						self.metrics.skipped.with_label_values(&[kind]).inc();
 					}
 				},
+			}
+		}
+		Ok(())
+	}
+
+	/// Opens the entries the chain drew from this worker's revealed `Gemm` results.
+	async fn answer_samplings(
+		&mut self,
+		conn: &Connection,
+		at: &At,
+		me: &AccountId,
+		jobs: &[MarketJob],
+		block: u64,
+	) -> Result<()> {
+		let sampled = jobs.iter().any(|j| {
+			matches!(j.phase, MarketPhase::Revealed { settles_at: None, .. })
+				&& matches!(j.spec.workload, Workload::Gemm { .. })
+				&& j.award.as_ref().is_some_and(|(w, _)| w == me)
+		});
+		if !sampled {
+			return Ok(());
+		}
+		let open = at.job_samplings(me).await?;
+		self.samplings.retain(&open);
+		for sampling in self.samplings.due(&open, block) {
+			let (job, id) = (sampling.job, sampling.challenge);
+			let Some(bytes) = self.executor.store().get(job)? else {
+				println!("#{block}: job {job}: sampled, but its output is gone");
+				self.metrics.samplings.with_label_values(&["failed"]).inc();
+				self.samplings.sent(id, u64::MAX / 2);
+				continue;
+			};
+			let openings = match samplings::openings(&bytes, &sampling.root, &sampling.indices) {
+				Ok(openings) => openings,
+				Err(e) => {
+					println!("#{block}: job {job}: cannot answer its sampling: {e}");
+					self.metrics.samplings.with_label_values(&["failed"]).inc();
+					self.samplings.sent(id, u64::MAX / 2);
+					continue;
+				},
+			};
+			let count = openings.len();
+			self.signer.send(conn, &Tx::RevealChallenge { id, openings }, Wait::Pool).await?;
+			self.samplings.sent(id, block);
+			self.metrics.samplings.with_label_values(&["revealed"]).inc();
+			println!("#{block}: job {job}: sampled; revealed {count} openings (challenge {id})");
+		}
+		Ok(())
+	}
+
+	/// Answers the spot-checks this worker is drawn for, and its disputes as a provider.
+	async fn answer_spot_checks(
+		&mut self,
+		conn: &Connection,
+		at: &At,
+		me: &AccountId,
+		jobs: &[MarketJob],
+		block: u64,
+	) -> Result<()> {
+		let views: Vec<SpotCheckView> = at.spot_checks(me).await?;
+		self.checks.retain(&views)?;
+		let mut sender = ChainSender { conn, signer: &self.signer, endpoint: &self.endpoint };
+		for view in &views {
+			let Some(job) = jobs.iter().find(|j| j.id == view.job) else { continue };
+			if !view.as_provider {
+				self.runner.specs.insert(job.id, job.spec.clone());
+			}
+			let role = if view.as_provider { "as its provider" } else { "as a verifier" };
+			let own = self.executor.store();
+			match self.checks.step(view, block, &mut self.runner, own, &mut sender).await {
+				Ok(CheckAction::Wait) => {},
+				Ok(action) => {
+					let step = match &action {
+						CheckAction::Execute if self.checks.checks().path(job.id).exists() => {
+							"executed"
+						},
+						CheckAction::Execute => "unavailable",
+						CheckAction::Commit | CheckAction::SendCommit { .. } => "committed",
+						CheckAction::Reveal { .. } => "revealed",
+						CheckAction::Lost | CheckAction::Wait => "lost",
+					};
+					self.metrics.spot_checks.with_label_values(&[step]).inc();
+					let round = if view.nonce.is_some() { "dispute" } else { "spot-check" };
+					println!("#{block}: job {}: {round} {role}: {step}", job.id);
+				},
+				Err(e) => println!("#{block}: job {}: spot-check {role}: {e:#}", job.id),
+			}
+			if !view.as_provider {
+				// Another provider's job: its spec is put back at the next block if needed.
+				self.runner.specs.remove(&view.job);
 			}
 		}
 		Ok(())

@@ -1,15 +1,31 @@
-//! Running an awarded job: fetch its content, run it, return the output's bytes.
+//! Running a job (awarded to this worker, or re-executed as a spot-check's verifier): get its
+//! content (from the cache, where [`JobRunner::prepare`] put it before the bid), run it,
+//! return the output.
+//!
+//! - `Wasm`: the module under the deterministic sandbox; the output is stdout, known by its
+//!   blake2-256.
+//! - `Gemm`: C = A·B from the seed on the worker's GEMM backend; the output is C as
+//!   little-endian int32, row-major (`4·m·n` bytes), known by its Merkle root
+//!   (`kiln_primitives::poc`), which is what the chain samples.
+//! - `Cuda`: not run yet (the bidder does not bid on it).
 
 use crate::{
-	backend::wasm::Sandbox,
-	executor::{
-		fetch::{fetch, FetchPolicy},
-		Runner,
-	},
+	backend::{wasm::Sandbox, GemmBackend},
+	executor::{content::ContentCache, Output, Runner},
 	metrics::Metrics,
 };
-use kiln_primitives::job::{JobSpec, Workload};
-use std::{collections::HashMap, sync::Arc, time::Instant};
+use kiln_primitives::{
+	job::{JobSpec, Workload},
+	poc::{reference::Tree, Shape},
+};
+use std::{
+	collections::HashMap,
+	sync::Arc,
+	time::{Duration, Instant},
+};
+
+/// How often a long computation reports that it is still running.
+const PROGRESS_EVERY: Duration = Duration::from_secs(30);
 
 /// A deliberately wrong worker, for tests of what the chain does to one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -19,26 +35,70 @@ pub enum Fault {
 }
 
 pub struct JobRunner {
-	/// The specs of the jobs awarded to this worker, from the latest block.
+	/// The specs of the jobs this worker runs, from the latest block.
 	pub specs: HashMap<u64, JobSpec<u128, u32>>,
 	pub sandbox: Sandbox,
-	pub fetch: FetchPolicy,
+	pub gemm: Box<dyn GemmBackend>,
+	pub content: ContentCache,
 	pub fault: Option<Fault>,
 	pub metrics: Arc<Metrics>,
 }
 
-impl Runner for JobRunner {
-	async fn run(&mut self, job: u64) -> Result<Vec<u8>, String> {
-		let spec = self.specs.get(&job).ok_or("the job's spec is not known")?;
+/// C as the bytes a `Gemm` job outputs.
+pub fn gemm_bytes(c: &[i32]) -> Vec<u8> {
+	c.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// C back from a `Gemm` job's output bytes (`None` unless the length is a whole number of
+/// entries).
+pub fn gemm_entries(bytes: &[u8]) -> Option<Vec<i32>> {
+	(bytes.len() % 4 == 0).then(|| {
+		bytes.chunks_exact(4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+	})
+}
+
+impl JobRunner {
+	/// Makes sure the job can run before bidding on it: a Wasm job's module and input are
+	/// fetched into the cache (their hashes and lengths checked) and the module compiled.
+	pub async fn prepare(&self, spec: &JobSpec<u128, u32>) -> Result<(), String> {
+		match &spec.workload {
+			Workload::Wasm { module, input, .. } => {
+				let module = self.content.get(module).await.map_err(|e| format!("module: {e}"))?;
+				self.content.get(input).await.map_err(|e| format!("input: {e}"))?;
+				let sandbox = self.sandbox.clone();
+				tokio::task::spawn_blocking(move || sandbox.compile(&module).map(|_| ()))
+					.await
+					.map_err(|e| format!("compiling the module panicked: {e}"))?
+					.map_err(|e| format!("module: {e}"))
+			},
+			Workload::Gemm { .. } => Ok(()),
+			Workload::Cuda { .. } => Err("this worker does not run Cuda jobs yet".into()),
+		}
+	}
+
+	async fn wasm(&self, job: u64, spec: &JobSpec<u128, u32>) -> Result<Output, String> {
 		let Workload::Wasm { module, input, fuel } = &spec.workload else {
-			return Err("this worker runs Wasm jobs only".into());
+			return Err("not a Wasm job".into());
 		};
-		let module = fetch(module, &self.fetch).await.map_err(|e| format!("module: {e}"))?;
-		let input = fetch(input, &self.fetch).await.map_err(|e| format!("input: {e}"))?;
+		let module = self.content.get(module).await.map_err(|e| format!("module: {e}"))?;
+		let input = self.content.get(input).await.map_err(|e| format!("input: {e}"))?;
 		let (sandbox, fuel) = (self.sandbox.clone(), *fuel);
 		let started = Instant::now();
-		let run = tokio::task::spawn_blocking(move || sandbox.run_bytes(&module, &input, fuel))
-			.await
+		let mut task =
+			tokio::task::spawn_blocking(move || sandbox.run_bytes(&module, &input, fuel));
+		// Progress of a long run, every PROGRESS_EVERY.
+		let mut ticks =
+			tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
+		let run = loop {
+			tokio::select! {
+				done = &mut task => break done,
+				_ = ticks.tick() => println!(
+					"job {job}: Wasm still running after {:.0} s (fuel limit {fuel})",
+					started.elapsed().as_secs_f64()
+				),
+			}
+		};
+		let run = run
 			.map_err(|e| format!("the Wasm run panicked: {e}"))?
 			.map_err(|e| format!("module: {e}"))?;
 		self.metrics.busy_seconds.inc_by(started.elapsed().as_secs_f64());
@@ -53,6 +113,55 @@ impl Runner for JobRunner {
 		if self.fault == Some(Fault::WrongOutput) {
 			output.push(b'!');
 		}
-		Ok(output)
+		Ok(Output::plain(output))
+	}
+
+	fn gemm(&self, job: u64, seed: &[u8; 32], shape: Shape) -> Result<Output, String> {
+		let started = Instant::now();
+		println!(
+			"job {job}: computing C = A·B, m={} n={} k={} on {}",
+			shape.m,
+			shape.n,
+			shape.k,
+			self.gemm.name()
+		);
+		// The backend blocks: let the runtime move its other tasks (the gateway) elsewhere.
+		let c = tokio::task::block_in_place(|| self.gemm.gemm(seed, shape))
+			.map_err(|e| format!("the GEMM failed: {e:#}"))?;
+		let computed = started.elapsed();
+		let root = tokio::task::block_in_place(|| Tree::build(&c).root());
+		self.metrics.busy_seconds.inc_by(started.elapsed().as_secs_f64());
+		println!(
+			"job {job}: C computed in {:.3} s, its Merkle tree in {:.3} s",
+			computed.as_secs_f64(),
+			(started.elapsed() - computed).as_secs_f64()
+		);
+		Ok(Output { bytes: gemm_bytes(&c), hash: root })
+	}
+}
+
+impl Runner for JobRunner {
+	async fn run(&mut self, job: u64) -> Result<Output, String> {
+		let spec = self.specs.get(&job).ok_or("the job's spec is not known")?.clone();
+		match &spec.workload {
+			Workload::Wasm { .. } => self.wasm(job, &spec).await,
+			Workload::Gemm { m, n, k, seed } => self.gemm(job, seed, Shape { m: *m, n: *n, k: *k }),
+			Workload::Cuda { .. } => Err("this worker does not run Cuda jobs yet".into()),
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn gemm_output_bytes_round_trip() {
+		let c = vec![0, -1, i32::MAX, i32::MIN, 7];
+		let bytes = gemm_bytes(&c);
+		assert_eq!(bytes.len(), 20);
+		assert_eq!(&bytes[4..8], &[0xff; 4]);
+		assert_eq!(gemm_entries(&bytes), Some(c));
+		assert_eq!(gemm_entries(&bytes[..19]), None);
 	}
 }

@@ -45,8 +45,13 @@ pub enum JobStep {
 		#[serde(default)]
 		sent_at: Option<u64>,
 	},
-	/// The job ended on chain.
-	Done { outcome: String },
+	/// The job ended on chain, seen at `ended_unix` (seconds; the output is kept for the
+	/// retention period from then).
+	Done {
+		outcome: String,
+		#[serde(default)]
+		ended_unix: u64,
+	},
 	/// Given up, with the reason (inputs unusable, too late).
 	Abandoned { reason: String },
 }
@@ -112,6 +117,12 @@ impl std::fmt::Display for Action {
 			Action::Lost => write!(f, "the chain holds a commitment this worker cannot open"),
 		}
 	}
+}
+
+/// Whether a journalled job's output and record are past the retention period at `now_unix`.
+pub fn expired(step: &JobStep, now_unix: u64, retention_secs: u64) -> bool {
+	matches!(step, JobStep::Done { ended_unix, .. }
+		if *ended_unix > 0 && ended_unix.saturating_add(retention_secs) <= now_unix)
 }
 
 fn settled(step: Option<&JobStep>) -> bool {
@@ -245,10 +256,23 @@ mod tests {
 	}
 
 	#[test]
+	fn only_ended_jobs_expire_and_only_after_the_retention_period() {
+		let done = JobStep::Done { outcome: "ended".into(), ended_unix: 1_000 };
+		assert!(!expired(&done, 1_099, 100));
+		assert!(expired(&done, 1_100, 100));
+		assert!(!expired(&committing(), u64::MAX, 0));
+		let abandoned = JobStep::Abandoned { reason: "404".into() };
+		assert!(!expired(&abandoned, u64::MAX, 0));
+		// A record from before `ended_unix` was kept: it expires once stamped, never at once.
+		let old = JobStep::Done { outcome: "ended".into(), ended_unix: 0 };
+		assert!(!expired(&old, u64::MAX, 0));
+	}
+
+	#[test]
 	fn deadlines_endings_and_other_providers_jobs() {
 		assert_eq!(next_action(&job(Phase::Awarded), None, None, 20), Action::TooLate);
 		assert_eq!(next_action(&job(Phase::Ended), Some(&committing()), None, 30), Action::Finish);
-		let done = JobStep::Done { outcome: "Completed".into() };
+		let done = JobStep::Done { outcome: "Completed".into(), ended_unix: 0 };
 		assert_eq!(next_action(&job(Phase::Ended), Some(&done), None, 30), Action::Wait);
 		assert_eq!(next_action(&job(Phase::Ended), None, None, 30), Action::Wait);
 		let theirs = ChainJob { ours: false, ..job(Phase::Awarded) };

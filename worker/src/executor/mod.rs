@@ -6,6 +6,7 @@
 //! anywhere and restarted never commits twice, never loses a salt it committed to and never
 //! recomputes an output it journalled (the crash-point test kills it at every step in turn).
 
+pub mod content;
 pub mod fetch;
 pub mod machine;
 pub mod store;
@@ -17,11 +18,27 @@ use machine::{next_action, Action, ChainJob, JobStep, Sent};
 use std::collections::HashMap;
 use store::OutputStore;
 
-/// Runs a job: fetches its inputs and computes the output's bytes, or says why it cannot
-/// (a clear reason, journalled as the job's abandonment).
+/// A job's output: its bytes and the hash the chain knows it by (blake2-256 of the bytes,
+/// or for a `Gemm` job the Merkle root of C).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Output {
+	pub bytes: Vec<u8>,
+	pub hash: [u8; 32],
+}
+
+impl Output {
+	/// Bytes known by their blake2-256 (every workload but `Gemm`).
+	pub fn plain(bytes: Vec<u8>) -> Self {
+		let hash = sp_crypto_hashing::blake2_256(&bytes);
+		Self { bytes, hash }
+	}
+}
+
+/// Runs a job: fetches its inputs and computes the output, or says why it cannot (a clear
+/// reason, journalled as the job's abandonment).
 #[allow(async_fn_in_trait)]
 pub trait Runner {
-	async fn run(&mut self, job: u64) -> std::result::Result<Vec<u8>, String>;
+	async fn run(&mut self, job: u64) -> std::result::Result<Output, String>;
 }
 
 /// Sends a job's transactions. An error (a failed RPC call) is retried at a later block.
@@ -58,6 +75,11 @@ pub struct Executor<C: CrashPoints = NoCrash> {
 	crash: C,
 }
 
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
+	std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
 /// A fresh random salt (from the operating system).
 pub fn random_salt() -> Result<[u8; 32]> {
 	let mut salt = [0u8; 32];
@@ -72,6 +94,22 @@ impl<C: CrashPoints> Executor<C> {
 
 	pub fn store(&self) -> &OutputStore {
 		&self.store
+	}
+
+	/// Removes the outputs (and journal records) of jobs that ended more than
+	/// `retention_secs` ago; returns their ids.
+	pub fn expire_outputs(&mut self, retention_secs: u64) -> Result<Vec<u64>> {
+		let now = unix_now();
+		let mut removed = Vec::new();
+		for (id, step) in self.journal.all::<JobStep>(Kind::Job)? {
+			if machine::expired(&step, now, retention_secs) {
+				self.store.remove(id)?;
+				self.journal.remove(Kind::Job, id)?;
+				self.sent.remove(&id);
+				removed.push(id);
+			}
+		}
+		Ok(removed)
 	}
 
 	/// Notes that `record`'s commitment was sent at `block`, in memory and in the journal (so a
@@ -102,9 +140,10 @@ impl<C: CrashPoints> Executor<C> {
 			Action::Execute => {
 				self.crash.at("before run")?;
 				match runner.run(id).await {
-					Ok(bytes) => {
+					Ok(output) => {
 						self.crash.at("before store")?;
-						let (output_hash, output_len) = self.store.put(id, &bytes)?;
+						let output_len = self.store.put(id, &output.bytes)?;
+						let output_hash = output.hash;
 						self.crash.at("before journal computed")?;
 						self.journal.put(
 							Kind::Job,
@@ -146,7 +185,8 @@ impl<C: CrashPoints> Executor<C> {
 			},
 			Action::Finish => {
 				self.crash.at("before journal done")?;
-				self.journal.put(Kind::Job, id, &JobStep::Done { outcome: "ended".into() })?;
+				let done = JobStep::Done { outcome: "ended".into(), ended_unix: unix_now() };
+				self.journal.put(Kind::Job, id, &done)?;
 				self.sent.remove(&id);
 			},
 			Action::TooLate => {

@@ -14,8 +14,14 @@ pub struct OutputStore {
 }
 
 impl OutputStore {
+	/// The outputs of the jobs awarded to this worker: `outputs/` in the data directory.
 	pub fn open(data_dir: &Path) -> Result<Self> {
-		let dir = data_dir.join("outputs");
+		Self::open_dir(data_dir.join("outputs"))
+	}
+
+	/// A store in `dir` (the outputs of the jobs this worker verifies are kept apart, in
+	/// `checks/`, where the gateway does not serve them).
+	pub fn open_dir(dir: PathBuf) -> Result<Self> {
 		fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
 		Ok(Self { dir })
 	}
@@ -24,8 +30,8 @@ impl OutputStore {
 		self.dir.join(job.to_string())
 	}
 
-	/// Stores `bytes` as job `job`'s output; returns its blake2-256 and length.
-	pub fn put(&self, job: u64, bytes: &[u8]) -> Result<([u8; 32], u64)> {
+	/// Stores `bytes` as job `job`'s output; returns its length.
+	pub fn put(&self, job: u64, bytes: &[u8]) -> Result<u64> {
 		let tmp = self.dir.join(format!("{job}.tmp"));
 		let write = || -> std::io::Result<()> {
 			let mut file = File::create(&tmp)?;
@@ -35,7 +41,7 @@ impl OutputStore {
 			File::open(&self.dir)?.sync_all()
 		};
 		write().with_context(|| format!("cannot store the output of job {job}"))?;
-		Ok((sp_crypto_hashing::blake2_256(bytes), bytes.len() as u64))
+		Ok(bytes.len() as u64)
 	}
 
 	/// The output, if stored.

@@ -60,9 +60,9 @@ impl Sender for Tx {
 struct Counting(Rc<RefCell<u32>>);
 
 impl Runner for Counting {
-	async fn run(&mut self, _: u64) -> std::result::Result<Vec<u8>, String> {
+	async fn run(&mut self, _: u64) -> std::result::Result<Output, String> {
 		*self.0.borrow_mut() += 1;
-		Ok(OUTPUT.to_vec())
+		Ok(Output::plain(OUTPUT.to_vec()))
 	}
 }
 
@@ -202,7 +202,7 @@ fn new_chain() -> Chain {
 async fn an_unusable_job_is_abandoned_cleanly_and_a_failed_send_is_retried() {
 	struct Broken;
 	impl Runner for Broken {
-		async fn run(&mut self, _: u64) -> std::result::Result<Vec<u8>, String> {
+		async fn run(&mut self, _: u64) -> std::result::Result<Output, String> {
 			Err("input: HTTP 404 from https://example.org/x".into())
 		}
 	}
@@ -251,4 +251,31 @@ async fn an_unusable_job_is_abandoned_cleanly_and_a_failed_send_is_retried() {
 	assert_eq!(*runs.borrow(), 1);
 	let step: Option<JobStep> = executor.journal.get(Kind::Job, 1).unwrap();
 	assert!(matches!(step, Some(JobStep::Committing { .. })), "the job is kept");
+}
+
+#[test]
+fn outputs_are_removed_after_the_retention_period_only() {
+	let dir = tempfile::tempdir().unwrap();
+	let mut executor = Executor::new(
+		Journal::open(dir.path()).unwrap(),
+		OutputStore::open(dir.path()).unwrap(),
+		NoCrash,
+	);
+	let now = unix_now();
+	for (id, step) in [
+		(1, JobStep::Done { outcome: "ended".into(), ended_unix: now - 100 }),
+		(2, JobStep::Done { outcome: "ended".into(), ended_unix: now - 10 }),
+		(3, JobStep::Computed { output_hash: [0; 32], output_len: 3 }),
+	] {
+		executor.store.put(id, OUTPUT).unwrap();
+		executor.journal.put(Kind::Job, id, &step).unwrap();
+	}
+	assert_eq!(executor.expire_outputs(50).unwrap(), vec![1]);
+	assert_eq!(executor.store.get(1).unwrap(), None);
+	assert!(executor.journal.get::<JobStep>(Kind::Job, 1).unwrap().is_none());
+	// Ended 10 s ago, and a job in flight: kept.
+	assert!(executor.store.get(2).unwrap().is_some());
+	assert!(executor.store.get(3).unwrap().is_some());
+	assert_eq!(executor.expire_outputs(0).unwrap(), vec![2]);
+	assert!(executor.store.get(3).unwrap().is_some());
 }

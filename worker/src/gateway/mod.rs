@@ -1,17 +1,20 @@
 //! The worker's HTTP gateway, at the endpoint the provider registered:
 //!
-//! - `GET /jobs/{id}/output`: a job's output, to anyone once the job has settled (the
-//!   client's earlier, signed access is not built yet: until then it gets 403);
+//! - `GET /jobs/{id}/output`: a job's output: to the job's client, with a signed request
+//!   ([`auth`]), as soon as this worker has committed to the result; to anyone once the job
+//!   has settled;
 //! - `GET /metrics`: Prometheus metrics;
 //! - `GET /health`: 200 while the worker follows a node, else 503, with a JSON status.
 
-use crate::metrics::Metrics;
+pub mod auth;
+
+use crate::{chain::AccountId, metrics::Metrics};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{body::Incoming, Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::{
-	collections::HashSet,
+	collections::{HashMap, HashSet},
 	path::PathBuf,
 	sync::{Arc, Mutex},
 };
@@ -25,6 +28,9 @@ pub struct Status {
 	pub node: String,
 	/// Jobs whose outputs anyone may fetch.
 	pub settled: HashSet<u64>,
+	/// Jobs whose result this worker committed to, with their clients (who may fetch the
+	/// output with a signed request).
+	pub clients: HashMap<u64, AccountId>,
 }
 
 pub struct Shared {
@@ -80,11 +86,14 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
 			let code = if connected { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
 			reply(code, "application/json", body)
 		},
-		_ => output(shared, &path).await,
+		_ => {
+			let auth = request.headers().get(hyper::header::AUTHORIZATION);
+			output(shared, &path, auth.and_then(|v| v.to_str().ok())).await
+		},
 	}
 }
 
-async fn output(shared: &Shared, path: &str) -> Response<Full<Bytes>> {
+async fn output(shared: &Shared, path: &str, auth: Option<&str>) -> Response<Full<Bytes>> {
 	let id = path
 		.strip_prefix("/jobs/")
 		.and_then(|rest| rest.strip_suffix("/output"))
@@ -93,13 +102,29 @@ async fn output(shared: &Shared, path: &str) -> Response<Full<Bytes>> {
 		return reply(StatusCode::NOT_FOUND, "text/plain", "not found\n");
 	};
 	let file = shared.outputs.join(id.to_string());
-	let settled = shared.status.lock().unwrap_or_else(|e| e.into_inner()).settled.contains(&id);
+	let (settled, client) = {
+		let status = shared.status.lock().unwrap_or_else(|e| e.into_inner());
+		(status.settled.contains(&id), status.clients.get(&id).cloned())
+	};
+	let now = std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.map_or(0, |d| d.as_secs());
+	let allowed = match (settled, auth, &client) {
+		(true, _, _) => Ok(()),
+		(false, Some(header), Some(client)) => auth::check(header, id, client, now),
+		(false, Some(_), None) => Err(format!("job {id}'s result is not committed yet")),
+		(false, None, _) => Err(format!(
+			"job {id} has not settled: its output is served to anyone once it has, and before \
+			 to its client with a signed request (Authorization: Kiln <account> <unix \
+			 seconds> <signature of \"kiln/output/{id}/<unix seconds>\">)"
+		)),
+	};
 	match tokio::fs::read(&file).await {
-		Ok(bytes) if settled => reply(StatusCode::OK, "application/octet-stream", bytes),
+		Ok(bytes) if allowed.is_ok() => reply(StatusCode::OK, "application/octet-stream", bytes),
 		Ok(_) => reply(
 			StatusCode::FORBIDDEN,
 			"text/plain",
-			format!("job {id} has not settled; its output is served to anyone once it has\n"),
+			format!("{}\n", allowed.err().unwrap_or_default()),
 		),
 		Err(_) => {
 			reply(StatusCode::NOT_FOUND, "text/plain", format!("no output of job {id} here\n"))

@@ -9,7 +9,7 @@
 use anyhow::{Context, Result};
 use redb::{Database, ReadableTable, TableDefinition};
 use serde::{de::DeserializeOwned, Serialize};
-use std::path::Path;
+use std::{path::Path, sync::Arc};
 
 /// What a record is about: one table each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,8 +34,10 @@ fn table(kind: Kind) -> TableDefinition<'static, u64, &'static [u8]> {
 	}
 }
 
+/// A handle on the journal (cloned handles share the database).
+#[derive(Clone)]
 pub struct Journal {
-	db: Database,
+	db: Arc<Database>,
 }
 
 impl Journal {
@@ -51,7 +53,7 @@ impl Journal {
 			tx.open_table(table(kind))?;
 		}
 		tx.commit()?;
-		Ok(Self { db })
+		Ok(Self { db: Arc::new(db) })
 	}
 
 	/// Records `value` for `id`, replacing what was there; on disk when it returns.
