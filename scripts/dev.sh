@@ -3,8 +3,9 @@
 #   1. starts a single-validator dev chain (Alice validates and is sudo);
 #   2. bonds and registers one CPU-only worker (Charlie) and starts `kiln-worker run`;
 #   3. as a client (Alice), posts the example Wasm job, its module and input served over local
-#      HTTP, prints its life on chain (bids, award, commitment, reveal, settlement, payment),
-#      then fetches the output from the worker and checks it against the revealed hash.
+#      HTTP, then a Gemm job; prints each one's life on chain (bids, award, commitment, reveal,
+#      sampling, settlement, payment), then fetches its output from the worker and checks it
+#      against the revealed hash (blake2-256, or for the Gemm job the Merkle root of C).
 # The node, the worker and the content server keep running; the end says how to stop them.
 #   scripts/dev.sh --node-only [kiln-node args…]   just the dev chain, in the foreground
 # Ports: RPC_PORT (9944), PROMETHEUS_PORT (9615), GATEWAY_PORT (8080), CONTENT_PORT (8081).
@@ -78,7 +79,7 @@ nohup "$KILN_BIN/kiln-worker" run --config "$dir/worker.toml" >"$dir/worker.log"
 pids+=("$!")
 wait_until 30 "the worker's gateway" curl -sf "http://127.0.0.1:$GATEWAY_PORT/health"
 
-step "client: Alice posts the example Wasm job (its module and input on http://127.0.0.1:$CONTENT_PORT)"
+step "client: Alice posts the example Wasm job (its module and input on http://127.0.0.1:$CONTENT_PORT), then a Gemm job"
 mkdir -p "$dir/job"
 cp "$CARGO_TARGET_DIR/wasm32-wasip1/release/line-stats.wasm" "$dir/job/job.wasm"
 printf 'Kiln is an open market for GPU compute\nanyone with a GPU sells its time\nanyone with a job buys it\n' \

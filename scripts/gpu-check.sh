@@ -6,7 +6,10 @@
 #
 # It runs the CUDA backend against the CPU backend bit for bit (the worker's unit test
 # gpu_cuda_backend_equals_the_cpu_backend with KILN_REQUIRE_GPU=1: a missing GPU fails), then
-# `kiln-worker bench` on CUDA and on the CPU at the default and the challenge shapes.
+# `kiln-worker bench` on CUDA and on the CPU at the default and the challenge shapes, then
+# Cuda jobs: the unit test gpu_cuda_jobs_run_and_device_failures_are_results, and the example
+# job (examples/cuda-jobs/histogram.cu) through `kiln-worker cuda-job`, the child process the
+# daemon starts, checked against the histogram Python computes.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,6 +63,28 @@ for shape in "--m 1024 --n 1024 --k 4096" "--m 4096 --n 4096 --k 8192" "--m 1638
 	# shellcheck disable=SC2086
 	step .gpu/kiln-worker bench --backend cuda $shape
 done
+KILN_REQUIRE_GPU=1 step .gpu/kiln-worker-tests --exact backend::cuda::job::tests::gpu_cuda_jobs_run_and_device_failures_are_results --nocapture
+cuda_job() {
+	local dir="$out/cuda-job"
+	mkdir -p "$dir"
+	cp examples/cuda-jobs/histogram.cu "$dir/source.cu"
+	head -c 50000000 /dev/urandom >"$dir/input"
+	echo '{"entry":"histogram","grid":[256,1,1],"block":[256,1,1],"output_len":1024}' >"$dir/launch.json"
+	local start=$(date +%s.%N)
+	.gpu/kiln-worker cuda-job "$dir" || return 1
+	echo "cuda-job: $(python3 -c "print(round($(date +%s.%N) - $start, 3))") s for 50 MB (compile, launch, copies)"
+	python3 - "$dir" <<'PY'
+import sys, struct, collections
+d = sys.argv[1]
+data = open(f"{d}/input", "rb").read()
+counts = collections.Counter(data)
+expected = b"".join(struct.pack("<I", counts.get(b, 0)) for b in range(256))
+got = open(f"{d}/output", "rb").read()
+assert got == expected, "the GPU histogram differs from Python's"
+print("cuda-job: the histogram of 50 MB equals Python's")
+PY
+}
+step cuda_job
 step .gpu/kiln-worker bench --backend cpu --m 1024 --n 1024 --k 4096
 step .gpu/kiln-worker bench --backend cpu --m 4096 --n 4096 --k 8192
 echo "== done: status $status"

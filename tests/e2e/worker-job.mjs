@@ -2,6 +2,11 @@
 //   node worker-job.mjs post BASE_URL        posts a Wasm job whose module and input are
 //                                            BASE_URL/job.wasm and BASE_URL/input.txt; prints its id
 //   node worker-job.mjs post-gemm M N K      posts a Gemm job; prints its id
+//   node worker-job.mjs post-bad KIND BASE_URL  posts a Wasm job no worker should bid on: KIND
+//                                            missing (the input is a 404), wrong-hash (the
+//                                            input's bytes do not match) or not-wasm (the module
+//                                            is a text file); prints its id
+//   node worker-job.mjs await-unbid ID       waits until job ID expires without a bid
 //   node worker-job.mjs spot-checks PERCENT  sets spot_check_probability (sudo configure)
 //   node worker-job.mjs await ID ACCOUNT     waits until job ID is completed and checks ACCOUNT won
 //                                            (for a Wasm job: the revealed hash is that of
@@ -100,6 +105,24 @@ try {
     const module = read('job.wasm');
     const input = read('input.txt');
     await post({ Wasm: { module: ref(module, `${base}/job.wasm`), input: ref(input, `${base}/input.txt`), fuel: 1_000_000_000 } });
+  } else if (mode === 'post-bad') {
+    const [kind, base] = args;
+    const module = read('job.wasm');
+    const input = read('input.txt');
+    let moduleRef = ref(module, `${base}/job.wasm`);
+    let inputRef = ref(input, `${base}/input.txt`);
+    if (kind === 'missing') inputRef = ref(input, `${base}/missing.txt`);
+    else if (kind === 'wrong-hash') inputRef = { ...inputRef, hash: u8aToHex(blake2AsU8a('not the input', 256)) };
+    else if (kind === 'not-wasm') moduleRef = ref(input, `${base}/input.txt`);
+    else throw new Error(`unknown kind ${kind}`);
+    await post({ Wasm: { module: moduleRef, input: inputRef, fuel: 1_000_000_000 } });
+  } else if (mode === 'await-unbid') {
+    const id = Number(args[0]);
+    const { job, state } = await ended(id);
+    if (state !== 'expired') throw new Error(`job ${id} ended ${JSON.stringify(job.state)}, not expired`);
+    const bids = (await jobEvents(id)).filter((e) => e.name === 'market.BidPlaced');
+    if (bids.length) throw new Error(`job ${id} was bid on: ${JSON.stringify(bids)}`);
+    console.log(`job ${id}: expired without a bid`);
   } else if (mode === 'post-gemm') {
     const [m, n, k] = args.map(Number);
     await post({ Gemm: { m, n, k, seed: u8aToHex(blake2AsU8a(`kiln e2e ${Date.now()}`, 256)) } });

@@ -149,6 +149,20 @@ grep -q "job $job: sampled; revealed" "$KILN_LOG_DIR/worker-dave.log" || fail "D
 curl -sf "http://127.0.0.1:$dave_port/jobs/$job/output" -o "$job_dir/gemm.out" || fail "job $job's output"
 (($(stat -c %s "$job_dir/gemm.out") == 4 * 64 * 64)) || fail "job $job: the output is not 4·m·n bytes"
 
+step "worker run: jobs with a missing input, a wrong hash or a module that is not Wasm"
+declare -A bad_job
+for kind in missing wrong-hash not-wasm; do
+	bad_job[$kind]=$(client post-bad "$kind" "http://127.0.0.1:$content_port") || fail "posting a $kind job"
+	echo "job ${bad_job[$kind]} ($kind) posted"
+done
+for kind in missing wrong-hash not-wasm; do
+	client await-unbid "${bad_job[$kind]}" || fail "the $kind job"
+done
+grep -q "job ${bad_job[missing]}: not bidding: input: the server answered HTTP 404" "$KILN_LOG_DIR/worker-dave.log" || fail "no 404 in Dave's log"
+grep -q "job ${bad_job[wrong-hash]}: not bidding: input: the bytes do not have the job's blake2-256" "$KILN_LOG_DIR/worker-dave.log" || fail "no hash mismatch in Dave's log"
+grep -q "job ${bad_job[not-wasm]}: not bidding: module: not a runnable WASI command" "$KILN_LOG_DIR/worker-dave.log" || fail "no invalid module in Dave's log"
+grep -A3 "job ${bad_job[not-wasm]}: not bidding" "$KILN_LOG_DIR/worker-dave.log" | head -3
+
 step "worker run: spot-checks on: Eve re-executes Dave's result, agrees, and both are paid"
 client spot-checks 100 || fail "turning spot-checks on"
 job=$(client post "http://127.0.0.1:$content_port") || fail "posting a job"

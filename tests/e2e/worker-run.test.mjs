@@ -110,8 +110,23 @@ test('the cheaper worker wins a Wasm job, runs it, is paid, and serves the outpu
   assert.equal(output.len, expected.length);
   const uri = output.uri.startsWith('0x') ? Buffer.from(output.uri.slice(2), 'hex').toString() : output.uri;
   assert.equal(uri, `${process.env.KILN_DAVE}/jobs/${jobId}/output`);
-  // Before settlement the output is not public.
+  // Before settlement the output is not public: refused to an anonymous request and to
+  // another account's signature; served to the client's signed request.
   assert.equal((await get(uri)).status, 403, 'refused before settlement');
+  const signed = (pair, job) => {
+    const time = Math.floor(Date.now() / 1000);
+    const signature = u8aToHex(pair.sign(`kiln/output/${job}/${time}`));
+    return { Authorization: `Kiln ${pair.address} ${time} ${signature}` };
+  };
+  const bob = keyring.addFromUri('//Bob');
+  const asBob = await fetch(uri, { headers: signed(bob, jobId) });
+  assert.equal(asBob.status, 403, "another account's signature is refused before settlement");
+  console.log(`Bob before settlement: ${asBob.status} ${(await asBob.text()).trim()}`);
+  const asClient = await fetch(uri, { headers: signed(alice, jobId) });
+  assert.equal(asClient.status, 200, "the client's signed request is served before settlement");
+  assert.deepEqual(Buffer.from(await asClient.arrayBuffer()), expected);
+  const wrongJob = await fetch(uri, { headers: signed(alice, jobId + 1) });
+  assert.equal(wrongJob.status, 403, 'a signature for another job is refused');
 
   await nextEvent('market', 'JobCompleted', isJob);
   // The block that settled it, and its parent (Dave's balance before).

@@ -140,6 +140,10 @@ pub enum Command {
 		#[arg(long, default_value_t = 256)]
 		memory_mib: u32,
 	},
+	/// Runs the Cuda job in DIR (source.cu, input, launch.json) on GPU 0 and writes DIR/output:
+	/// the child process `run` starts for each Cuda job.
+	#[command(hide = true)]
+	CudaJob { dir: PathBuf },
 	/// Show an account's balance, collateral and provider record.
 	Status {
 		/// The account to show (SS58) [default: the signing account].
@@ -203,6 +207,7 @@ pub async fn run(command: Command) -> Result<()> {
 			}
 			return Ok(());
 		},
+		Command::CudaJob { dir } => return crate::backend::cuda::job::child_main(&dir),
 		Command::Wasm { module, input, fuel, memory_mib } => {
 			let read = |path: &PathBuf| {
 				std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
@@ -286,6 +291,7 @@ pub async fn run(command: Command) -> Result<()> {
 		| Command::Bench { .. }
 		| Command::Challenges { .. }
 		| Command::Run { .. }
+		| Command::CudaJob { .. }
 		| Command::Wasm { .. } => Ok(()),
 	}
 }

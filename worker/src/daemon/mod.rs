@@ -9,8 +9,7 @@
 //! It also answers the samplings of its `Gemm` results and the spot-checks it is drawn for
 //! ([`crate::poc`]).
 //!
-//! Not yet: `Cuda` jobs (not bid on), the client's signed early access to an output, output
-//! retention, and progress of long computations (a long job holds up the block loop).
+//! Not yet: structured `tracing` logs; a long job holds up the block loop.
 
 pub mod runner;
 
@@ -125,6 +124,11 @@ pub async fn run(settings: Settings) -> Result<()> {
 
 	let gemm = choice::select(backend, None)?;
 	let cuda_usable = gemm.name().starts_with("cuda");
+	// Cuda jobs run on the first device, compiled for its architecture.
+	let cuda_arch =
+		cuda_usable.then(|| crate::backend::cuda::devices().ok()).flatten().and_then(|devices| {
+			devices.first().map(|d| crate::backend::cuda::job::arch(d.compute_capability))
+		});
 	let limits = &config.limits;
 	let sandbox = wasm::Sandbox::new(wasm::Limits {
 		memory: (limits.wasm_memory_mib as usize) << 20,
@@ -152,6 +156,9 @@ pub async fn run(settings: Settings) -> Result<()> {
 			sandbox,
 			gemm,
 			content: ContentCache::open(data_dir.join("content"), fetch)?,
+			cuda_arch,
+			work_dir: data_dir.join("cuda"),
+			block_seconds: 6,
 			fault,
 			metrics: metrics.clone(),
 		},
@@ -324,6 +331,7 @@ impl Daemon {
 		let me = self.signer.account();
 		let terms = at.market_terms().await?;
 		self.block_seconds = terms.block_seconds;
+		self.runner.block_seconds = terms.block_seconds;
 		let jobs = at.market_jobs(&me).await?;
 		self.forget_gone(&jobs);
 		match self.executor.expire_outputs(self.retention_secs) {
@@ -485,19 +493,17 @@ impl Daemon {
 			max_concurrent_jobs: self.max_concurrent_jobs,
 		};
 		for job in open {
-			let decision = if matches!(job.spec.workload, Workload::Cuda { .. }) {
-				Err(("this worker does not run Cuda jobs yet".to_string(), "workload"))
-			} else {
-				let open = OpenJob { id: job.id, spec: job.spec.clone(), our_bid: job.our_bid };
-				bidder::decide(&open, &capacity, &terms, &self.policy)
-					.map_err(|s| (s.to_string(), s.kind()))
-			};
+			let open = OpenJob { id: job.id, spec: job.spec.clone(), our_bid: job.our_bid };
+			let decision = bidder::decide(&open, &capacity, &terms, &self.policy)
+				.map_err(|s| (s.to_string(), s.kind()));
 			// Only a job whose content is here and usable is bid on (fetched now, kept for
 			// the run: a client cannot take it away after the award).
 			let decision = match decision {
 				Ok(price) => match self.runner.prepare(&job.spec).await {
 					Ok(()) => Ok(price),
 					Err(reason) => {
+						// One line in the log (compilers' messages span several).
+						let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
 						self.unusable.insert(job.id, reason.clone());
 						Err((reason, "content"))
 					},

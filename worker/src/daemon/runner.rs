@@ -7,10 +7,16 @@
 //! - `Gemm`: C = A·B from the seed on the worker's GEMM backend; the output is C as
 //!   little-endian int32, row-major (`4·m·n` bytes), known by its Merkle root
 //!   (`kiln_primitives::poc`), which is what the chain samples.
-//! - `Cuda`: not run yet (the bidder does not bid on it).
+//! - `Cuda`: the source compiled with NVRTC and launched in a child process
+//!   (`backend::cuda::job`, which documents the kernel ABI), killed at the end of the job's
+//!   execution window; the output is the output buffer, known by its blake2-256.
 
 use crate::{
-	backend::{wasm::Sandbox, GemmBackend},
+	backend::{
+		cuda::job::{self as cuda_job, Launch},
+		wasm::Sandbox,
+		GemmBackend,
+	},
 	executor::{content::ContentCache, Output, Runner},
 	metrics::Metrics,
 };
@@ -40,6 +46,12 @@ pub struct JobRunner {
 	pub sandbox: Sandbox,
 	pub gemm: Box<dyn GemmBackend>,
 	pub content: ContentCache,
+	/// The NVRTC architecture of the GPU Cuda jobs run on ("sm_90"), if there is one.
+	pub cuda_arch: Option<String>,
+	/// Where each Cuda job's child process finds its files (`cuda/<job>`).
+	pub work_dir: std::path::PathBuf,
+	/// Seconds per block (a Cuda job's time limit is its execution window).
+	pub block_seconds: u64,
 	pub fault: Option<Fault>,
 	pub metrics: Arc<Metrics>,
 }
@@ -72,8 +84,52 @@ impl JobRunner {
 					.map_err(|e| format!("module: {e}"))
 			},
 			Workload::Gemm { .. } => Ok(()),
-			Workload::Cuda { .. } => Err("this worker does not run Cuda jobs yet".into()),
+			Workload::Cuda { source, entry, input, .. } => {
+				let arch = self.cuda_arch.clone().ok_or("this worker has no CUDA device")?;
+				let source = self.content.get(source).await.map_err(|e| format!("source: {e}"))?;
+				self.content.get(input).await.map_err(|e| format!("input: {e}"))?;
+				let entry = String::from_utf8_lossy(entry).into_owned();
+				tokio::task::spawn_blocking(move || cuda_job::check(&source, &entry, &arch))
+					.await
+					.map_err(|e| format!("compiling the source panicked: {e}"))?
+					.map(|_| ())
+					.map_err(|e| format!("source: {e:#}"))
+			},
 		}
+	}
+
+	async fn cuda(&self, job: u64, spec: &JobSpec<u128, u32>) -> Result<Output, String> {
+		let Workload::Cuda { source, entry, grid, block, input, output_len } = &spec.workload
+		else {
+			return Err("not a Cuda job".into());
+		};
+		let source = self.content.get(source).await.map_err(|e| format!("source: {e}"))?;
+		let input = self.content.get(input).await.map_err(|e| format!("input: {e}"))?;
+		let launch = Launch {
+			entry: String::from_utf8_lossy(entry).into_owned(),
+			grid: *grid,
+			block: *block,
+			output_len: *output_len,
+		};
+		// The execution window, less a quarter for committing in time.
+		let window = u64::from(spec.execution_blocks).saturating_mul(self.block_seconds);
+		let limit = Duration::from_secs((window * 3 / 4).max(1));
+		let exe = std::env::current_exe().map_err(|e| format!("cannot find kiln-worker: {e}"))?;
+		let dir = self.work_dir.join(job.to_string());
+		let started = Instant::now();
+		let output = cuda_job::run_in_child(&exe, &dir, &source, &input, &launch, limit)
+			.await
+			.map_err(|e| format!("{e:#}"));
+		let _ = std::fs::remove_dir_all(&dir);
+		let output = output?;
+		self.metrics.busy_seconds.inc_by(started.elapsed().as_secs_f64());
+		println!(
+			"job {job}: Cuda kernel {} ran in {:.3} s (limit {limit:?}), {} bytes of output",
+			launch.entry,
+			started.elapsed().as_secs_f64(),
+			output.len()
+		);
+		Ok(Output::plain(output))
 	}
 
 	async fn wasm(&self, job: u64, spec: &JobSpec<u128, u32>) -> Result<Output, String> {
@@ -146,7 +202,7 @@ impl Runner for JobRunner {
 		match &spec.workload {
 			Workload::Wasm { .. } => self.wasm(job, &spec).await,
 			Workload::Gemm { m, n, k, seed } => self.gemm(job, seed, Shape { m: *m, n: *n, k: *k }),
-			Workload::Cuda { .. } => Err("this worker does not run Cuda jobs yet".into()),
+			Workload::Cuda { .. } => self.cuda(job, &spec).await,
 		}
 	}
 }

@@ -36,6 +36,8 @@
 //! - Not tested anywhere yet: performance (the tile sizes are untuned; `kiln-worker bench
 //!   --backend cuda` measures it on a GPU).
 
+pub mod job;
+
 use super::{check_shape, GemmBackend};
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use cudarc::{
@@ -224,7 +226,7 @@ thread_local! {
 /// report on stderr: the error carries the message). cudarc panics when a library or one of
 /// its symbols cannot be loaded; [`Cuda::probe`] checks the libraries first, so this is only
 /// the last line of defence, e.g. for a driver that lacks a symbol.
-fn no_panic<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+pub(crate) fn no_panic<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
 	static HOOK: Once = Once::new();
 	HOOK.call_once(|| {
 		let report = std::panic::take_hook();
@@ -311,7 +313,7 @@ fn find_nvrtc() -> Result<String> {
 
 /// A driver error by name (CUDA_ERROR_…). Not cudarc's Debug, which asks the driver for a
 /// description and would panic on a driver without cuGetErrorString.
-fn cu(error: DriverError) -> String {
+pub(crate) fn cu(error: DriverError) -> String {
 	format!("{:?}", error.0)
 }
 
@@ -349,11 +351,20 @@ pub fn compile(arch: &str) -> Result<Ptx> {
 /// works with a driver older than NVRTC (CUDA's minor-version compatibility), which PTX does
 /// not.
 pub fn compile_cubin(arch: &str) -> Result<Vec<u8>> {
+	compile_source_cubin(&kernel_source(), "gemm.cu", arch)
+		.map_err(|e| anyhow!("the PoC-GEMM kernels: {e:#}"))
+}
+
+/// Compiles CUDA C `source` (named `name` in messages) to a CUBIN for the real architecture
+/// `arch`, or says why NVRTC could not (with its log).
+pub fn compile_source_cubin(source: &str, name: &str, arch: &str) -> Result<Vec<u8>> {
 	use cudarc::nvrtc::{result, sys};
 	load_nvrtc()?;
 	no_panic("NVRTC", || {
-		let source = std::ffi::CString::new(kernel_source())?;
-		let program = result::create_program(&source, Some(c"gemm.cu"))
+		let source =
+			std::ffi::CString::new(source).map_err(|_| anyhow!("{name} contains a NUL byte"))?;
+		let name_c = std::ffi::CString::new(name)?;
+		let program = result::create_program(&source, Some(name_c.as_c_str()))
 			.map_err(|e| anyhow!("NVRTC: cannot create a program: {e:?}"))?;
 		let log = |program| {
 			// SAFETY: `program` is alive (destroyed below).
@@ -369,10 +380,7 @@ pub fn compile_cubin(arch: &str) -> Result<Vec<u8>> {
 		let cubin = unsafe {
 			result::compile_program(program, &nvrtc_options(arch))
 				.map_err(|e| {
-					anyhow!(
-						"NVRTC could not compile the PoC-GEMM kernels for {arch}: {e:?}:\n{}",
-						log(program)
-					)
+					anyhow!("NVRTC could not compile {name} for {arch}: {e:?}:\n{}", log(program))
 				})
 				.and_then(|()| {
 					let mut size = 0usize;
@@ -592,7 +600,7 @@ impl GemmBackend for Cuda {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
 	use super::*;
 	use crate::backend::{bench::bench, cpu::Cpu};
 	use poc::MatrixGen;
@@ -840,7 +848,7 @@ mod tests {
 	// ---- NVRTC -----------------------------------------------------------------------------
 
 	/// NVRTC, or a failure saying how to get it (a skip only when asked for explicitly).
-	fn nvrtc_or_fail() -> bool {
+	pub(super) fn nvrtc_or_fail() -> bool {
 		match load_nvrtc() {
 			Ok(from) => {
 				eprintln!("NVRTC from {from}");
