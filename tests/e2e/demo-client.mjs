@@ -92,7 +92,7 @@ api.rpc.chain.subscribeNewHeads(async (header) => {
         case 'RevealRequested': console.log(`${at} reveal requested`); break;
         case 'ResultRevealed':
           output = d[1].toJSON();
-          console.log(`${at} result revealed: ${output.len} bytes, blake2-256 ${output.hash}; settles at #${d[2]}`);
+          console.log(`${at} result revealed: ${output.len} bytes, hash ${output.hash}; ${d[2].isSome ? `settles at #${d[2]}` : 'settles when verification has spoken'}`);
           break;
         case 'JobCompleted': console.log(`${at} completed: ${kiln(d[2])} to the provider, ${kiln(d[3])} fee, ${kiln(d[4])} back to the client`); settled(); break;
         case 'JobFailed': case 'JobExpired': failed(new Error(`${at} job ${event.method}`)); break;
@@ -124,7 +124,7 @@ async function run(spec, what) {
   if (!body) throw new Error(`no output at ${uri}`);
   const gemm = spec.workload.Gemm;
   const hash = gemm ? gemmRoot(body) : u8aToHex(blake2AsU8a(body, 256));
-  const kind = gemm ? 'the Merkle root of C' : 'blake2-256';
+  const kind = gemm ? 'Merkle root of C' : 'blake2-256';
   if (hash !== output.hash) throw new Error(`the output from ${uri} has ${kind} ${hash}, not the revealed ${output.hash}`);
   console.log(`output fetched from ${uri} (${body.length} bytes); its ${kind} is the revealed hash`);
   return body;
