@@ -15,8 +15,8 @@ pub mod cpu;
 pub mod cuda;
 pub mod wasm;
 
-/// A device that can compute PoC-GEMM.
-pub trait GemmBackend {
+/// A device that can compute PoC-GEMM (from any thread: jobs run in background tasks).
+pub trait GemmBackend: Send + Sync {
 	fn name(&self) -> String;
 	/// C = A·B, row-major.
 	fn gemm(&self, seed: &[u8; 32], shape: Shape) -> Result<Vec<i32>>;

@@ -9,7 +9,8 @@
 //! It also answers the samplings of its `Gemm` results and the spot-checks it is drawn for
 //! ([`crate::poc`]).
 //!
-//! Not yet: structured `tracing` logs; a long job holds up the block loop.
+//! Jobs run in background tasks ([`runner::JobRunner`]): a long one never holds up the
+//! block loop. Not yet: structured `tracing` logs.
 
 pub mod runner;
 
@@ -44,7 +45,7 @@ use kiln_primitives::{
 	job::{ContentRef, Workload},
 	HardwareProfile,
 };
-use runner::{Fault, JobRunner};
+use runner::{Fault, JobRunner, RunnerCore};
 use std::{
 	collections::{HashMap, HashSet},
 	sync::Arc,
@@ -151,17 +152,15 @@ pub async fn run(settings: Settings) -> Result<()> {
 		max_concurrent_jobs: config.worker.max_concurrent_jobs,
 		policy: config.pricing.policy()?,
 		executor: Executor::new(journal, store, crate::executor::NoCrash),
-		runner: JobRunner {
-			specs: HashMap::new(),
+		runner: JobRunner::new(RunnerCore {
 			sandbox,
-			gemm,
+			gemm: Arc::from(gemm),
 			content: ContentCache::open(data_dir.join("content"), fetch)?,
 			cuda_arch,
 			work_dir: data_dir.join("cuda"),
-			block_seconds: 6,
 			fault,
 			metrics: metrics.clone(),
-		},
+		}),
 		challenges: ChallengeDuty::new(Answer::Honest),
 		samplings: SamplingDuty::default(),
 		checks,
@@ -175,7 +174,7 @@ pub async fn run(settings: Settings) -> Result<()> {
 		retention_secs: config.worker.output_retention_secs,
 		signer,
 	};
-	println!("provider {} with {}", daemon.signer.account(), daemon.runner.gemm.name());
+	println!("provider {} with {}", daemon.signer.account(), daemon.runner.core.gemm.name());
 
 	let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
 		.context("cannot handle SIGTERM")?;
@@ -354,7 +353,8 @@ impl Daemon {
 		}
 		self.count_bids(&me, &jobs);
 		self.bid(conn, at, &me, &jobs, terms, block).await?;
-		match self.challenges.on_block(at, conn, &self.signer, self.runner.gemm.as_ref()).await {
+		match self.challenges.on_block(at, conn, &self.signer, self.runner.core.gemm.as_ref()).await
+		{
 			Ok(ended) => {
 				for (_, outcome) in ended {
 					let result = match outcome {
@@ -421,6 +421,10 @@ impl Daemon {
 		self.logged.retain(|id| live.contains(id));
 		self.unusable.retain(|id, _| live.contains(id));
 		self.counted.retain(|id| live.contains(id));
+		// Runs of jobs that ended (or are gone) are stopped.
+		let running: HashSet<u64> =
+			jobs.iter().filter(|j| !j.phase.ended()).map(|j| j.id).collect();
+		self.runner.forget(|id| running.contains(&id));
 		let keep: HashSet<[u8; 32]> = jobs
 			.iter()
 			.filter(|j| !j.phase.ended())
@@ -430,7 +434,7 @@ impl Daemon {
 				Workload::Gemm { .. } => vec![],
 			})
 			.collect();
-		if let Err(e) = self.runner.content.retain(&keep) {
+		if let Err(e) = self.runner.core.content.retain(&keep) {
 			println!("cannot clean the content cache: {e:#}");
 		}
 	}
@@ -499,7 +503,7 @@ impl Daemon {
 			// Only a job whose content is here and usable is bid on (fetched now, kept for
 			// the run: a client cannot take it away after the award).
 			let decision = match decision {
-				Ok(price) => match self.runner.prepare(&job.spec).await {
+				Ok(price) => match self.runner.core.prepare(&job.spec).await {
 					Ok(()) => Ok(price),
 					Err(reason) => {
 						// One line in the log (compilers' messages span several).

@@ -17,7 +17,7 @@ use crate::{
 		wasm::Sandbox,
 		GemmBackend,
 	},
-	executor::{content::ContentCache, Output, Runner},
+	executor::{content::ContentCache, Output, Run, Runner},
 	metrics::Metrics,
 };
 use kiln_primitives::{
@@ -40,20 +40,61 @@ pub enum Fault {
 	WrongOutput,
 }
 
-pub struct JobRunner {
-	/// The specs of the jobs this worker runs, from the latest block.
-	pub specs: HashMap<u64, JobSpec<u128, u32>>,
+/// What running a job needs, shared with the background task that runs it.
+pub struct RunnerCore {
 	pub sandbox: Sandbox,
-	pub gemm: Box<dyn GemmBackend>,
+	pub gemm: Arc<dyn GemmBackend>,
 	pub content: ContentCache,
 	/// The NVRTC architecture of the GPU Cuda jobs run on ("sm_90"), if there is one.
 	pub cuda_arch: Option<String>,
 	/// Where each Cuda job's child process finds its files (`cuda/<job>`).
 	pub work_dir: std::path::PathBuf,
-	/// Seconds per block (a Cuda job's time limit is its execution window).
-	pub block_seconds: u64,
 	pub fault: Option<Fault>,
 	pub metrics: Arc<Metrics>,
+}
+
+/// Runs jobs in background tasks: [`Runner::run`] starts a job's run and answers
+/// [`Run::Running`] until it is over, so a long job never holds up the block loop (bids,
+/// commitments, challenges and spot-checks go on meanwhile).
+pub struct JobRunner {
+	pub core: Arc<RunnerCore>,
+	/// The specs of the jobs this worker runs, from the latest block.
+	pub specs: HashMap<u64, JobSpec<u128, u32>>,
+	/// Seconds per block (a Cuda job's time limit is its execution window).
+	pub block_seconds: u64,
+	running: HashMap<u64, tokio::task::JoinHandle<Result<Output, String>>>,
+}
+
+/// How long a run just started is waited for before the block loop goes on (most jobs are
+/// done by then, and are committed at once).
+const FIRST_WAIT: Duration = Duration::from_secs(2);
+
+impl JobRunner {
+	pub fn new(core: RunnerCore) -> Self {
+		Self {
+			core: Arc::new(core),
+			specs: HashMap::new(),
+			block_seconds: 6,
+			running: HashMap::new(),
+		}
+	}
+
+	/// Stops the runs of jobs that `keep` refuses (gone from the chain, or past their
+	/// deadline).
+	pub fn forget(&mut self, keep: impl Fn(u64) -> bool) {
+		self.running.retain(|job, handle| {
+			let keep = keep(*job);
+			if !keep {
+				handle.abort();
+			}
+			keep
+		});
+	}
+
+	/// Jobs running now.
+	pub fn running(&self) -> usize {
+		self.running.len()
+	}
 }
 
 /// C as the bytes a `Gemm` job outputs.
@@ -69,7 +110,7 @@ pub fn gemm_entries(bytes: &[u8]) -> Option<Vec<i32>> {
 	})
 }
 
-impl JobRunner {
+impl RunnerCore {
 	/// Makes sure the job can run before bidding on it: a Wasm job's module and input are
 	/// fetched into the cache (their hashes and lengths checked) and the module compiled.
 	pub async fn prepare(&self, spec: &JobSpec<u128, u32>) -> Result<(), String> {
@@ -98,7 +139,12 @@ impl JobRunner {
 		}
 	}
 
-	async fn cuda(&self, job: u64, spec: &JobSpec<u128, u32>) -> Result<Output, String> {
+	async fn cuda(
+		&self,
+		job: u64,
+		spec: &JobSpec<u128, u32>,
+		block_seconds: u64,
+	) -> Result<Output, String> {
 		let Workload::Cuda { source, entry, grid, block, input, output_len } = &spec.workload
 		else {
 			return Err("not a Cuda job".into());
@@ -112,7 +158,7 @@ impl JobRunner {
 			output_len: *output_len,
 		};
 		// The execution window, less a quarter for committing in time.
-		let window = u64::from(spec.execution_blocks).saturating_mul(self.block_seconds);
+		let window = u64::from(spec.execution_blocks).saturating_mul(block_seconds);
 		let limit = Duration::from_secs((window * 3 / 4).max(1));
 		let exe = std::env::current_exe().map_err(|e| format!("cannot find kiln-worker: {e}"))?;
 		let dir = self.work_dir.join(job.to_string());
@@ -172,7 +218,7 @@ impl JobRunner {
 		Ok(Output::plain(output))
 	}
 
-	fn gemm(&self, job: u64, seed: &[u8; 32], shape: Shape) -> Result<Output, String> {
+	async fn gemm(&self, job: u64, seed: [u8; 32], shape: Shape) -> Result<Output, String> {
 		let started = Instant::now();
 		println!(
 			"job {job}: computing C = A·B, m={} n={} k={} on {}",
@@ -181,11 +227,15 @@ impl JobRunner {
 			shape.k,
 			self.gemm.name()
 		);
-		// The backend blocks: let the runtime move its other tasks (the gateway) elsewhere.
-		let c = tokio::task::block_in_place(|| self.gemm.gemm(seed, shape))
-			.map_err(|e| format!("the GEMM failed: {e:#}"))?;
-		let computed = started.elapsed();
-		let root = tokio::task::block_in_place(|| Tree::build(&c).root());
+		let gemm = self.gemm.clone();
+		let (c, computed, root) = tokio::task::spawn_blocking(move || {
+			let c = gemm.gemm(&seed, shape).map_err(|e| format!("the GEMM failed: {e:#}"))?;
+			let computed = started.elapsed();
+			let root = Tree::build(&c).root();
+			Ok::<_, String>((c, computed, root))
+		})
+		.await
+		.map_err(|e| format!("the GEMM panicked: {e}"))??;
 		self.metrics.busy_seconds.inc_by(started.elapsed().as_secs_f64());
 		println!(
 			"job {job}: C computed in {:.3} s, its Merkle tree in {:.3} s",
@@ -196,13 +246,46 @@ impl JobRunner {
 	}
 }
 
-impl Runner for JobRunner {
-	async fn run(&mut self, job: u64) -> Result<Output, String> {
-		let spec = self.specs.get(&job).ok_or("the job's spec is not known")?.clone();
+impl RunnerCore {
+	/// Runs job `job` to its output.
+	pub async fn run(
+		&self,
+		job: u64,
+		spec: &JobSpec<u128, u32>,
+		block_seconds: u64,
+	) -> Result<Output, String> {
 		match &spec.workload {
-			Workload::Wasm { .. } => self.wasm(job, &spec).await,
-			Workload::Gemm { m, n, k, seed } => self.gemm(job, seed, Shape { m: *m, n: *n, k: *k }),
-			Workload::Cuda { .. } => self.cuda(job, &spec).await,
+			Workload::Wasm { .. } => self.wasm(job, spec).await,
+			Workload::Gemm { m, n, k, seed } => {
+				self.gemm(job, *seed, Shape { m: *m, n: *n, k: *k }).await
+			},
+			Workload::Cuda { .. } => self.cuda(job, spec, block_seconds).await,
+		}
+	}
+}
+
+impl Runner for JobRunner {
+	async fn run(&mut self, job: u64) -> Run {
+		let wait = if self.running.contains_key(&job) {
+			Duration::ZERO
+		} else {
+			let Some(spec) = self.specs.get(&job).cloned() else {
+				return Run::Failed("the job's spec is not known".into());
+			};
+			let (core, block_seconds) = (self.core.clone(), self.block_seconds);
+			let task = tokio::spawn(async move { core.run(job, &spec, block_seconds).await });
+			self.running.insert(job, task);
+			FIRST_WAIT
+		};
+		let Some(task) = self.running.get_mut(&job) else { return Run::Running };
+		let joined = match tokio::time::timeout(wait, task).await {
+			Err(_) => return Run::Running,
+			Ok(joined) => joined,
+		};
+		self.running.remove(&job);
+		match joined {
+			Ok(result) => result.into(),
+			Err(e) => Run::Failed(format!("the run stopped: {e}")),
 		}
 	}
 }
@@ -219,5 +302,95 @@ mod tests {
 		assert_eq!(&bytes[4..8], &[0xff; 4]);
 		assert_eq!(gemm_entries(&bytes), Some(c));
 		assert_eq!(gemm_entries(&bytes[..19]), None);
+	}
+
+	fn core(dir: &std::path::Path) -> RunnerCore {
+		use crate::executor::fetch::FetchPolicy;
+		let policy = FetchPolicy {
+			max_bytes: 1 << 20,
+			timeout: Duration::from_secs(1),
+			allow_private: false,
+		};
+		RunnerCore {
+			sandbox: Sandbox::new(Default::default()).unwrap(),
+			gemm: Arc::new(crate::backend::cpu::Cpu::new(None)),
+			content: ContentCache::open(dir.join("content"), policy).unwrap(),
+			cuda_arch: None,
+			work_dir: dir.join("cuda"),
+			fault: None,
+			metrics: Arc::new(Metrics::new().unwrap()),
+		}
+	}
+
+	fn cached(core: &RunnerCore, bytes: &[u8]) -> kiln_primitives::job::ContentRef {
+		let hash = core.content.insert(bytes);
+		let uri = b"http://content.invalid/x".to_vec().try_into().unwrap();
+		kiln_primitives::job::ContentRef { hash, len: bytes.len() as u64, uri }
+	}
+
+	fn spec(workload: Workload) -> JobSpec<u128, u32> {
+		JobSpec {
+			workload,
+			requirements: kiln_primitives::Requirements {
+				min_vram_mib: 0,
+				min_compute_capability: 0,
+				gpu_count: 0,
+				backend: kiln_primitives::Backend::Cpu,
+				region: None,
+				min_reputation: Default::default(),
+			},
+			max_price: 1,
+			bidding_blocks: 3,
+			execution_blocks: 10,
+		}
+	}
+
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn a_long_job_runs_in_the_background_and_a_short_one_at_once() {
+		let dir = tempfile::tempdir().unwrap();
+		let core = core(dir.path());
+		// A loop that burns its fuel: seconds of work (about 6 s here), then the out-of-fuel result.
+		let spin = wat::parse_str(r#"(module (func (export "_start") (loop (br 0))))"#).unwrap();
+		let module = cached(&core, &spin);
+		let input = cached(&core, b"");
+		let long = spec(Workload::Wasm { module, input, fuel: 8_000_000_000 });
+		let shape = Workload::Gemm { m: 8, n: 8, k: 4, seed: [1; 32] };
+		let mut runner = JobRunner::new(core);
+		runner.specs.insert(1, long);
+		runner.specs.insert(2, spec(shape));
+		let started = Instant::now();
+		assert_eq!(runner.run(1).await, Run::Running);
+		assert!(started.elapsed() < FIRST_WAIT + Duration::from_secs(1));
+		// Meanwhile another job runs and is done within the first wait.
+		let Run::Done(gemm) = runner.run(2).await else { panic!("the GEMM is not done") };
+		assert_eq!(gemm.bytes.len(), 4 * 64);
+		assert_eq!(
+			gemm.hash,
+			Tree::build(&kiln_primitives::poc::reference::gemm(
+				&[1; 32],
+				Shape { m: 8, n: 8, k: 4 }
+			))
+			.root()
+		);
+		assert_eq!(runner.running(), 1);
+		// Asking again does not wait.
+		let asked = Instant::now();
+		assert_eq!(runner.run(1).await, Run::Running);
+		assert!(asked.elapsed() < Duration::from_millis(500));
+		let output = loop {
+			match runner.run(1).await {
+				Run::Running => tokio::time::sleep(Duration::from_millis(200)).await,
+				Run::Done(output) => break output,
+				Run::Failed(e) => panic!("{e}"),
+			}
+			assert!(started.elapsed() < Duration::from_secs(120), "the loop never ran out of fuel");
+		};
+		assert_eq!(output.bytes, b"kiln/wasm/failed out-of-fuel");
+		eprintln!("8e9 fuel burnt in {:.1} s", started.elapsed().as_secs_f64());
+		// A job that ends is stopped.
+		runner.specs.insert(3, runner.specs[&1].clone());
+		assert_eq!(runner.run(3).await, Run::Running);
+		runner.forget(|job| job != 3);
+		assert_eq!(runner.running(), 0);
 	}
 }

@@ -62,6 +62,14 @@ impl ContentCache {
 		Ok(bytes)
 	}
 
+	/// Puts `bytes` in the cache (tests stand in for a fetch with it); returns their hash.
+	#[cfg(test)]
+	pub fn insert(&self, bytes: &[u8]) -> [u8; 32] {
+		let hash = sp_crypto_hashing::blake2_256(bytes);
+		fs::write(self.path(&hash), bytes).expect("writing the cache");
+		hash
+	}
+
 	/// Whether the content is cached.
 	pub fn holds(&self, hash: &[u8; 32]) -> bool {
 		self.path(hash).exists()

@@ -34,11 +34,31 @@ impl Output {
 	}
 }
 
-/// Runs a job: fetches its inputs and computes the output, or says why it cannot (a clear
-/// reason, journalled as the job's abandonment).
+/// Where a job's run stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Run {
+	/// Still computing (in the background): ask again at a later block.
+	Running,
+	Done(Output),
+	/// It cannot run, for this reason (journalled as the job's abandonment).
+	Failed(String),
+}
+
+impl From<std::result::Result<Output, String>> for Run {
+	fn from(result: std::result::Result<Output, String>) -> Self {
+		match result {
+			Ok(output) => Run::Done(output),
+			Err(reason) => Run::Failed(reason),
+		}
+	}
+}
+
+/// Runs a job: fetches its inputs and computes the output, or says why it cannot. A runner
+/// may compute in the background and answer [`Run::Running`] until the output is there, so a
+/// long job never holds up the worker's other duties.
 #[allow(async_fn_in_trait)]
 pub trait Runner {
-	async fn run(&mut self, job: u64) -> std::result::Result<Output, String>;
+	async fn run(&mut self, job: u64) -> Run;
 }
 
 /// Sends a job's transactions. An error (a failed RPC call) is retried at a later block.
@@ -140,7 +160,8 @@ impl<C: CrashPoints> Executor<C> {
 			Action::Execute => {
 				self.crash.at("before run")?;
 				match runner.run(id).await {
-					Ok(output) => {
+					Run::Running => return Ok(Action::Wait),
+					Run::Done(output) => {
 						self.crash.at("before store")?;
 						let output_len = self.store.put(id, &output.bytes)?;
 						let output_hash = output.hash;
@@ -151,7 +172,7 @@ impl<C: CrashPoints> Executor<C> {
 							&JobStep::Computed { output_hash, output_len },
 						)?;
 					},
-					Err(reason) => {
+					Run::Failed(reason) => {
 						println!("job {id}: abandoned: {reason}");
 						self.journal.put(Kind::Job, id, &JobStep::Abandoned { reason })?;
 					},

@@ -60,9 +60,9 @@ impl Sender for Tx {
 struct Counting(Rc<RefCell<u32>>);
 
 impl Runner for Counting {
-	async fn run(&mut self, _: u64) -> std::result::Result<Output, String> {
+	async fn run(&mut self, _: u64) -> Run {
 		*self.0.borrow_mut() += 1;
-		Ok(Output::plain(OUTPUT.to_vec()))
+		Run::Done(Output::plain(OUTPUT.to_vec()))
 	}
 }
 
@@ -202,8 +202,8 @@ fn new_chain() -> Chain {
 async fn an_unusable_job_is_abandoned_cleanly_and_a_failed_send_is_retried() {
 	struct Broken;
 	impl Runner for Broken {
-		async fn run(&mut self, _: u64) -> std::result::Result<Output, String> {
-			Err("input: HTTP 404 from https://example.org/x".into())
+		async fn run(&mut self, _: u64) -> Run {
+			Run::Failed("input: HTTP 404 from https://example.org/x".into())
 		}
 	}
 	let dir = tempfile::tempdir().unwrap();
@@ -278,4 +278,43 @@ fn outputs_are_removed_after_the_retention_period_only() {
 	assert!(executor.store.get(3).unwrap().is_some());
 	assert_eq!(executor.expire_outputs(0).unwrap(), vec![2]);
 	assert!(executor.store.get(3).unwrap().is_some());
+}
+
+#[tokio::test]
+async fn a_run_in_the_background_is_asked_again_at_later_blocks_until_done() {
+	/// Answers `Running` `busy` times, then the output.
+	struct Slow {
+		busy: u32,
+		asked: u32,
+	}
+	impl Runner for Slow {
+		async fn run(&mut self, _: u64) -> Run {
+			self.asked += 1;
+			if self.asked <= self.busy {
+				Run::Running
+			} else {
+				Run::Done(Output::plain(OUTPUT.to_vec()))
+			}
+		}
+	}
+	let dir = tempfile::tempdir().unwrap();
+	let chain = Rc::new(RefCell::new(new_chain()));
+	let mut executor = Executor::new(
+		Journal::open(dir.path()).unwrap(),
+		OutputStore::open(dir.path()).unwrap(),
+		NoCrash,
+	);
+	let mut runner = Slow { busy: 2, asked: 0 };
+	let view = chain.borrow().view();
+	for block in 10..12 {
+		let action = executor.step(&view, block, &mut runner, &mut Tx(chain.clone())).await;
+		assert_eq!(action.unwrap(), Action::Wait, "still running at #{block}");
+		assert!(executor.journal.get::<JobStep>(Kind::Job, 1).unwrap().is_none());
+	}
+	let action = executor.step(&view, 12, &mut runner, &mut Tx(chain.clone())).await.unwrap();
+	assert_eq!(action, Action::Execute);
+	let step: Option<JobStep> = executor.journal.get(Kind::Job, 1).unwrap();
+	assert!(matches!(step, Some(JobStep::Computed { .. })));
+	assert_eq!(executor.store.get(1).unwrap().as_deref(), Some(OUTPUT));
+	assert_eq!(runner.asked, 3);
 }

@@ -21,7 +21,7 @@ use crate::{
 		machine::{Sent, RESEND_AFTER},
 		random_salt,
 		store::OutputStore,
-		Runner,
+		Run, Runner,
 	},
 	journal::{Journal, Kind},
 };
@@ -179,11 +179,12 @@ impl SpotCheckDuty {
 			CheckAction::Wait | CheckAction::Lost => {},
 			CheckAction::Execute => {
 				record.output = Some(match runner.run(job).await {
-					Ok(output) => {
+					Run::Running => return Ok(CheckAction::Wait),
+					Run::Done(output) => {
 						let len = self.checks.put(job, &output.bytes)?;
 						CheckOutput::Ran { hash: output.hash, len }
 					},
-					Err(reason) => {
+					Run::Failed(reason) => {
 						println!("spot-check of job {job}: cannot run it ({reason}): UNAVAILABLE");
 						CheckOutput::Unavailable { reason }
 					},

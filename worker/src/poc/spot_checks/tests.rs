@@ -2,7 +2,7 @@
 //! a dispute, restarted from the journal in between.
 
 use super::*;
-use crate::executor::Output;
+use crate::executor::{Output, Run};
 use std::{cell::RefCell, rc::Rc};
 
 const OUTPUT: &[u8] = b"the re-executed output";
@@ -79,9 +79,9 @@ fn a_dispute_is_a_new_round_and_the_provider_answers_without_running() {
 struct Runs(Rc<RefCell<u32>>, Result<Vec<u8>, String>);
 
 impl Runner for Runs {
-	async fn run(&mut self, _: u64) -> Result<Output, String> {
+	async fn run(&mut self, _: u64) -> Run {
 		*self.0.borrow_mut() += 1;
-		self.1.clone().map(Output::plain)
+		self.1.clone().map(Output::plain).into()
 	}
 }
 
