@@ -138,7 +138,7 @@ start_node worker-dev-restarted --dev --base-path "$base_path" --rpc-port "$rpc_
 wait_until 60 "the restarted node to answer" rpc "$rpc_port" system_health
 client await "$job" "$dave_address" || fail "job $job across the node's restart"
 grep -q "reconnecting" "$KILN_LOG_DIR/worker-dave.log" || fail "Dave did not notice the node go"
-connects=$(grep -c "^connected to" "$KILN_LOG_DIR/worker-dave.log")
+connects=$(grep -c "INFO.*connected to ws:" "$KILN_LOG_DIR/worker-dave.log")
 ((connects >= 3)) || fail "Dave connected $connects times (start, after SIGKILL, after the node's restart)"
 
 step "worker run: a Gemm job through the market, sampled on chain and paid"

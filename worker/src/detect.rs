@@ -37,7 +37,7 @@ pub fn ram_mib() -> Option<u32> {
 /// Prints a warning for each claim of `profile` beyond this machine.
 pub fn warn_about(profile: &HardwareProfile) {
 	for warning in warnings(profile, &machine()) {
-		eprintln!("warning: {warning}");
+		tracing::warn!("{warning}");
 	}
 }
 

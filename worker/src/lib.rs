@@ -16,7 +16,9 @@
 //! - [`journal`]: the crash-safe record of each step (redb);
 //! - [`daemon`]: `kiln-worker run`, which ties them to the chain block by block;
 //! - [`gateway`]: the HTTP endpoint (outputs, `/metrics`, `/health`); [`metrics`];
-//! - [`poc`]: proof-of-compute duties (hardware challenges).
+//!   [`logs`]: the `tracing` subscriber;
+//! - [`poc`]: proof-of-compute duties (hardware challenges, samplings of `Gemm` results,
+//!   spot-checks).
 
 pub mod backend;
 pub mod bidder;
@@ -28,6 +30,7 @@ pub mod detect;
 pub mod executor;
 pub mod gateway;
 pub mod journal;
+pub mod logs;
 pub mod metrics;
 pub mod poc;
 pub mod provider;

@@ -117,7 +117,7 @@ pub async fn run(settings: Settings) -> Result<()> {
 	let listener = tokio::net::TcpListener::bind(&config.worker.listen)
 		.await
 		.with_context(|| format!("cannot listen on {} ([worker] listen)", config.worker.listen))?;
-	println!(
+	tracing::info!(
 		"gateway listening on http://{} (outputs, /metrics, /health)",
 		listener.local_addr().map(|a| a.to_string()).unwrap_or_default()
 	);
@@ -142,7 +142,7 @@ pub async fn run(settings: Settings) -> Result<()> {
 		allow_private: limits.allow_private_addresses,
 	};
 	if let Some(fault) = fault {
-		println!("TEST FAULT {fault:?}: this worker returns wrong results on purpose");
+		tracing::warn!("TEST FAULT {fault:?}: this worker returns wrong results on purpose");
 	}
 	let mut daemon = Daemon {
 		profile,
@@ -174,7 +174,7 @@ pub async fn run(settings: Settings) -> Result<()> {
 		retention_secs: config.worker.output_retention_secs,
 		signer,
 	};
-	println!("provider {} with {}", daemon.signer.account(), daemon.runner.core.gemm.name());
+	tracing::info!("provider {} with {}", daemon.signer.account(), daemon.runner.core.gemm.name());
 
 	let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
 		.context("cannot handle SIGTERM")?;
@@ -188,7 +188,7 @@ pub async fn run(settings: Settings) -> Result<()> {
 		};
 		match connected {
 			Ok(conn) => {
-				println!("connected to {url}");
+				tracing::info!("connected to {url}");
 				if attempt > 0 {
 					daemon.metrics.reconnects.inc();
 				}
@@ -199,13 +199,13 @@ pub async fn run(settings: Settings) -> Result<()> {
 					_ = tokio::signal::ctrl_c() => return stop("Ctrl-C"),
 				};
 				daemon.set_connected(false, url);
-				println!("lost {url}: {ended}; reconnecting");
+				tracing::warn!("lost {url}: {ended}; reconnecting");
 				attempt = attempt.wrapping_add(1);
 				tokio::time::sleep(Duration::from_secs(1)).await;
 			},
 			Err(e) => {
 				let wait = Duration::from_secs(1 << attempt.min(5));
-				println!("cannot connect to {url}: {e:#}; next try in {wait:?}");
+				tracing::warn!("cannot connect to {url}: {e:#}; next try in {wait:?}");
 				attempt = attempt.wrapping_add(1);
 				tokio::select! {
 					_ = tokio::time::sleep(wait) => {},
@@ -218,7 +218,7 @@ pub async fn run(settings: Settings) -> Result<()> {
 }
 
 fn stop(signal: &str) -> Result<()> {
-	println!("{signal}: stopping (everything in flight is in the journal)");
+	tracing::info!("{signal}: stopping (everything in flight is in the journal)");
 	Ok(())
 }
 
@@ -246,7 +246,7 @@ impl Sender for ChainSender<'_> {
 	async fn commit(&mut self, job: u64, commitment: [u8; 32]) -> Result<()> {
 		let tx = Tx::CommitResult { job, commitment };
 		self.signer.send(self.conn, &tx, Wait::Pool).await?;
-		println!("job {job}: commitment sent");
+		tracing::info!(job, "job {job}: commitment sent");
 		Ok(())
 	}
 
@@ -260,7 +260,7 @@ impl Sender for ChainSender<'_> {
 		})?;
 		let tx = Tx::RevealResult { job, output: ContentRef { hash, len, uri }, salt };
 		self.signer.send(self.conn, &tx, Wait::Pool).await?;
-		println!("job {job}: result revealed");
+		tracing::info!(job, "job {job}: result revealed");
 		Ok(())
 	}
 }
@@ -314,11 +314,11 @@ impl Daemon {
 				continue;
 			}
 			if last.is_some_and(|last| number != last + 1) {
-				println!("best block #{} after #{}", number, last.unwrap_or_default());
+				tracing::info!("best block #{} after #{}", number, last.unwrap_or_default());
 			}
 			last = Some(number);
 			if let Err(e) = self.on_block(conn, &at).await {
-				println!("#{}: {e:#} (retrying at the next block)", at.number());
+				tracing::warn!("#{}: {e:#} (retrying at the next block)", at.number());
 			}
 		}
 	}
@@ -337,19 +337,23 @@ impl Daemon {
 			Ok(removed) => {
 				let mut status = self.shared.status.lock().unwrap_or_else(|e| e.into_inner());
 				for id in removed {
-					println!("#{block}: job {id}: output removed (retention period over)");
+					tracing::info!(
+						block,
+						job = id,
+						"#{block}: job {id}: output removed (retention period over)"
+					);
 					status.settled.remove(&id);
 					status.clients.remove(&id);
 				}
 			},
-			Err(e) => println!("#{block}: cannot remove expired outputs: {e:#}"),
+			Err(e) => tracing::warn!(block, "#{block}: cannot remove expired outputs: {e:#}"),
 		}
 		self.execute(conn, &me, &jobs, block).await;
 		if let Err(e) = self.answer_samplings(conn, at, &me, &jobs, block).await {
-			println!("#{block}: samplings: {e:#} (retrying at the next block)");
+			tracing::warn!(block, "#{block}: samplings: {e:#} (retrying at the next block)");
 		}
 		if let Err(e) = self.answer_spot_checks(conn, at, &me, &jobs, block).await {
-			println!("#{block}: spot-checks: {e:#} (retrying at the next block)");
+			tracing::warn!(block, "#{block}: spot-checks: {e:#} (retrying at the next block)");
 		}
 		self.count_bids(&me, &jobs);
 		self.bid(conn, at, &me, &jobs, terms, block).await?;
@@ -365,7 +369,7 @@ impl Daemon {
 					self.metrics.challenges.with_label_values(&[result]).inc();
 				}
 			},
-			Err(e) => println!("#{block}: challenge: {e:#}"),
+			Err(e) => tracing::info!(block, "#{block}: challenge: {e:#}"),
 		}
 		Ok(())
 	}
@@ -391,8 +395,15 @@ impl Daemon {
 			};
 			match self.executor.step(&view, block, &mut self.runner, &mut sender).await {
 				Ok(Action::Wait) => {},
-				Ok(action) => println!("#{block}: job {}: {action}", job.id),
-				Err(e) => println!("#{block}: job {}: {e:#} (retrying at the next block)", job.id),
+				Ok(action) => {
+					tracing::info!(block, job = job.id, "#{block}: job {}: {action}", job.id)
+				},
+				Err(e) => tracing::warn!(
+					block,
+					job = job.id,
+					"#{block}: job {}: {e:#} (retrying at the next block)",
+					job.id
+				),
 			}
 			if job.phase.ended() && self.counted.insert(job.id) {
 				self.runner.specs.remove(&job.id);
@@ -409,7 +420,13 @@ impl Daemon {
 					},
 					_ => "failed",
 				};
-				println!("#{block}: job {}: {outcome}, price {}", job.id, DisplayKiln(*price));
+				tracing::info!(
+					block,
+					job = job.id,
+					"#{block}: job {}: {outcome}, price {}",
+					job.id,
+					DisplayKiln(*price)
+				);
 				self.metrics.jobs.with_label_values(&[outcome]).inc();
 			}
 		}
@@ -435,7 +452,7 @@ impl Daemon {
 			})
 			.collect();
 		if let Err(e) = self.runner.core.content.retain(&keep) {
-			println!("cannot clean the content cache: {e:#}");
+			tracing::warn!("cannot clean the content cache: {e:#}");
 		}
 	}
 
@@ -519,7 +536,13 @@ impl Daemon {
 					let tx = Tx::PlaceBid { job: job.id, price };
 					match self.signer.send(conn, &tx, Wait::Pool).await {
 						Ok(_) => {
-							println!("#{block}: job {}: bid {}", job.id, DisplayKiln(price));
+							tracing::info!(
+								block,
+								job = job.id,
+								"#{block}: job {}: bid {}",
+								job.id,
+								DisplayKiln(price)
+							);
 							self.metrics.bids.with_label_values(&["placed"]).inc();
 							let sent = self.bid_on.get(&job.id).map_or(0, |(_, n)| *n);
 							self.bid_on.insert(job.id, (block, sent + 1));
@@ -532,7 +555,12 @@ impl Daemon {
 						},
 						Err(e) => {
 							self.metrics.bids.with_label_values(&["failed"]).inc();
-							println!("#{block}: job {}: the bid was not accepted: {e:#}", job.id);
+							tracing::warn!(
+								block,
+								job = job.id,
+								"#{block}: job {}: the bid was not accepted: {e:#}",
+								job.id
+							);
 						},
 					}
 				},
@@ -540,7 +568,12 @@ impl Daemon {
 					// Logged and counted once per job; decided again at each block (room,
 					// collateral or balance may come).
 					if self.logged.insert(job.id) {
-						println!("#{block}: job {}: not bidding: {reason}", job.id);
+						tracing::info!(
+							block,
+							job = job.id,
+							"#{block}: job {}: not bidding: {reason}",
+							job.id
+						);
 						self.metrics.skipped.with_label_values(&[kind]).inc();
 					}
 				},
@@ -570,18 +603,20 @@ impl Daemon {
 		self.samplings.retain(&open);
 		for sampling in self.samplings.due(&open, block) {
 			let (job, id) = (sampling.job, sampling.challenge);
-			let Some(bytes) = self.executor.store().get(job)? else {
-				println!("#{block}: job {job}: sampled, but its output is gone");
-				self.metrics.samplings.with_label_values(&["failed"]).inc();
-				self.samplings.sent(id, u64::MAX / 2);
-				continue;
+			let opened = match self.executor.store().get(job)? {
+				None => Err("its output is gone".to_string()),
+				Some(bytes) => samplings::openings(&bytes, &sampling.root, &sampling.indices),
 			};
-			let openings = match samplings::openings(&bytes, &sampling.root, &sampling.indices) {
+			let openings = match opened {
 				Ok(openings) => openings,
 				Err(e) => {
-					println!("#{block}: job {job}: cannot answer its sampling: {e}");
+					tracing::warn!(
+						block,
+						job,
+						"#{block}: job {job}: cannot answer its sampling: {e}"
+					);
 					self.metrics.samplings.with_label_values(&["failed"]).inc();
-					self.samplings.sent(id, u64::MAX / 2);
+					self.samplings.give_up(id);
 					continue;
 				},
 			};
@@ -589,7 +624,11 @@ impl Daemon {
 			self.signer.send(conn, &Tx::RevealChallenge { id, openings }, Wait::Pool).await?;
 			self.samplings.sent(id, block);
 			self.metrics.samplings.with_label_values(&["revealed"]).inc();
-			println!("#{block}: job {job}: sampled; revealed {count} openings (challenge {id})");
+			tracing::info!(
+				block,
+				job,
+				"#{block}: job {job}: sampled; revealed {count} openings (challenge {id})"
+			);
 		}
 		Ok(())
 	}
@@ -627,9 +666,19 @@ impl Daemon {
 					};
 					self.metrics.spot_checks.with_label_values(&[step]).inc();
 					let round = if view.nonce.is_some() { "dispute" } else { "spot-check" };
-					println!("#{block}: job {}: {round} {role}: {step}", job.id);
+					tracing::info!(
+						block,
+						job = job.id,
+						"#{block}: job {}: {round} {role}: {step}",
+						job.id
+					);
 				},
-				Err(e) => println!("#{block}: job {}: spot-check {role}: {e:#}", job.id),
+				Err(e) => tracing::info!(
+					block,
+					job = job.id,
+					"#{block}: job {}: spot-check {role}: {e:#}",
+					job.id
+				),
 			}
 			if !view.as_provider {
 				// Another provider's job: its spec is put back at the next block if needed.

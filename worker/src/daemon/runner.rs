@@ -169,7 +169,8 @@ impl RunnerCore {
 		let _ = std::fs::remove_dir_all(&dir);
 		let output = output?;
 		self.metrics.busy_seconds.inc_by(started.elapsed().as_secs_f64());
-		println!(
+		tracing::info!(
+			job,
 			"job {job}: Cuda kernel {} ran in {:.3} s (limit {limit:?}), {} bytes of output",
 			launch.entry,
 			started.elapsed().as_secs_f64(),
@@ -194,8 +195,8 @@ impl RunnerCore {
 		let run = loop {
 			tokio::select! {
 				done = &mut task => break done,
-				_ = ticks.tick() => println!(
-					"job {job}: Wasm still running after {:.0} s (fuel limit {fuel})",
+				_ = ticks.tick() => tracing::info!(
+					job, "job {job}: Wasm still running after {:.0} s (fuel limit {fuel})",
 					started.elapsed().as_secs_f64()
 				),
 			}
@@ -204,7 +205,8 @@ impl RunnerCore {
 			.map_err(|e| format!("the Wasm run panicked: {e}"))?
 			.map_err(|e| format!("module: {e}"))?;
 		self.metrics.busy_seconds.inc_by(started.elapsed().as_secs_f64());
-		println!(
+		tracing::info!(
+			job,
 			"job {job}: Wasm ran in {:.3} s, {} fuel, {:?}, {} bytes of output",
 			started.elapsed().as_secs_f64(),
 			run.fuel_used,
@@ -220,7 +222,8 @@ impl RunnerCore {
 
 	async fn gemm(&self, job: u64, seed: [u8; 32], shape: Shape) -> Result<Output, String> {
 		let started = Instant::now();
-		println!(
+		tracing::info!(
+			job,
 			"job {job}: computing C = A·B, m={} n={} k={} on {}",
 			shape.m,
 			shape.n,
@@ -237,7 +240,8 @@ impl RunnerCore {
 		.await
 		.map_err(|e| format!("the GEMM panicked: {e}"))??;
 		self.metrics.busy_seconds.inc_by(started.elapsed().as_secs_f64());
-		println!(
+		tracing::info!(
+			job,
 			"job {job}: C computed in {:.3} s, its Merkle tree in {:.3} s",
 			computed.as_secs_f64(),
 			(started.elapsed() - computed).as_secs_f64()

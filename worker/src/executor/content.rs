@@ -57,7 +57,7 @@ impl ContentCache {
 		};
 		if let Err(e) = write() {
 			// The bytes are good; only the cache missed them.
-			println!("cannot cache {}: {e}", path.display());
+			tracing::warn!("cannot cache {}: {e}", path.display());
 		}
 		Ok(bytes)
 	}

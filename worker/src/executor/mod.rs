@@ -173,7 +173,7 @@ impl<C: CrashPoints> Executor<C> {
 						)?;
 					},
 					Run::Failed(reason) => {
-						println!("job {id}: abandoned: {reason}");
+						tracing::warn!(job = id, "job {id}: abandoned: {reason}");
 						self.journal.put(Kind::Job, id, &JobStep::Abandoned { reason })?;
 					},
 				}

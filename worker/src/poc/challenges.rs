@@ -46,7 +46,7 @@ impl ChallengeDuty {
 		let number = at.number();
 		let ended = at.challenge_outcomes(&me, |id| self.work.contains_key(&id)).await?;
 		for (id, outcome) in &ended {
-			println!("#{number}: challenge {id}: {outcome:?}");
+			tracing::info!(block = number, "#{number}: challenge {id}: {outcome:?}");
 			self.work.remove(id);
 		}
 		let view = at.open_challenge(&me).await?;
@@ -66,8 +66,8 @@ impl ChallengeDuty {
 				}
 				let tree = Tree::build(&c);
 				let root = tree.root();
-				println!(
-					"#{number}: challenge {id}: m={} n={} k={} computed in {:.3} s, committing root 0x{}",
+				tracing::info!(
+					block = number, "#{number}: challenge {id}: m={} n={} k={} computed in {:.3} s, committing root 0x{}",
 					shape.m,
 					shape.n,
 					shape.k,
@@ -89,7 +89,11 @@ impl ChallengeDuty {
 						LeafOpening { entries, proof }
 					})
 					.collect();
-				println!("#{number}: challenge {id}: revealing {} openings", openings.len());
+				tracing::info!(
+					block = number,
+					"#{number}: challenge {id}: revealing {} openings",
+					openings.len()
+				);
 				signer
 					.send(conn, &Tx::RevealChallenge { id, openings }, Wait::Pool)
 					.await
@@ -112,7 +116,7 @@ pub async fn answer(
 	let mut duty = ChallengeDuty::new(answer);
 	let mut ended = Vec::new();
 	let mut blocks = conn.follow_best().await?;
-	println!(
+	tracing::info!(
 		"answering the challenges of {} with {} ({answer:?})",
 		signer.account(),
 		backend.name()

@@ -10,7 +10,7 @@ use crate::{
 	executor::machine::RESEND_AFTER,
 };
 use kiln_primitives::poc::reference::{self, Tree};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Openings of `indices` in C (given as a `Gemm` output's bytes), after checking that C is
 /// the one whose root was revealed.
@@ -38,13 +38,15 @@ pub fn openings(
 #[derive(Default)]
 pub struct SamplingDuty {
 	sent: HashMap<u64, u64>,
+	/// Samplings this worker cannot answer (its output is gone or changed): not tried again.
+	given_up: HashSet<u64>,
 }
 
 impl SamplingDuty {
 	/// The samplings to answer at `block`.
 	pub fn due<'a>(&self, open: &'a [JobSampling], block: u64) -> Vec<&'a JobSampling> {
 		open.iter()
-			.filter(|s| block < u64::from(s.reveal_by))
+			.filter(|s| block < u64::from(s.reveal_by) && !self.given_up.contains(&s.challenge))
 			.filter(|s| {
 				let near = block + RESEND_AFTER >= u64::from(s.reveal_by);
 				near || self.sent.get(&s.challenge).is_none_or(|at| block >= at + RESEND_AFTER)
@@ -56,9 +58,15 @@ impl SamplingDuty {
 		self.sent.insert(challenge, block);
 	}
 
+	pub fn give_up(&mut self, challenge: u64) {
+		self.given_up.insert(challenge);
+	}
+
 	/// Forgets the samplings no longer open.
 	pub fn retain(&mut self, open: &[JobSampling]) {
-		self.sent.retain(|id, _| open.iter().any(|s| s.challenge == *id));
+		let is_open = |id: &u64| open.iter().any(|s| s.challenge == *id);
+		self.sent.retain(|id, _| is_open(id));
+		self.given_up.retain(is_open);
 	}
 }
 
@@ -99,7 +107,10 @@ mod tests {
 		duty.sent(4, 17);
 		assert_eq!(duty.due(&open, 18).len(), 1);
 		assert!(duty.due(&open, 20).is_empty());
+		// One it cannot answer is not tried again, even near the deadline.
+		duty.give_up(4);
+		assert!(duty.due(&open, 19).is_empty());
 		duty.retain(&[]);
-		assert!(duty.sent.is_empty());
+		assert!(duty.sent.is_empty() && duty.given_up.is_empty());
 	}
 }

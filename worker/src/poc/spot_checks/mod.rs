@@ -185,7 +185,10 @@ impl SpotCheckDuty {
 						CheckOutput::Ran { hash: output.hash, len }
 					},
 					Run::Failed(reason) => {
-						println!("spot-check of job {job}: cannot run it ({reason}): UNAVAILABLE");
+						tracing::warn!(
+							job,
+							"spot-check of job {job}: cannot run it ({reason}): UNAVAILABLE"
+						);
 						CheckOutput::Unavailable { reason }
 					},
 				});
@@ -243,7 +246,7 @@ impl SpotCheckDuty {
 			(Some(nonce), _) => match store.get(job)? {
 				Some(bytes) => Ok(dispute_answer(&bytes, &nonce)),
 				None if view.as_provider => {
-					println!("dispute over job {job}: its output is gone: UNAVAILABLE");
+					tracing::warn!(job, "dispute over job {job}: its output is gone: UNAVAILABLE");
 					Ok(UNAVAILABLE)
 				},
 				None => Err(anyhow::anyhow!("the re-executed output of job {job} is gone"))
