@@ -140,8 +140,8 @@ impl At {
 				commit_by: challenge.commit_by,
 			},
 			ChallengeState::Committed { .. } => ChainChallenge::Committed { id },
-			ChallengeState::Opened { indices, .. } => {
-				ChainChallenge::Opened { id, indices: indices.0 }
+			ChallengeState::Opened { root, indices } => {
+				ChainChallenge::Opened { id, seed: challenge.seed, shape, root, indices: indices.0 }
 			},
 		}))
 	}

@@ -41,8 +41,9 @@ pub enum ChainChallenge {
 	Issued { id: u64, seed: [u8; 32], shape: Shape, commit_by: u32 },
 	/// The root is committed; the entries to open are not drawn yet.
 	Committed { id: u64 },
-	/// The entries to open were drawn.
-	Opened { id: u64, indices: Vec<u64> },
+	/// The entries to open were drawn; `root` is the committed root of C for `seed` and
+	/// `shape` (what a restarted worker recomputes C from).
+	Opened { id: u64, seed: [u8; 32], shape: Shape, root: [u8; 32], indices: Vec<u64> },
 }
 
 /// What became of one challenge.

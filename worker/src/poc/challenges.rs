@@ -55,8 +55,29 @@ impl ChallengeDuty {
 			Step::TooLate { id, commit_by } => {
 				bail!("challenge {id}: too late to commit (commit_by {commit_by})")
 			},
-			Step::Lost { id } => {
-				bail!("challenge {id} was committed before this worker started; C is gone")
+			Step::Recover { id, seed, shape, root, indices } => {
+				// Killed after committing: the same seed and shape give the same C.
+				let started = std::time::Instant::now();
+				let mut c = backend.gemm(&seed, shape)?;
+				if self.answer == Answer::CheatHalf {
+					poc::reference::cheat_half(&mut c);
+				}
+				let tree = Tree::build(&c);
+				if tree.root() != root {
+					bail!(
+						"challenge {id}: C computed again has another root than the committed \
+						 0x{}; nothing is revealed",
+						hex(&root)
+					);
+				}
+				tracing::warn!(
+					block = number,
+					"#{number}: challenge {id}: committed before a restart; C computed again in \
+					 {:.3} s",
+					started.elapsed().as_secs_f64()
+				);
+				self.work.insert(id, Work { c, tree, committed: true, revealed: false });
+				self.reveal(id, &indices, number, conn, signer).await?;
 			},
 			Step::Commit { id, seed, shape } => {
 				let started = std::time::Instant::now();
@@ -80,28 +101,39 @@ impl ChallengeDuty {
 					.with_context(|| format!("challenge {id}"))?;
 				self.work.insert(id, Work { c, tree, committed: true, revealed: false });
 			},
-			Step::Reveal { id, indices } => {
-				let Some(w) = self.work.get_mut(&id) else { return Ok(ended) };
-				let openings: Vec<LeafOpening> = indices
-					.iter()
-					.map(|sample| {
-						let (entries, proof) = poc::reference::opening(&w.c, &w.tree, *sample);
-						LeafOpening { entries, proof }
-					})
-					.collect();
-				tracing::info!(
-					block = number,
-					"#{number}: challenge {id}: revealing {} openings",
-					openings.len()
-				);
-				signer
-					.send(conn, &Tx::RevealChallenge { id, openings }, Wait::Pool)
-					.await
-					.with_context(|| format!("challenge {id}"))?;
-				w.revealed = true;
-			},
+			Step::Reveal { id, indices } => self.reveal(id, &indices, number, conn, signer).await?,
 		}
 		Ok(ended)
+	}
+
+	/// Reveals the openings of `indices` from the C computed for challenge `id`.
+	async fn reveal(
+		&mut self,
+		id: u64,
+		indices: &[u64],
+		number: u64,
+		conn: &Connection,
+		signer: &Submitter,
+	) -> Result<()> {
+		let Some(w) = self.work.get_mut(&id) else { return Ok(()) };
+		let openings: Vec<LeafOpening> = indices
+			.iter()
+			.map(|sample| {
+				let (entries, proof) = poc::reference::opening(&w.c, &w.tree, *sample);
+				LeafOpening { entries, proof }
+			})
+			.collect();
+		tracing::info!(
+			block = number,
+			"#{number}: challenge {id}: revealing {} openings",
+			openings.len()
+		);
+		signer
+			.send(conn, &Tx::RevealChallenge { id, openings }, Wait::Pool)
+			.await
+			.with_context(|| format!("challenge {id}"))?;
+		w.revealed = true;
+		Ok(())
 	}
 }
 

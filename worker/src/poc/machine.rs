@@ -26,8 +26,9 @@ pub enum Step {
 	Reveal { id: u64, indices: Vec<u64> },
 	/// `id` can no longer be committed: the block is at or past `commit_by`.
 	TooLate { id: u64, commit_by: u32 },
-	/// `id` was committed before this worker started: C is gone, nothing can be revealed.
-	Lost { id: u64 },
+	/// `id` was committed before this worker (re)started: C is not in memory. Compute it again
+	/// from the seed (the same C, so the same root) and reveal the openings of `indices`.
+	Recover { id: u64, seed: [u8; 32], shape: Shape, root: [u8; 32], indices: Vec<u64> },
 }
 
 /// The step for `view` (the open challenge, if any) at block `block`, given `work`.
@@ -43,8 +44,14 @@ pub fn next_step(view: Option<&ChainChallenge>, work: &BTreeMap<u64, Work>, bloc
 				Step::Commit { id: *id, seed: *seed, shape: *shape }
 			}
 		},
-		Some(ChainChallenge::Opened { id, indices }) => match work.get(id) {
-			None => Step::Lost { id: *id },
+		Some(ChainChallenge::Opened { id, seed, shape, root, indices }) => match work.get(id) {
+			None => Step::Recover {
+				id: *id,
+				seed: *seed,
+				shape: *shape,
+				root: *root,
+				indices: indices.clone(),
+			},
 			Some(w) if w.revealed => Step::Wait,
 			Some(_) => Step::Reveal { id: *id, indices: indices.clone() },
 		},
@@ -80,15 +87,31 @@ mod tests {
 	}
 
 	#[test]
-	fn openings_are_revealed_once_and_only_from_c_computed_here() {
-		let opened = ChainChallenge::Opened { id: 7, indices: vec![3, 9] };
+	fn openings_are_revealed_once_and_recomputed_after_a_restart() {
+		let opened = ChainChallenge::Opened {
+			id: 7,
+			seed: [1; 32],
+			shape: SHAPE,
+			root: [2; 32],
+			indices: vec![3, 9],
+		};
 		assert_eq!(
 			next_step(Some(&opened), &work(true, false), 12),
 			Step::Reveal { id: 7, indices: vec![3, 9] }
 		);
 		assert_eq!(next_step(Some(&opened), &work(true, true), 12), Step::Wait);
-		// Committed by an earlier process: never reveal made-up openings.
-		assert_eq!(next_step(Some(&opened), &BTreeMap::new(), 12), Step::Lost { id: 7 });
+		// Committed by an earlier process (killed since): C is computed again from the seed,
+		// and its root checked against the committed one before anything is revealed.
+		assert_eq!(
+			next_step(Some(&opened), &BTreeMap::new(), 12),
+			Step::Recover {
+				id: 7,
+				seed: [1; 32],
+				shape: SHAPE,
+				root: [2; 32],
+				indices: vec![3, 9]
+			}
+		);
 	}
 
 	#[test]

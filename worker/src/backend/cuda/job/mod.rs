@@ -21,7 +21,8 @@
 //!
 //! The launch runs in a child process (`kiln-worker cuda-job DIR`, [`run_in_child`]): a kernel
 //! that hangs or corrupts its context is killed at the time limit without taking the daemon
-//! with it.
+//! with it. The child caps its host memory ([`HOST_MEMORY_BYTES`] beyond the job's data);
+//! on the GPU the input, the output and the device heap must fit in the free memory.
 
 use super::{compile_source_cubin, cu, no_panic};
 use anyhow::{anyhow, bail, ensure, Context, Result};
@@ -136,12 +137,31 @@ pub fn run_here(ordinal: usize, source: &[u8], input: &[u8], launch: &Launch) ->
 	})
 }
 
+/// Host memory the child may use beyond the job's input and output (the CUDA driver's own
+/// buffers, NVRTC): its data segment is capped at this plus twice the input and output.
+pub const HOST_MEMORY_BYTES: u64 = 4 << 30;
+
+/// Caps this process's data segment (`RLIMIT_DATA`: heap and private writable mappings) at
+/// `bytes`, so a job cannot make the child take the machine's memory.
+fn cap_host_memory(bytes: u64) -> Result<()> {
+	let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+	// SAFETY: setrlimit reads the struct it is given, nothing else.
+	let status = unsafe { libc::setrlimit(libc::RLIMIT_DATA, &limit) };
+	ensure!(status == 0, "cannot cap the memory: {}", std::io::Error::last_os_error());
+	Ok(())
+}
+
 /// `kiln-worker cuda-job DIR`: reads `DIR/source.cu`, `DIR/input` and `DIR/launch.json`,
-/// runs the job on device 0 and writes `DIR/output`.
+/// caps its own host memory, runs the job on device 0 and writes `DIR/output`.
 pub fn child_main(dir: &Path) -> Result<()> {
 	let read =
 		|name: &str| std::fs::read(dir.join(name)).with_context(|| format!("cannot read {name}"));
 	let launch: Launch = serde_json::from_slice(&read("launch.json")?)?;
+	let input_len = std::fs::metadata(dir.join("input")).map_or(0, |m| m.len());
+	let cap = HOST_MEMORY_BYTES
+		.saturating_add(input_len.saturating_mul(2))
+		.saturating_add(launch.output_len.saturating_mul(2));
+	cap_host_memory(cap)?;
 	let output = run_here(0, &read("source.cu")?, &read("input")?, &launch)?;
 	let tmp = dir.join("output.tmp");
 	std::fs::write(&tmp, &output)?;
