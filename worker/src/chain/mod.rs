@@ -72,6 +72,12 @@ impl Connection {
 		self.header_number(None).await
 	}
 
+	/// The number of the latest finalized block.
+	pub async fn finalized_number(&self) -> Result<u64> {
+		let hash = self.rpc.chain_get_finalized_head().await.context("chain_getFinalizedHead")?;
+		self.header_number(Some(hash)).await
+	}
+
 	/// The number of the block with this hash.
 	pub async fn block_number(&self, hash: subxt::utils::H256) -> Result<u64> {
 		self.header_number(Some(hash)).await

@@ -84,13 +84,18 @@ pub enum MarketPhase {
 
 impl MarketPhase {
 	pub fn ended(&self) -> bool {
-		matches!(
-			self,
-			Self::Completed { .. }
-				| Self::Failed { .. }
-				| Self::Expired { .. }
-				| Self::Cancelled { .. }
-		)
+		self.ended_at().is_some()
+	}
+
+	/// The block the job ended in, once it has.
+	pub fn ended_at(&self) -> Option<u32> {
+		match self {
+			Self::Completed { at }
+			| Self::Failed { at }
+			| Self::Expired { at }
+			| Self::Cancelled { at } => Some(*at),
+			_ => None,
+		}
 	}
 }
 

@@ -222,8 +222,11 @@ fn stop(signal: &str) -> Result<()> {
 	Ok(())
 }
 
-/// The chain's phase of a job, for the executor.
-fn phase(phase: &MarketPhase) -> Phase {
+/// The chain's phase of a job, for the executor. A job is `Ended` only once the block it
+/// ended in is finalized (`finalized` is the latest finalized block): the executor then
+/// journals it done, and a reorganisation of the best chain must not find a job journalled
+/// done that the chain asks to reveal again. Until then it waits, as after a reveal.
+fn phase(phase: &MarketPhase, finalized: u64) -> Phase {
 	match phase {
 		MarketPhase::Bidding => Phase::Bidding,
 		MarketPhase::Awarded => Phase::Awarded,
@@ -231,7 +234,10 @@ fn phase(phase: &MarketPhase) -> Phase {
 			Phase::Committed { commitment: *commitment, reveal_requested: *reveal_requested }
 		},
 		MarketPhase::Revealed { .. } => Phase::Revealed,
-		_ => Phase::Ended,
+		ended => match ended.ended_at() {
+			Some(at) if u64::from(at) <= finalized => Phase::Ended,
+			_ => Phase::Revealed,
+		},
 	}
 }
 
@@ -332,6 +338,7 @@ impl Daemon {
 		self.block_seconds = terms.block_seconds;
 		self.runner.block_seconds = terms.block_seconds;
 		let jobs = at.market_jobs(&me).await?;
+		let finalized = conn.finalized_number().await?;
 		self.forget_gone(&jobs);
 		match self.executor.expire_outputs(self.retention_secs) {
 			Ok(removed) => {
@@ -348,7 +355,7 @@ impl Daemon {
 			},
 			Err(e) => tracing::warn!(block, "#{block}: cannot remove expired outputs: {e:#}"),
 		}
-		self.execute(conn, &me, &jobs, block).await;
+		self.execute(conn, &me, &jobs, block, finalized).await;
 		if let Err(e) = self.answer_samplings(conn, at, &me, &jobs, block).await {
 			tracing::warn!(block, "#{block}: samplings: {e:#} (retrying at the next block)");
 		}
@@ -375,7 +382,14 @@ impl Daemon {
 	}
 
 	/// Steps every job awarded to this worker.
-	async fn execute(&mut self, conn: &Connection, me: &AccountId, jobs: &[MarketJob], block: u64) {
+	async fn execute(
+		&mut self,
+		conn: &Connection,
+		me: &AccountId,
+		jobs: &[MarketJob],
+		block: u64,
+		finalized: u64,
+	) {
 		let mut sender = ChainSender { conn, signer: &self.signer, endpoint: &self.endpoint };
 		for job in jobs {
 			let Some((winner, price)) = &job.award else { continue };
@@ -390,7 +404,7 @@ impl Daemon {
 			let view = ChainJob {
 				id: job.id,
 				ours: true,
-				phase: phase(&job.phase),
+				phase: phase(&job.phase, finalized),
 				deadline: u64::from(job.deadline),
 			};
 			match self.executor.step(&view, block, &mut self.runner, &mut sender).await {
@@ -686,5 +700,20 @@ impl Daemon {
 			}
 		}
 		Ok(())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_job_is_ended_for_the_executor_only_once_its_end_is_finalized() {
+		let completed = MarketPhase::Completed { at: 10 };
+		assert_eq!(phase(&completed, 9), Phase::Revealed, "ended in a block not yet final");
+		assert_eq!(phase(&completed, 10), Phase::Ended);
+		assert_eq!(phase(&MarketPhase::Failed { at: 3 }, 12), Phase::Ended);
+		assert_eq!(phase(&MarketPhase::Expired { at: 13 }, 12), Phase::Revealed);
+		assert_eq!(phase(&MarketPhase::Awarded, 12), Phase::Awarded);
 	}
 }

@@ -26,7 +26,8 @@ pub enum Phase {
 		reveal_requested: bool,
 	},
 	Revealed,
-	/// Completed, failed, expired or cancelled.
+	/// Completed, failed, expired or cancelled, in a finalized block (a reorganisation cannot
+	/// undo it).
 	Ended,
 }
 
