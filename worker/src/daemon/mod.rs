@@ -376,7 +376,7 @@ impl Daemon {
 					self.metrics.challenges.with_label_values(&[result]).inc();
 				}
 			},
-			Err(e) => tracing::info!(block, "#{block}: challenge: {e:#}"),
+			Err(e) => tracing::warn!(block, "#{block}: challenge: {e:#}"),
 		}
 		Ok(())
 	}

@@ -106,9 +106,7 @@ async fn output(shared: &Shared, path: &str, auth: Option<&str>) -> Response<Ful
 		let status = shared.status.lock().unwrap_or_else(|e| e.into_inner());
 		(status.settled.contains(&id), status.clients.get(&id).cloned())
 	};
-	let now = std::time::SystemTime::now()
-		.duration_since(std::time::UNIX_EPOCH)
-		.map_or(0, |d| d.as_secs());
+	let now = crate::executor::unix_now();
 	let allowed = match (settled, auth, &client) {
 		(true, _, _) => Ok(()),
 		(false, Some(header), Some(client)) => auth::check(header, id, client, now),
