@@ -17,9 +17,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	configs::EpochDuration, AccountId, Babe, Balance, Block, Executive, Grandpa, InherentDataExt,
-	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
-	BABE_GENESIS_EPOCH_CONFIG, VERSION,
+	configs::EpochDuration, market_api, AccountId, Babe, Balance, Block, BlockNumber, Executive,
+	Grandpa, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
+	System, TransactionPayment, BABE_GENESIS_EPOCH_CONFIG, VERSION,
 };
 
 impl_runtime_apis! {
@@ -171,6 +171,43 @@ impl_runtime_apis! {
 
 		fn decode_session_keys(encoded: Vec<u8>) -> Option<Vec<(Vec<u8>, KeyTypeId)>> {
 			SessionKeys::decode_into_raw_public_keys(&encoded)
+		}
+	}
+
+	impl kiln_market_runtime_api::KilnMarketApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn clock() -> kiln_market_runtime_api::Clock<BlockNumber> {
+			market_api::clock()
+		}
+
+		fn open_jobs(
+			page: u32,
+			page_size: u32,
+		) -> kiln_market_runtime_api::OpenJobs<AccountId, Balance, BlockNumber> {
+			market_api::open_jobs(page, page_size)
+		}
+
+		fn job(
+			job_id: kiln_primitives::JobId,
+		) -> Option<kiln_market_runtime_api::JobDetails<AccountId, Balance, BlockNumber>> {
+			market_api::job(job_id)
+		}
+
+		fn provider(
+			who: AccountId,
+		) -> Option<kiln_market_runtime_api::ProviderDetails<Balance, BlockNumber>> {
+			market_api::provider(who)
+		}
+
+		fn quote(
+			kind: kiln_primitives::WorkloadKind,
+			units: u64,
+			requirements: kiln_primitives::Requirements,
+		) -> kiln_primitives::Quote<Balance> {
+			market_api::quote(kind, units, requirements)
+		}
+
+		fn stats() -> kiln_market_runtime_api::MarketStats<Balance> {
+			market_api::stats()
 		}
 	}
 

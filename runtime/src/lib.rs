@@ -22,6 +22,7 @@ mod benchmarks;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod market_api;
 
 pub use apis::RuntimeApi;
 
@@ -29,6 +30,8 @@ pub use apis::RuntimeApi;
 mod tests;
 #[cfg(test)]
 mod tests_economics;
+#[cfg(test)]
+mod tests_market_api;
 
 use alloc::vec::Vec;
 use sp_runtime::{

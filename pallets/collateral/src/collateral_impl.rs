@@ -3,6 +3,7 @@
 
 use crate::{
 	asset, BalanceOf, Config, Configuration, Error, Event, LedgerOf, Ledgers, Pallet, TotalBonded,
+	TotalSlashed,
 };
 use frame_support::{ensure, traits::Get};
 use kiln_primitives::{Collateral, CollateralHooks, SlashReason};
@@ -80,6 +81,7 @@ impl<T: Config> Pallet<T> {
 			Ledgers::<T>::insert(who, ledger);
 		}
 		TotalBonded::<T>::mutate(|total| *total = total.saturating_sub(slashed));
+		TotalSlashed::<T>::mutate(|total| *total = total.saturating_add(slashed));
 		Self::deposit_event(Event::Slashed { who: who.clone(), amount: slashed, reason });
 		if slashed < amount {
 			Self::deposit_event(Event::SlashExceededBond {

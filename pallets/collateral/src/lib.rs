@@ -113,6 +113,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type TotalBonded<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
 
+	/// Everything slashed since this counter was added, for any reason (it only grows,
+	/// saturating): what `market_stats` reports.
+	#[pallet::storage]
+	pub type TotalSlashed<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {

@@ -219,6 +219,7 @@ fn slash_pays_the_reporter_its_share_and_the_treasury_the_rest() {
 		assert_eq!(Collateral::slash(&1, 100, SlashReason::MissedDeadline, None), 100);
 		assert_eq!(free_balance(TREASURY), ED + 280);
 		assert_eq!(TotalBonded::<Test>::get(), 200);
+		assert_eq!(crate::TotalSlashed::<Test>::get(), 300);
 	});
 }
 
@@ -240,10 +241,13 @@ fn slashing_more_than_is_bonded_takes_all_and_says_so() {
 		assert!(Ledgers::<Test>::get(1).is_none());
 		assert_eq!(asset::held::<Test>(&1), 0);
 		assert_eq!(free_balance(TREASURY), ED + 500);
+		// What was taken, not what was asked.
+		assert_eq!(crate::TotalSlashed::<Test>::get(), 500);
 		// Nothing left: a further slash takes nothing and emits nothing.
 		let before = System::events().len();
 		assert_eq!(Collateral::slash(&1, 10, SlashReason::FailedChallenge, None), 0);
 		assert_eq!(System::events().len(), before);
+		assert_eq!(crate::TotalSlashed::<Test>::get(), 500);
 	});
 }
 

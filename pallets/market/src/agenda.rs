@@ -15,7 +15,7 @@ use crate::{
 use frame_support::{traits::Get, weights::Weight};
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::JobId;
-use sp_runtime::DispatchError;
+use sp_runtime::{traits::Zero, DispatchError};
 
 pub use kiln_support::AGENDA_SEARCH;
 
@@ -99,11 +99,11 @@ impl<T: Config> Pallet<T> {
 					..
 				} if job.deadline == at => {
 					Self::fail_job(job_id, job, now);
-					weight.saturating_accrue(per_job(T::WeightInfo::fail_jobs));
+					weight.saturating_accrue(Self::fail_weight());
 				},
 				JobState::Revealed { settles_at: Some(settles), .. } if *settles == at => {
-					Self::settle_job(job_id, job, now);
-					weight.saturating_accrue(per_job(T::WeightInfo::settle_jobs));
+					Self::settle_job(job_id, job, now, Zero::zero());
+					weight.saturating_accrue(Self::settle_weight());
 				},
 				// Not expected: an entry leaves the agenda when its job leaves the state it was
 				// made for (`try_state` checks there is none left over); skipped if it happens.
@@ -114,9 +114,19 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// One auction close at a full bid list, returning or forfeiting every bid's deposit (the
-	/// benchmark's bids hold deposits).
+	/// benchmark's bids hold deposits), and counting an expiry in the totals.
 	fn close_weight() -> Weight {
-		per_job(T::WeightInfo::close_auctions)
+		per_job(T::WeightInfo::close_auctions).saturating_add(T::DbWeight::get().reads_writes(1, 1))
+	}
+
+	/// One missed deadline, and its record.
+	fn fail_weight() -> Weight {
+		per_job(T::WeightInfo::fail_jobs).saturating_add(crate::records::record_weight::<T>())
+	}
+
+	/// One settlement, and its record.
+	fn settle_weight() -> Weight {
+		per_job(T::WeightInfo::settle_jobs).saturating_add(crate::records::record_weight::<T>())
 	}
 
 	/// The most one block's agenda can cost: every slot taken by the most expensive kind of
@@ -125,8 +135,8 @@ impl<T: Config> Pallet<T> {
 	pub fn worst_agenda_weight() -> Weight {
 		let jobs = T::MaxJobsPerBlock::get();
 		let worst = Self::close_weight()
-			.max(per_job(T::WeightInfo::fail_jobs))
-			.max(per_job(T::WeightInfo::settle_jobs))
+			.max(Self::fail_weight())
+			.max(Self::settle_weight())
 			.saturating_add(line_entry::<T>());
 		agenda_base::<T>().saturating_add(worst.saturating_mul(jobs.into()))
 	}

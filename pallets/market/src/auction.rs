@@ -233,6 +233,7 @@ impl<T: Config> Pallet<T> {
 			}
 			Self::unschedule(job_id, job.deadline);
 			job.state = JobState::Expired { at: now };
+			Self::count(|totals| totals.jobs_expired = totals.jobs_expired.saturating_add(1));
 			Jobs::<T>::insert(job_id, job);
 			Self::deposit_event(Event::JobExpired { job_id });
 			return;

@@ -84,6 +84,7 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		NextJobId::<T>::put(next);
+		Self::count(|totals| totals.jobs_created.saturating_inc());
 		Self::deposit_event(Event::JobCreated {
 			job_id,
 			client: client.clone(),
@@ -111,6 +112,7 @@ impl<T: Config> Pallet<T> {
 		Self::unschedule(job_id, job.bidding_ends);
 		Self::unschedule(job_id, job.deadline);
 		job.state = JobState::Cancelled { at: now };
+		Self::count(|totals| totals.jobs_cancelled.saturating_inc());
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobCancelled { job_id });
 		Ok(bids)
@@ -199,6 +201,7 @@ impl<T: Config> Pallet<T> {
 			asset::release::<T>(&job.client, job.deposit)?;
 		}
 		Jobs::<T>::remove(job_id);
+		crate::Outcomes::<T>::remove(job_id);
 		Self::deposit_event(Event::JobDropped { job_id });
 		Ok(())
 	}

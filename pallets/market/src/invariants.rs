@@ -16,7 +16,8 @@ impl<T: Config> Pallet<T> {
 	/// reveal — unless verification holds a committed result or owns its reveal deadline —, the settlement after it) and an award once awarded; an ended job has no escrow,
 	/// no bids and no agenda entry. Every agenda entry and bid list belongs to such a job;
 	/// bid lists are within bounds, below `max_price`, one per provider and never the
-	/// client's; the job counter is right; each client's deposits equal its hold.
+	/// client's; the job counter is right; each client's deposits equal its hold; outcomes
+	/// belong to awarded jobs that ended; clearing prices are for some work at some price.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		// An entry is on the agenda of its block, or waits in line due at it (the line may also
 		// hold stale entries: they are skipped when taken).
@@ -115,6 +116,18 @@ impl<T: Config> Pallet<T> {
 		for (client, deposit) in deposits {
 			if asset::held::<T>(&client) != deposit {
 				return Err("a client's job deposits do not equal its hold".into());
+			}
+		}
+		for (id, _) in crate::Outcomes::<T>::iter() {
+			let ended_with_award = Jobs::<T>::get(id)
+				.is_some_and(|job| job.award.is_some() && job.state.ended_at().is_some());
+			if !ended_with_award {
+				return Err("an outcome is recorded for no awarded job that ended".into());
+			}
+		}
+		for prices in crate::ClearingPrices::<T>::iter_values() {
+			if prices.iter().any(|p| p.units == 0 || p.price.is_zero()) {
+				return Err("a clearing price of nothing, or for no work".into());
 			}
 		}
 		Ok(())

@@ -38,6 +38,7 @@ mod auction;
 mod dispatchables;
 mod invariants;
 pub mod migrations;
+mod records;
 mod settlement;
 pub mod types;
 mod verdicts;
@@ -56,6 +57,8 @@ mod tests_auction;
 mod tests_bids;
 #[cfg(test)]
 mod tests_property;
+#[cfg(test)]
+mod tests_records;
 
 pub use pallet::*;
 pub use types::*;
@@ -72,7 +75,8 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use kiln_primitives::{
-		Collateral, ContentRef, JobEscrow, JobId, ProviderRegistry, Verification,
+		ClearingPrice, Collateral, ContentRef, JobEscrow, JobId, ProviderRegistry, Verification,
+		WorkloadKind, QUOTE_WINDOW,
 	};
 
 	pub type BalanceOf<T> =
@@ -86,6 +90,8 @@ pub mod pallet {
 	pub type AwardOf<T> =
 		Award<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 	pub type BidsOf<T> = BoundedVec<BidOf<T>, <T as Config>::MaxBidsPerJob>;
+	pub type ClearingPriceOf<T> = ClearingPrice<BalanceOf<T>, BlockNumberFor<T>>;
+	pub type ClearingPricesOf<T> = BoundedVec<ClearingPriceOf<T>, ConstU32<QUOTE_WINDOW>>;
 
 	/// Version 0: the first layout. `JobState::Committed`'s `reveal` replaced a `bool` with an
 	/// enum encoded the same way (`RevealRequest`), so records written before decode unchanged.
@@ -192,6 +198,21 @@ pub mod pallet {
 	/// The waiting line's ends: (first position, one past the last).
 	#[pallet::storage]
 	pub type AgendaLineEnds<T: Config> = StorageValue<_, (u32, u32), ValueQuery>;
+
+	/// The last `QUOTE_WINDOW` settled jobs' prices per workload kind, oldest first (jobs
+	/// priced under `reputation_min_price` are left out): what `market_quote` reads.
+	#[pallet::storage]
+	pub type ClearingPrices<T: Config> =
+		StorageMap<_, Twox64Concat, WorkloadKind, ClearingPricesOf<T>, ValueQuery>;
+
+	/// How each awarded job that ended came out; removed with the job's record.
+	#[pallet::storage]
+	pub type Outcomes<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, JobOutcome<BalanceOf<T>>, OptionQuery>;
+
+	/// Running totals of jobs and money: what `market_stats` reads.
+	#[pallet::storage]
+	pub type Totals<T: Config> = StorageValue<_, MarketTotals<BalanceOf<T>>, ValueQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -383,6 +404,7 @@ pub mod pallet {
 		/// Creates a job: `max_price + verification_fee` goes into escrow and a deposit for
 		/// the record on hold; the auction starts now.
 		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::create_job().saturating_add(T::DbWeight::get().reads_writes(1, 1)))]
 		pub fn create_job(origin: OriginFor<T>, spec: JobSpecOf<T>) -> DispatchResult {
 			let client = ensure_signed(origin)?;
 			Self::do_create_job(&client, spec).map(|_| ())
@@ -413,11 +435,11 @@ pub mod pallet {
 
 		/// Cancels the caller's job before its auction closes; the escrow is refunded.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::cancel_job(T::MaxBidsPerJob::get()))]
+		#[pallet::weight(Pallet::<T>::cancel_weight(T::MaxBidsPerJob::get()))]
 		pub fn cancel_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResultWithPostInfo {
 			let client = ensure_signed(origin)?;
 			let bids = Self::do_cancel_job(&client, job_id)?;
-			Ok(Some(T::WeightInfo::cancel_job(bids)).into())
+			Ok(Some(Self::cancel_weight(bids)).into())
 		}
 
 		/// Commits the awarded provider to a result: `blake2_256(output_hash ‖ salt)`.
@@ -448,6 +470,7 @@ pub mod pallet {
 		/// Removes a job that ended at least `retention_blocks` ago and returns the
 		/// client's deposit. Anyone may call it; it is free when it succeeds.
 		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::drop_job().saturating_add(T::DbWeight::get().writes(1)))]
 		pub fn drop_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
 			Self::do_drop_job(job_id)?;

@@ -4,7 +4,7 @@
 //! fails anyway is reported as a defensive error and the job still ends (`try_state` would
 //! then show the escrow left behind).
 
-use crate::{BalanceOf, Config, Configuration, Event, JobOf, JobState, Jobs, Pallet};
+use crate::{BalanceOf, Config, Configuration, Event, JobOf, JobOutcome, JobState, Jobs, Pallet};
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::{
 	Collateral, JobEscrow, JobId, Outcome, ProviderRegistry, Rejection, SlashReason,
@@ -21,8 +21,14 @@ fn defensive(what: &'static str, result: DispatchResult) {
 }
 
 impl<T: Config> Pallet<T> {
-	/// Pays the provider `price - protocol_fee`, the Treasury the fee, refunds the rest.
-	pub(crate) fn settle_job(job_id: JobId, mut job: JobOf<T>, now: BlockNumberFor<T>) {
+	/// Pays the provider `price - protocol_fee`, the Treasury the fee, refunds the rest
+	/// (`verifiers_paid`: what verification paid out of the escrow before, for the record).
+	pub(crate) fn settle_job(
+		job_id: JobId,
+		mut job: JobOf<T>,
+		now: BlockNumberFor<T>,
+		verifiers_paid: BalanceOf<T>,
+	) {
 		let Some(award) = job.award.clone() else {
 			frame_support::defensive!("settling a job without an award");
 			return;
@@ -49,7 +55,11 @@ impl<T: Config> Pallet<T> {
 			Outcome::JobEnded
 		};
 		T::Registry::record_outcome(&award.provider, outcome);
+		let output = job.state.output().cloned();
 		job.state = JobState::Completed { at: now };
+		let record =
+			JobOutcome { output, ..JobOutcome::settled(paid, fee, refunded, verifiers_paid) };
+		Self::record_end(job_id, &job, record, now, config.reputation_min_price);
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobCompleted {
 			job_id,
@@ -79,6 +89,13 @@ impl<T: Config> Pallet<T> {
 		};
 		T::Registry::record_outcome(&award.provider, Outcome::JobFailed);
 		job.state = JobState::Failed { at: now };
+		let record = JobOutcome {
+			missed_deadline: true,
+			refunded,
+			slashed,
+			..JobOutcome::settled(Zero::zero(), Zero::zero(), Zero::zero(), Zero::zero())
+		};
+		Self::record_end(job_id, &job, record, now, Zero::zero());
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobFailed {
 			job_id,
@@ -89,10 +106,14 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Pays each of `verifiers` an equal share of the job's verification fee (what the
-	/// client locked above `max_price`).
-	pub(crate) fn pay_verifiers(job_id: JobId, job: &JobOf<T>, verifiers: &[T::AccountId]) {
+	/// client locked above `max_price`); returns what they were paid in all.
+	pub(crate) fn pay_verifiers(
+		job_id: JobId,
+		job: &JobOf<T>,
+		verifiers: &[T::AccountId],
+	) -> BalanceOf<T> {
 		if verifiers.is_empty() {
-			return;
+			return Zero::zero();
 		}
 		// The budget at the awarded price, never more than the job locked for verification.
 		let locked = job.escrowed.saturating_sub(job.spec.max_price);
@@ -103,12 +124,13 @@ impl<T: Config> Pallet<T> {
 		let count: BalanceOf<T> = (verifiers.len() as u64).saturated_into();
 		let each = budget / count;
 		if each.is_zero() {
-			return;
+			return Zero::zero();
 		}
 		for verifier in verifiers {
 			defensive("paying a verifier", T::Escrow::release_to(job_id, verifier, each));
 		}
 		Self::deposit_event(Event::VerifiersPaid { job_id, verifiers: verifiers.to_vec(), each });
+		each.saturating_mul(count)
 	}
 
 	/// Verification rejected the result: pays `verifiers`, refunds the client the rest,
@@ -125,7 +147,7 @@ impl<T: Config> Pallet<T> {
 			frame_support::defensive!("rejecting a job without an award");
 			return;
 		};
-		Self::pay_verifiers(job_id, &job, verifiers);
+		let verifiers_paid = Self::pay_verifiers(job_id, &job, verifiers);
 		let refunded = T::Escrow::refund(job_id).unwrap_or_else(|e| {
 			frame_support::defensive!("refunding a rejected job", e);
 			Zero::zero()
@@ -147,7 +169,16 @@ impl<T: Config> Pallet<T> {
 			_ => Zero::zero(),
 		};
 		T::Registry::record_outcome(&award.provider, outcome);
+		let output = job.state.output().cloned();
 		job.state = JobState::Failed { at: now };
+		let record = JobOutcome {
+			rejected: Some(why),
+			output,
+			refunded,
+			slashed,
+			..JobOutcome::settled(Zero::zero(), Zero::zero(), Zero::zero(), verifiers_paid)
+		};
+		Self::record_end(job_id, &job, record, now, Zero::zero());
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobRejected {
 			job_id,

@@ -37,12 +37,7 @@ pub struct CollateralRule<Balance> {
 impl<Balance: AtLeast32BitUnsigned + Copy> CollateralRule<Balance> {
 	/// The collateral for a job paying `price`; `None` on overflow.
 	pub fn for_price(&self, price: Balance) -> Option<Balance> {
-		// price × percent / 100 without overflowing for prices near the maximum: split the
-		// percent into whole multiples and a remainder.
-		let whole = price.checked_mul(&Balance::from(self.percent_of_price / 100))?;
-		let part = Perbill::from_percent(self.percent_of_price % 100) * price;
-		let variable = whole.checked_add(&part)?;
-		self.fixed.checked_add(&variable)
+		kiln_primitives::currency::fixed_plus_percent(self.fixed, self.percent_of_price, price)
 	}
 }
 
@@ -412,6 +407,94 @@ pub struct Job<AccountId, Balance, BlockNumber> {
 	pub state: JobState<BlockNumber>,
 	pub award: Option<Award<AccountId, Balance, BlockNumber>>,
 	pub refusals: RefusalCounts,
+}
+
+/// How a job that was awarded ended, and where its money went (kept with the job's record and
+/// dropped with it): what `market_job` shows as the job's outcome.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct JobOutcome<Balance> {
+	/// `None`: settled; `Some(why)`: verification rejected the result.
+	pub rejected: Option<kiln_primitives::Rejection>,
+	/// The provider missed its deadline.
+	pub missed_deadline: bool,
+	/// To the provider (the price less the protocol fee).
+	pub paid: Balance,
+	/// To the Treasury.
+	pub fee: Balance,
+	/// Back to the client out of its escrow.
+	pub refunded: Balance,
+	/// Out of the provider's bond.
+	pub slashed: Balance,
+	/// To the verifiers, all together.
+	pub verifiers_paid: Balance,
+	/// The revealed result, if it was revealed: where the client fetches it and the hash it
+	/// must have.
+	pub output: Option<ContentRef>,
+}
+
+impl<Balance: Zero> JobOutcome<Balance> {
+	pub fn settled(
+		paid: Balance,
+		fee: Balance,
+		refunded: Balance,
+		verifiers_paid: Balance,
+	) -> Self {
+		Self {
+			rejected: None,
+			missed_deadline: false,
+			paid,
+			fee,
+			refunded,
+			slashed: Zero::zero(),
+			verifiers_paid,
+			output: None,
+		}
+	}
+}
+
+impl<BlockNumber> JobState<BlockNumber> {
+	/// The revealed result, while the state holds one.
+	pub fn output(&self) -> Option<&ContentRef> {
+		match self {
+			Self::Revealed { output, .. } => Some(output),
+			_ => None,
+		}
+	}
+}
+
+/// What the market has done since these counters were added (they only grow, saturating):
+/// `market_stats` reads them.
+#[derive(
+	Clone,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct MarketTotals<Balance> {
+	pub jobs_created: u64,
+	pub jobs_completed: u64,
+	/// Missed deadlines.
+	pub jobs_failed: u64,
+	/// Results verification did not pay.
+	pub jobs_rejected: u64,
+	pub jobs_expired: u64,
+	pub jobs_cancelled: u64,
+	/// Paid to providers for completed jobs (after the protocol fee).
+	pub paid_to_providers: Balance,
+	/// Protocol fees paid to the Treasury.
+	pub protocol_fees: Balance,
+	/// Paid to verifiers out of jobs' verification budgets.
+	pub paid_to_verifiers: Balance,
+	/// Slashed from providers by the market (missed deadlines, rejected results).
+	pub slashed: Balance,
 }
 
 #[cfg(test)]

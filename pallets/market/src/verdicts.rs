@@ -78,8 +78,8 @@ impl<T: Config> VerifiedMarket<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		let JobState::Revealed { settles_at: None, .. } = job.state else {
 			return Err(Error::<T>::NotAwaitingVerdict.into());
 		};
-		Self::pay_verifiers(job_id, &job, verifiers);
-		Self::settle_job(job_id, job, frame_system::Pallet::<T>::block_number());
+		let verifiers_paid = Self::pay_verifiers(job_id, &job, verifiers);
+		Self::settle_job(job_id, job, frame_system::Pallet::<T>::block_number(), verifiers_paid);
 		Ok(())
 	}
 

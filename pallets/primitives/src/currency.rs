@@ -42,6 +42,19 @@ fn digits(s: &str) -> Option<u128> {
 	Some(value)
 }
 
+/// `fixed + price × percent / 100`, the market's rule for job collateral and verification
+/// budgets (the runtime and the worker both compute it here, so they agree to the planck);
+/// `None` on overflow. The percent is split into whole multiples of the price and a remainder
+/// (`Perbill`, rounded to the nearest planck), so prices near the maximum do not overflow.
+pub fn fixed_plus_percent<Balance>(fixed: Balance, percent: u32, price: Balance) -> Option<Balance>
+where
+	Balance: sp_runtime::traits::AtLeast32BitUnsigned + Copy,
+{
+	let whole = price.checked_mul(&Balance::from(percent / 100))?;
+	let part = sp_runtime::Perbill::from_percent(percent % 100) * price;
+	fixed.checked_add(&whole.checked_add(&part)?)
+}
+
 /// Writes plancks as a KILN amount without trailing zeros ("1.5 KILN").
 pub struct DisplayKiln(pub u128);
 
@@ -74,6 +87,15 @@ mod tests {
 		assert_eq!(DisplayKiln(MILLI_KILN).to_string(), "0.001 KILN");
 		assert_eq!(DisplayKiln(1_500_000_000_000).to_string(), "1.5 KILN");
 		assert_eq!(DisplayKiln(1).to_string(), "0.000000000001 KILN");
+	}
+
+	#[test]
+	fn fixed_plus_percent_scales_with_the_price() {
+		assert_eq!(fixed_plus_percent(10u128, 150, 1_000), Some(1_510));
+		assert_eq!(fixed_plus_percent(0u128, 0, 1_000), Some(0));
+		assert_eq!(fixed_plus_percent(0u128, 33, 10), Some(3), "3.3 rounds to 3");
+		assert_eq!(fixed_plus_percent(0u128, 35, 10), Some(4), "3.5 rounds to 4");
+		assert_eq!(fixed_plus_percent(1u128, 100, u128::MAX), None);
 	}
 
 	#[test]

@@ -15,6 +15,7 @@ pub mod draw;
 pub mod hardware;
 pub mod job;
 pub mod poc;
+pub mod quote;
 pub mod reputation;
 pub mod traits;
 
@@ -27,6 +28,7 @@ pub use job::{
 	dispute_answer, result_commitment, ContentError, ContentRef, JobSpec, JobSpecError, Workload,
 	MAX_ENTRY_LEN, MAX_GEMM_DIM, MAX_URI_LEN, UNAVAILABLE,
 };
+pub use quote::{quote, ClearingPrice, PriceRange, Quote, WorkloadKind, QUOTE_WINDOW};
 pub use reputation::{Outcome, Reputation};
 pub use traits::{
 	Collateral, CollateralHooks, CommitDecision, GemmJob, JobEscrow, JobId, JobStage, JobView,

@@ -112,11 +112,13 @@ pub struct MarketTerms {
 
 impl MarketTerms {
 	/// The collateral the winner locks at `price`, `None` on overflow (the market's
-	/// `CollateralRule::for_price`).
+	/// `CollateralRule::for_price`, from the same function).
 	pub fn collateral(&self, price: u128) -> Option<u128> {
-		let whole = price.checked_mul(u128::from(self.collateral_percent / 100))?;
-		let part = price.checked_mul(u128::from(self.collateral_percent % 100))? / 100;
-		self.collateral_fixed.checked_add(whole)?.checked_add(part)
+		kiln_primitives::currency::fixed_plus_percent(
+			self.collateral_fixed,
+			self.collateral_percent,
+			price,
+		)
 	}
 }
 

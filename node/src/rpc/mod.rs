@@ -1,12 +1,14 @@
 //! The node's JSON-RPC extensions on top of Substrate's standard methods:
 //! `system_accountNextIndex` (nonces), `payment_queryInfo`/`payment_queryFeeDetails` and
-//! `babe_epochAuthorship`.
-//! The market RPC (`market_*`, SPEC §5) is added here when the market pallets land.
+//! `babe_epochAuthorship`, and the market's `market_*` methods (SPEC §5, [`market`]).
+
+mod json;
+pub mod market;
 
 use std::sync::Arc;
 
 use jsonrpsee::RpcModule;
-use kiln_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use kiln_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Nonce};
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
@@ -43,9 +45,11 @@ where
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BlockBuilder<Block>,
 	C::Api: sp_consensus_babe::BabeApi<Block>,
+	C::Api: kiln_market_runtime_api::KilnMarketApi<Block, AccountId, Balance, BlockNumber>,
 	P: TransactionPool + 'static,
 	SC: sp_consensus::SelectChain<Block> + 'static,
 {
+	use market::{Market, MarketApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use sc_consensus_babe_rpc::{Babe, BabeApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
@@ -55,6 +59,7 @@ where
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(Market::new(client.clone()).into_rpc())?;
 	module.merge(Babe::new(client, babe.worker_handle, babe.keystore, select_chain).into_rpc())?;
 
 	Ok(module)
