@@ -81,6 +81,9 @@ pub fn dev_market_config() -> pallet_market::ConfigRecord<u128, BlockNumber> {
 		execution_blocks: (3, MarketDefaults::get().execution_blocks.1),
 		verification_window: 2,
 		retention_blocks: 10,
+		// Dev jobs are cheap (a few hundredths of a KILN): they count for reputation and for
+		// quotes here; a public chain keeps the 1 KILN default.
+		reputation_min_price: KILN / 100,
 		..MarketDefaults::get()
 	}
 }

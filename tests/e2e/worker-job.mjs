@@ -7,6 +7,8 @@
 //                                            input's bytes do not match) or not-wasm (the module
 //                                            is a text file); prints its id
 //   node worker-job.mjs await-unbid ID       waits until job ID expires without a bid
+//   node worker-job.mjs bid ID SURI PRICE    SURI bids PRICE planck on job ID (e.g. an account
+//                                            that is no provider, to see the bid refused)
 //   node worker-job.mjs spot-checks PERCENT  sets spot_check_probability (sudo configure)
 //   node worker-job.mjs await ID ACCOUNT     waits until job ID is completed and checks ACCOUNT won
 //                                            (for a Wasm job: the revealed hash is that of
@@ -123,6 +125,10 @@ try {
     const bids = (await jobEvents(id)).filter((e) => e.name === 'market.BidPlaced');
     if (bids.length) throw new Error(`job ${id} was bid on: ${JSON.stringify(bids)}`);
     console.log(`job ${id}: expired without a bid`);
+  } else if (mode === 'bid') {
+    const [id, suri, price] = args;
+    const { names } = await sendOk(api, api.tx.market.placeBid(Number(id), BigInt(price)), keyring.addFromUri(suri));
+    console.log(`job ${id}: ${names.filter((n) => n.startsWith('market.')).join(', ')}`);
   } else if (mode === 'post-gemm') {
     const [m, n, k] = args.map(Number);
     await post({ Gemm: { m, n, k, seed: u8aToHex(blake2AsU8a(`kiln e2e ${Date.now()}`, 256)) } });

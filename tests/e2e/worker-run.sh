@@ -3,7 +3,10 @@
 # different price floors (Dave cheap, Eve dear), and a client (worker-run.test.mjs, with
 # @polkadot/api) that posts a Wasm job (examples/wasm-jobs, its module and input served over
 # local HTTP): the cheaper worker wins, runs it, commits, reveals and is paid; its output is
-# fetched from its gateway and checked; /metrics moved. Then (worker-job.mjs as the client):
+# fetched from its gateway and checked; /metrics moved. The client CLI (`kiln-worker job`)
+# submits examples/jobs (Wasm served by --serve, Gemm priced from the quote), watches them,
+# fetches the outputs checked against the revealed hashes (a tampered one refused), sees why
+# a job nobody can run expired, cancels one. Then (worker-job.mjs as the client):
 # Dave is killed with SIGKILL right after sending a commitment, restarted, and still reveals
 # and is paid; the node is stopped and restarted on its base path under the running workers,
 # which reconnect and finish the job; a Gemm job is run, sampled on chain and paid; with
@@ -148,6 +151,89 @@ client await "$job" "$dave_address" || fail "Gemm job $job"
 grep -q "job $job: sampled; revealed" "$KILN_LOG_DIR/worker-dave.log" || fail "Dave did not answer job $job's sampling"
 curl -sf "http://127.0.0.1:$dave_port/jobs/$job/output" -o "$job_dir/gemm.out" || fail "job $job's output"
 (($(stat -c %s "$job_dir/gemm.out") == 4 * 64 * 64)) || fail "job $job: the output is not 4·m·n bytes"
+
+step "worker run: the client CLI submits the example jobs, watches them, fetches verified outputs"
+cli() { "$KILN_BIN/kiln-worker" job "$@" --url "$url"; }
+inputs="$KILN_LOG_DIR/inputs"
+mkdir -p "$inputs"
+cp "$wasm" "$inputs/line-stats.wasm"
+cp "$job_dir/input.txt" "$inputs/input.txt"
+# The Wasm example: its inputs served by the CLI itself, which follows the job to the end.
+cli submit "$KILN_ROOT/examples/jobs/wasm.toml" --serve "$inputs" --suri //Charlie \
+	>"$KILN_LOG_DIR/cli-wasm.log" 2>&1 || { cat "$KILN_LOG_DIR/cli-wasm.log"; fail "job submit examples/jobs/wasm.toml"; }
+cat "$KILN_LOG_DIR/cli-wasm.log"
+job=$(sed -n 's/^job \([0-9]*\) created.*/\1/p' "$KILN_LOG_DIR/cli-wasm.log")
+[[ -n $job ]] || fail "job submit printed no job id"
+grep -q "locks: .* in escrow" "$KILN_LOG_DIR/cli-wasm.log" || fail "job submit did not show the escrow"
+grep -q "job $job completed at" "$KILN_LOG_DIR/cli-wasm.log" || fail "job submit --serve did not follow job $job to completion"
+grep -q "served input.txt: [1-9]" "$KILN_LOG_DIR/cli-wasm.log" || fail "nobody fetched the served input"
+cli fetch "$job" -o "$KILN_LOG_DIR/cli-wasm.out" --suri //Charlie || fail "job fetch $job"
+cmp "$KILN_LOG_DIR/cli-wasm.out" "$job_dir/expected.txt" || fail "job fetch $job: not the expected output"
+# The provider's stored output altered (same length, one byte changed): refused, nothing written.
+stored="$KILN_LOG_DIR/dave/data/outputs/$job"
+[[ -f $stored ]] || fail "no stored output at $stored"
+python3 - "$stored" <<-'PY'
+	import sys
+	path = sys.argv[1]
+	data = bytearray(open(path, "rb").read())
+	data[0] ^= 1
+	open(path, "wb").write(data)
+	PY
+if cli fetch "$job" -o "$KILN_LOG_DIR/tampered.out" --suri //Charlie 2>"$KILN_LOG_DIR/tampered.err"; then
+	fail "a tampered output must be refused"
+fi
+cat "$KILN_LOG_DIR/tampered.err"
+grep -q "do not have the job's blake2-256" "$KILN_LOG_DIR/tampered.err" || fail "the refusal does not name the hash"
+[[ ! -e $KILN_LOG_DIR/tampered.out ]] || fail "a refused output was written"
+
+# The Gemm example, priced from the quote (the Gemm job above settled), then watched.
+cli submit "$KILN_ROOT/examples/jobs/gemm.toml" --max-price quote+20% --suri //Charlie \
+	>"$KILN_LOG_DIR/cli-gemm.log" 2>&1 || { cat "$KILN_LOG_DIR/cli-gemm.log"; fail "job submit examples/jobs/gemm.toml"; }
+cat "$KILN_LOG_DIR/cli-gemm.log"
+grep -q "comparable (same backend and GPU count): [1-9]" "$KILN_LOG_DIR/cli-gemm.log" || fail "no comparable Gemm price quoted"
+grep -q "max price: .* (median of .* +20%)" "$KILN_LOG_DIR/cli-gemm.log" || fail "the max price was not taken from the quote"
+job=$(sed -n 's/^job \([0-9]*\) created.*/\1/p' "$KILN_LOG_DIR/cli-gemm.log")
+cli watch "$job" | tee "$KILN_LOG_DIR/cli-gemm-watch.log" || fail "job watch $job"
+grep -q "awarded to" "$KILN_LOG_DIR/cli-gemm-watch.log" || fail "job watch did not show the award"
+cli status "$job" | grep -q "completed" || fail "job status $job"
+cli fetch "$job" -o "$KILN_LOG_DIR/cli-gemm.out" --suri //Charlie || fail "job fetch $job"
+(($(stat -c %s "$KILN_LOG_DIR/cli-gemm.out") == 4 * 64 * 64)) || fail "job $job: the output is not 4·m·n bytes"
+
+# A job no provider here can run (a GPU job): an account that is no provider bids and is
+# refused; watch and status say why nobody was awarded.
+sed -e 's/^bidding_blocks = .*/bidding_blocks = 8/' -e 's/^backend = "cpu".*/backend = "cuda"\ngpu_count = 1/' \
+	"$KILN_ROOT/examples/jobs/wasm.toml" >"$KILN_LOG_DIR/gpu-job.toml"
+cli submit "$KILN_LOG_DIR/gpu-job.toml" --serve "$inputs" --suri //Charlie >"$KILN_LOG_DIR/cli-gpu.log" 2>&1 &
+gpu_submit=$!
+wait_until 60 "the GPU job to be created" grep -q "^job [0-9]* created" "$KILN_LOG_DIR/cli-gpu.log"
+job=$(sed -n 's/^job \([0-9]*\) created.*/\1/p' "$KILN_LOG_DIR/cli-gpu.log")
+client bid "$job" //Ferdie 100000000000 || fail "Ferdie's bid on job $job"
+if wait "$gpu_submit"; then fail "job submit of an unrunnable job must fail when it expires"; fi
+cat "$KILN_LOG_DIR/cli-gpu.log"
+grep -q "expired at .*bids were refused: 1 × not a registered provider" "$KILN_LOG_DIR/cli-gpu.log" || fail "submit did not say why job $job expired"
+cli status "$job" | tee "$KILN_LOG_DIR/cli-gpu-status.log"
+grep -q "refused bids: 1 × not a registered provider" "$KILN_LOG_DIR/cli-gpu-status.log" || fail "status does not show the refusal"
+if cli watch "$job" >"$KILN_LOG_DIR/cli-gpu-watch.log" 2>&1; then fail "watch of an expired job must fail"; fi
+grep -q "not a registered provider" "$KILN_LOG_DIR/cli-gpu-watch.log" || fail "watch does not say why"
+
+# Cancel before the award; list; bad input.
+sed -e 's/^bidding_blocks = .*/bidding_blocks = 20/' -e 's/^backend = "cpu".*/backend = "cuda"\ngpu_count = 1/' \
+	"$KILN_ROOT/examples/jobs/gemm.toml" >"$KILN_LOG_DIR/cancel-job.toml"
+cli submit "$KILN_LOG_DIR/cancel-job.toml" --suri //Charlie >"$KILN_LOG_DIR/cli-cancel.log" 2>&1 || fail "job submit (to cancel)"
+job=$(sed -n 's/^job \([0-9]*\) created.*/\1/p' "$KILN_LOG_DIR/cli-cancel.log")
+cli cancel "$job" --suri //Charlie || fail "job cancel $job"
+cli status "$job" | grep -q "cancelled at" || fail "job $job is not cancelled"
+cli list --suri //Charlie | tee "$KILN_LOG_DIR/cli-list.log"
+grep -q "job $job: cancelled at" "$KILN_LOG_DIR/cli-list.log" || fail "job list does not show job $job"
+if cli cancel "$job" --suri //Charlie 2>"$KILN_LOG_DIR/cli-bad.err"; then fail "a second cancel must fail"; fi
+grep -q "Market::BiddingClosed" "$KILN_LOG_DIR/cli-bad.err" || { cat "$KILN_LOG_DIR/cli-bad.err"; fail "no clear error for a second cancel"; }
+if cli list --account-id not-an-account 2>"$KILN_LOG_DIR/cli-bad.err"; then fail "list of a malformed account must fail"; fi
+grep -q "is not an SS58 address" "$KILN_LOG_DIR/cli-bad.err" || fail "no clear error for a malformed account"
+if cli status 999999 2>"$KILN_LOG_DIR/cli-bad.err"; then fail "status of an unknown job must fail"; fi
+grep -q "no job 999999" "$KILN_LOG_DIR/cli-bad.err" || fail "no clear error for an unknown job"
+sed 's/^bidding_blocks = .*/bidding_blocks = 1/' "$KILN_ROOT/examples/jobs/gemm.toml" >"$KILN_LOG_DIR/bad-window.toml"
+if cli submit "$KILN_LOG_DIR/bad-window.toml" --suri //Charlie 2>"$KILN_LOG_DIR/cli-bad.err"; then fail "a window out of bounds must be refused"; fi
+grep -q "bidding_blocks must be 2 to" "$KILN_LOG_DIR/cli-bad.err" || { cat "$KILN_LOG_DIR/cli-bad.err"; fail "no clear error for the window"; }
 
 step "worker run: jobs with a missing input, a wrong hash or a module that is not Wasm"
 declare -A bad_job

@@ -7,6 +7,7 @@
 //!   signer ([`chain::Submitter`], which owns the key and the nonce);
 //! - [`config`]: `worker.toml`; [`detect`]: what the machine has;
 //! - [`provider`]: provider onboarding (bond, register, status…);
+//! - [`client`]: the client commands (`job submit | status | watch | fetch | cancel | list`);
 //! - [`bidder`]: which open jobs to bid on and at what price ([`bidder::decide`],
 //!   [`bidder::price::PricePolicy`]);
 //! - [`backend`]: PoC-GEMM backends ([`backend::cpu`], [`backend::cuda`]) behind one trait,
@@ -24,6 +25,7 @@ pub mod backend;
 pub mod bidder;
 pub mod chain;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod daemon;
 pub mod detect;

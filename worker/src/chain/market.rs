@@ -6,7 +6,7 @@
 use super::{
 	kiln,
 	query::At,
-	view::{MarketJob, MarketPhase, MarketTerms},
+	view::{ClientTerms, MarketJob, MarketPhase, MarketTerms},
 	AccountId,
 };
 use anyhow::{Context, Result};
@@ -137,6 +137,23 @@ impl At {
 			});
 		}
 		Ok(out)
+	}
+
+	/// What posting a job costs and which windows it may ask for.
+	pub async fn client_terms(&self) -> Result<ClientTerms> {
+		let config = self
+			.fetch_typed(kiln::storage().market().configuration(), ())
+			.await?
+			.context("the chain has no market configuration")?;
+		Ok(ClientTerms {
+			bidding_blocks: config.bidding_blocks,
+			execution_blocks: config.execution_blocks,
+			protocol_fee_perbill: config.protocol_fee.0,
+			verification_fee: config.verification_fee,
+			verification_percent: config.verification_percent,
+			deposit_base: config.deposit_base,
+			deposit_per_byte: config.deposit_per_byte,
+		})
 	}
 
 	/// What bidding costs, and the block time.

@@ -38,6 +38,8 @@ pub type KilnConfig = PolkadotConfig;
 pub struct Connection {
 	pub api: OnlineClient<KilnConfig>,
 	pub rpc: LegacyRpcMethods<RpcConfigFor<KilnConfig>>,
+	/// For the node's own methods (`market_*`).
+	pub raw: RpcClient,
 }
 
 /// The signer of a secret URI ("//Alice", a mnemonic, a 0x seed, with derivations): an
@@ -63,7 +65,7 @@ pub async fn connect(url: &str) -> Result<Connection> {
 	let api = OnlineClient::<KilnConfig>::from_rpc_client(client.clone())
 		.await
 		.with_context(|| format!("{url} answered, but not as a Substrate node"))?;
-	Ok(Connection { api, rpc: LegacyRpcMethods::new(client) })
+	Ok(Connection { api, rpc: LegacyRpcMethods::new(client.clone()), raw: client })
 }
 
 impl Connection {

@@ -7,7 +7,9 @@
 
 use super::{kiln, tx, AccountId, Connection, KilnConfig, Tx};
 use anyhow::{anyhow, Context, Result};
-use subxt::{config::DefaultExtrinsicParamsBuilder, transactions::Payload};
+use subxt::{
+	config::DefaultExtrinsicParamsBuilder, extrinsics::ExtrinsicEvents, transactions::Payload,
+};
 use subxt_signer::sr25519::Keypair;
 use tokio::sync::Mutex;
 
@@ -34,6 +36,11 @@ impl Submitter {
 
 	pub fn account(&self) -> AccountId {
 		self.signer.public_key().to_account_id()
+	}
+
+	/// An sr25519 signature of `message` (context "substrate", as polkadot.js signs).
+	pub fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
+		self.signer.sign(message).0
 	}
 
 	/// Signs and sends `tx`; returns its hash as 0x hex. A pool refusal or a failed dispatch
@@ -74,6 +81,9 @@ impl Submitter {
 			Tx::PlaceBid { job, price } => {
 				self.sign(conn, &t().market().place_bid(*job, *price), what, wait).await
 			},
+			Tx::CancelJob { job } => {
+				self.sign(conn, &t().market().cancel_job(*job), what, wait).await
+			},
 			Tx::CommitResult { job, commitment } => {
 				self.sign(conn, &t().market().commit_result(*job, *commitment), what, wait).await
 			},
@@ -107,6 +117,18 @@ impl Submitter {
 		what: &str,
 		wait: Wait,
 	) -> Result<String> {
+		let (hash, events) = self.sign_events(conn, call, what, wait).await?;
+		Ok(events.map_or(hash, |events| format!("{:?}", events.extrinsic_hash())))
+	}
+
+	/// Signs and sends `call`; with [`Wait::Finalized`], returns its events once finalized.
+	async fn sign_events<Call: Payload>(
+		&self,
+		conn: &Connection,
+		call: &Call,
+		what: &str,
+		wait: Wait,
+	) -> Result<(String, Option<ExtrinsicEvents<KilnConfig>>)> {
 		// Held across asking for the nonce and submitting: nonces go out in order.
 		let sending = self.sending.lock().await;
 		let nonce = conn
@@ -135,13 +157,33 @@ impl Submitter {
 		.await;
 		drop(sending);
 		let (hash, progress) = result.with_context(|| format!("{what} was not accepted"))?;
-		let Some(progress) = progress else { return Ok(hash) };
+		let Some(progress) = progress else { return Ok((hash, None)) };
 		let events = progress
 			.wait_for_finalized_success()
 			.await
 			.map_err(explain_dispatch)
 			.with_context(|| format!("{what} failed"))?;
-		Ok(format!("{:?}", events.extrinsic_hash()))
+		Ok((hash, Some(events)))
+	}
+
+	/// Creates a job (a client): waits until it is finalized and returns the job's id and the
+	/// block its auction closes at.
+	pub async fn create_job(
+		&self,
+		conn: &Connection,
+		spec: &kiln_primitives::job::JobSpec<u128, u32>,
+	) -> Result<(u64, u32)> {
+		// Sent as its SCALE encoding: the runtime decodes the same `kiln_primitives` type.
+		let call =
+			subxt::tx::dynamic("Market", "create_job", (subxt::utils::Static(spec.clone()),));
+		let (_, events) =
+			self.sign_events(conn, &call, "Market.create_job", Wait::Finalized).await?;
+		let created = events
+			.context("no events")?
+			.find_first::<kiln::market::events::JobCreated>()
+			.context("Market.create_job succeeded without a JobCreated event")?
+			.context("cannot decode JobCreated")?;
+		Ok((created.job_id, created.bidding_ends))
 	}
 }
 

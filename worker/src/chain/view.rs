@@ -122,6 +122,38 @@ impl MarketTerms {
 	}
 }
 
+/// The market's terms for a client posting a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientTerms {
+	/// Shortest and longest auction, execution window (inclusive).
+	pub bidding_blocks: (u32, u32),
+	pub execution_blocks: (u32, u32),
+	/// Of the price, to the Treasury (parts per billion).
+	pub protocol_fee_perbill: u32,
+	pub verification_fee: u128,
+	pub verification_percent: u32,
+	pub deposit_base: u128,
+	pub deposit_per_byte: u128,
+}
+
+impl ClientTerms {
+	/// What creating a job with `max_price` puts in escrow: the price and the verification
+	/// budget (the market's `verification_budget`, from the same function); `None` on overflow.
+	pub fn escrow(&self, max_price: u128) -> Option<u128> {
+		let budget = kiln_primitives::currency::fixed_plus_percent(
+			self.verification_fee,
+			self.verification_percent,
+			max_price,
+		)?;
+		max_price.checked_add(budget)
+	}
+
+	/// The storage deposit for a spec of `encoded_len` bytes.
+	pub fn deposit(&self, encoded_len: usize) -> Option<u128> {
+		self.deposit_per_byte.checked_mul(encoded_len as u128)?.checked_add(self.deposit_base)
+	}
+}
+
 /// A sampling of one of this worker's `Gemm` results whose entries were drawn: the openings
 /// to reveal before `reveal_by` (exclusive).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,8 +1,8 @@
-//! The command line: every `kiln-worker` subcommand and what it runs. Today: `chain-info`,
-//! provider onboarding (`bond`, `unbond`, `withdraw`, `register`, `update`, `deregister`,
-//! `status`), `bench` (PoC-GEMM on the CPU or CUDA backend) and `challenges` (answering
-//! hardware challenges). The daemon (`run`) and the client `job` commands come with the worker
-//! issue.
+//! The command line: every `kiln-worker` subcommand and what it runs: `chain-info`, provider
+//! onboarding (`bond`, `unbond`, `withdraw`, `register`, `update`, `deregister`, `status`),
+//! the daemon (`run`), `bench` (PoC-GEMM on the CPU or CUDA backend), `challenges` (answering
+//! hardware challenges by hand), `wasm` (a Wasm job run locally) and the client commands
+//! (`job submit | status | watch | fetch | cancel | list`, in [`crate::client`]).
 
 use crate::{
 	backend::{bench, check_shape, choice},
@@ -30,7 +30,8 @@ pub struct AccountArgs {
 	/// ws://127.0.0.1:9944].
 	#[arg(long, env = "KILN_URL")]
 	url: Option<String>,
-	/// Secret URI of the provider account ("//Alice", a mnemonic, a 0x seed)
+	/// Secret URI of the signing account, the provider or the client ("//Alice", a mnemonic,
+	/// a 0x seed)
 	/// [default: the config's chain.suri].
 	#[arg(long, env = "KILN_SURI", hide_env_values = true)]
 	suri: Option<String>,
@@ -144,6 +145,11 @@ pub enum Command {
 	/// the child process `run` starts for each Cuda job.
 	#[command(hide = true)]
 	CudaJob { dir: PathBuf },
+	/// Client commands: submit a job from a TOML spec, follow it, fetch its output.
+	Job {
+		#[command(subcommand)]
+		command: JobCommand,
+	},
 	/// Show an account's balance, collateral and provider record.
 	Status {
 		/// The account to show (SS58) [default: the signing account].
@@ -152,6 +158,111 @@ pub enum Command {
 		#[command(flatten)]
 		account: AccountArgs,
 	},
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum JobCommand {
+	/// Check a job spec (TOML, see examples/jobs/), show the market's quote, the escrow it
+	/// locks and the fees, then sign `create_job` with the client's key.
+	Submit {
+		/// The job spec.
+		spec: PathBuf,
+		/// Overrides the spec's max_price: an amount of KILN, or quote, quote+N%, quote-N%.
+		#[arg(long)]
+		max_price: Option<String>,
+		/// Serve the spec's local files that have no uri from this directory over HTTP until
+		/// the job ends (for clients without a web host).
+		#[arg(long)]
+		serve: Option<PathBuf>,
+		/// Where --serve listens.
+		#[arg(long, default_value = "127.0.0.1:0")]
+		serve_addr: String,
+		/// The URL providers reach --serve at [default: http://<the address bound>].
+		#[arg(long)]
+		public_url: Option<String>,
+		/// Check and price the job, sign nothing.
+		#[arg(long)]
+		dry_run: bool,
+		#[command(flatten)]
+		account: AccountArgs,
+	},
+	/// Print a job: state, bids, why bids were refused, award, result, outcome.
+	Status {
+		job: u64,
+		#[command(flatten)]
+		account: AccountArgs,
+	},
+	/// Follow a job until it ends, one line per change; fails unless it completes.
+	Watch {
+		job: u64,
+		#[command(flatten)]
+		account: AccountArgs,
+	},
+	/// Download a job's output from its provider (a request signed by the client), check it
+	/// against the revealed blake2-256 and write it out; a mismatch writes nothing.
+	Fetch {
+		job: u64,
+		/// Where to write it [default: job-<id>.out].
+		#[arg(long, short)]
+		output: Option<PathBuf>,
+		#[command(flatten)]
+		account: AccountArgs,
+	},
+	/// Cancel a job before its auction closes; the escrow comes back.
+	Cancel {
+		job: u64,
+		#[command(flatten)]
+		account: AccountArgs,
+	},
+	/// List the jobs of an account the chain still holds.
+	List {
+		/// The client (SS58) [default: the signing account].
+		#[arg(long)]
+		account_id: Option<String>,
+		#[command(flatten)]
+		account: AccountArgs,
+	},
+}
+
+/// Runs a client command.
+async fn run_job(command: JobCommand) -> Result<()> {
+	use crate::client;
+	let account = match &command {
+		JobCommand::Submit { account, .. }
+		| JobCommand::Status { account, .. }
+		| JobCommand::Watch { account, .. }
+		| JobCommand::Fetch { account, .. }
+		| JobCommand::Cancel { account, .. }
+		| JobCommand::List { account, .. } => account,
+	};
+	let config = account.load_config()?;
+	// The key is checked before connecting.
+	let signer = match &command {
+		JobCommand::Status { .. } | JobCommand::Watch { .. } => None,
+		JobCommand::List { account_id: Some(_), .. } => None,
+		_ => Some(account.signer(&config)?),
+	};
+	let conn = account.connect(&config).await?;
+	let signer = || signer.as_ref().context("no signing key");
+	match command {
+		JobCommand::Submit { spec, max_price, serve, serve_addr, public_url, dry_run, .. } => {
+			let args = client::Submit { spec, max_price, serve, serve_addr, public_url, dry_run };
+			client::submit(&conn, signer()?, args).await.map(|_| ())
+		},
+		JobCommand::Status { job, .. } => client::status(&conn, job).await,
+		JobCommand::Watch { job, .. } => {
+			client::watch::watch(&conn, job, std::time::Duration::from_secs(2)).await.map(|_| ())
+		},
+		JobCommand::Fetch { job, output, .. } => client::fetch(&conn, signer()?, job, output).await,
+		JobCommand::Cancel { job, .. } => client::cancel(&conn, signer()?, job).await,
+		JobCommand::List { account_id, .. } => {
+			let who = match account_id {
+				Some(id) => chain::parse_account(&id)?,
+				None => signer()?.account(),
+			};
+			client::list(&conn, &who).await
+		},
+	}
 }
 
 impl AccountArgs {
@@ -208,6 +319,7 @@ pub async fn run(command: Command) -> Result<()> {
 			return Ok(());
 		},
 		Command::CudaJob { dir } => return crate::backend::cuda::job::child_main(&dir),
+		Command::Job { command } => return run_job(command).await,
 		Command::Wasm { module, input, fuel, memory_mib } => {
 			let read = |path: &PathBuf| {
 				std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
@@ -292,6 +404,7 @@ pub async fn run(command: Command) -> Result<()> {
 		| Command::Challenges { .. }
 		| Command::Run { .. }
 		| Command::CudaJob { .. }
+		| Command::Job { .. }
 		| Command::Wasm { .. } => Ok(()),
 	}
 }

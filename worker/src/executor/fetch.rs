@@ -102,18 +102,42 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 
 /// Fetches `content` and checks it is what the job pins.
 pub async fn fetch(content: &ContentRef, policy: &FetchPolicy) -> Result<Vec<u8>, FetchError> {
-	if content.len > policy.max_bytes {
-		return Err(FetchError::TooLarge { limit: policy.max_bytes });
-	}
-	let bytes = tokio::time::timeout(policy.timeout, get(&content.uri, content.len, policy))
-		.await
-		.map_err(|_| FetchError::Timeout(policy.timeout))??;
+	let bytes = fetch_unchecked(content, policy, None).await?;
 	content.verify(&bytes).map_err(FetchError::Content)?;
 	Ok(bytes)
 }
 
+/// Fetches `content`'s bytes with an optional `Authorization` header (a client fetching its
+/// job's output), checking only the length: the caller checks the bytes (a `Gemm` output's
+/// hash is the Merkle root of C, not the blake2-256 of its bytes).
+pub async fn fetch_unchecked(
+	content: &ContentRef,
+	policy: &FetchPolicy,
+	authorization: Option<&str>,
+) -> Result<Vec<u8>, FetchError> {
+	if content.len > policy.max_bytes {
+		return Err(FetchError::TooLarge { limit: policy.max_bytes });
+	}
+	let request = get(&content.uri, content.len, policy, authorization);
+	let bytes = tokio::time::timeout(policy.timeout, request)
+		.await
+		.map_err(|_| FetchError::Timeout(policy.timeout))??;
+	if bytes.len() as u64 != content.len {
+		return Err(FetchError::Content(ContentError::WrongLength {
+			expected: content.len,
+			got: bytes.len() as u64,
+		}));
+	}
+	Ok(bytes)
+}
+
 /// GET `uri`, reading at most `expected` bytes (one more shows the body is too long).
-async fn get(uri: &[u8], expected: u64, policy: &FetchPolicy) -> Result<Vec<u8>, FetchError> {
+async fn get(
+	uri: &[u8],
+	expected: u64,
+	policy: &FetchPolicy,
+	authorization: Option<&str>,
+) -> Result<Vec<u8>, FetchError> {
 	let text = std::str::from_utf8(uri).map_err(|_| FetchError::BadUri("not UTF-8".into()))?;
 	let uri: hyper::Uri = text.parse().map_err(|e| FetchError::BadUri(format!("{e}")))?;
 	let https = match uri.scheme_str() {
@@ -137,9 +161,13 @@ async fn get(uri: &[u8], expected: u64, policy: &FetchPolicy) -> Result<Vec<u8>,
 	let tcp = TcpStream::connect(addr).await.map_err(|e| FetchError::Connect(e.to_string()))?;
 	let path = uri.path_and_query().map_or("/", |p| p.as_str());
 	let authority = uri.authority().map_or(host.clone(), |a| a.to_string());
-	let request = Request::get(path)
+	let mut request = Request::get(path)
 		.header(hyper::header::HOST, authority)
-		.header(hyper::header::USER_AGENT, concat!("kiln-worker/", env!("CARGO_PKG_VERSION")))
+		.header(hyper::header::USER_AGENT, concat!("kiln-worker/", env!("CARGO_PKG_VERSION")));
+	if let Some(value) = authorization {
+		request = request.header(hyper::header::AUTHORIZATION, value);
+	}
+	let request = request
 		.body(http_body_util::Empty::<bytes::Bytes>::new())
 		.map_err(|e| FetchError::BadUri(e.to_string()))?;
 	let response = if https {
