@@ -1,6 +1,6 @@
 // An example Kiln `Cuda` job: the histogram of the input's bytes.
 //
-// Kernel ABI (see the README): the entry point receives the input bytes and a zeroed output
+// Kernel ABI (docs/client.md, "Writing a Cuda job"): the entry point receives the input bytes and a zeroed output
 // buffer of the job's `output_len` bytes; the output is that buffer when the kernel ends.
 // Here `output_len` is 1024: 256 little-endian uint32 counts, count[b] = how many input bytes
 // equal b. Integer atomics make the result independent of the order the threads run in, so

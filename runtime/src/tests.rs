@@ -386,8 +386,8 @@ fn a_job_is_auctioned_run_and_settled_through_the_wired_runtime() {
 }
 
 /// The market's worst block (every agenda slot taken by the most expensive kind of job) with
-/// the generated weights: printed for the README, and held to the quarter-block bound that
-/// `pallet_market`'s `integrity_test` enforces.
+/// the generated weights: printed for pallets/market/README.md, and held to the quarter-block
+/// bound that `pallet_market`'s `integrity_test` enforces.
 #[test]
 fn a_full_market_agenda_fits_in_a_quarter_block() {
 	let worst = pallet_market::Pallet::<Runtime>::worst_agenda_weight();

@@ -13,10 +13,10 @@
 //! whole balance (free and held), before any cost of computing: a deviation that loses money
 //! outright loses against honesty at any cost of compute.
 //!
-//! The table is printed for the README. Asserted: every deviation loses money at every price,
-//! for every coalition up to a third ([`COALITION_SHARE`]), and no honest account is ever
-//! slashed. A block author holding every slot is outside the model: its figures are printed,
-//! not asserted.
+//! The table is printed for pallets/proof-of-compute/README.md. Asserted: every deviation
+//! loses money at every price, for every coalition up to a third ([`COALITION_SHARE`]), and no
+//! honest account is ever slashed. A block author holding every slot is outside the model: its
+//! figures are printed, not asserted.
 
 use crate::{
 	configs::{MarketDefaults, ProofOfComputeDefaults},
@@ -66,7 +66,7 @@ enum Verifier {
 /// coalition is assumed to hold: a third. GRANDPA's finality already assumes less than a third
 /// of the validators faulty, and a third of the registered providers able to run a job is a
 /// Sybil investment of a third of the registry's bonds. Above it the tables below do not hold
-/// (README, "What cheating earns").
+/// (pallets/proof-of-compute/README.md, "What cheating earns").
 const COALITION_SHARE: f64 = 1.0 / 3.0;
 
 /// The chance that a job is checked when a coalition with `share` of the block authors

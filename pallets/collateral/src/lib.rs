@@ -15,6 +15,12 @@
 //! `collateral_impl.rs` (the trait other pallets use, slashing), `asset.rs` (every currency
 //! operation), `invariants.rs` (`try_state`).
 
+//!
+//! # Reference
+//!
+//! The pallet's reference (calls, errors, events, parameters, costs) is its `README.md`,
+//! included below.
+#![doc = include_str!("../README.md")]
 #![cfg_attr(not(feature = "std"), no_std)]
 
 mod asset;

@@ -11,6 +11,12 @@
 //! Layout: `escrow_impl.rs` (the trait), `asset.rs` (every currency operation),
 //! `invariants.rs` (`try_state`).
 
+//!
+//! # Reference
+//!
+//! The pallet's reference (calls, errors, events, parameters, costs) is its `README.md`,
+//! included below.
+#![doc = include_str!("../README.md")]
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;

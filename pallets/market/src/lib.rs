@@ -28,6 +28,12 @@
 //! `verification.rs` (the policy that checks nothing), `asset.rs` (the deposit),
 //! `invariants.rs` (`try_state`).
 
+//!
+//! # Reference
+//!
+//! The pallet's reference (calls, errors, events, parameters, costs) is its `README.md`,
+//! included below.
+#![doc = include_str!("../README.md")]
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;

@@ -46,6 +46,12 @@
 //! `randomness.rs` (where every draw comes from), `agenda.rs` (what happens at which block),
 //! `invariants.rs`, `migrations.rs`.
 
+//!
+//! # Reference
+//!
+//! The pallet's reference (calls, errors, events, parameters, costs) is its `README.md`,
+//! included below.
+#![doc = include_str!("../README.md")]
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;

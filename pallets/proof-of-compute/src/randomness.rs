@@ -12,7 +12,7 @@
 //!   BABE author does for the slots it wins) does not know the draw: it would need the outputs
 //!   of all `EntropyBlocks` blocks (finding 5). What is left to one author is to withhold the
 //!   last of those blocks when it authors it, which swaps the draw for another one it cannot
-//!   choose: at most a second chance (README, "What one block author can do").
+//!   choose: at most a second chance (the README, "Where draws come from").
 //!
 //! Draws are never made inside an extrinsic.
 

@@ -20,6 +20,12 @@
 //! Layout: `types.rs`, `dispatchables.rs` (the calls' logic), `registry_impl.rs` (the traits),
 //! `asset.rs` (the deposit), `invariants.rs` (`try_state`).
 
+//!
+//! # Reference
+//!
+//! The pallet's reference (calls, errors, events, parameters, costs) is its `README.md`,
+//! included below.
+#![doc = include_str!("../README.md")]
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;

@@ -25,7 +25,8 @@ parameter_types! {
 		verification_fee: 100 * MILLI_KILN,
 		// 500 %: with spot-checks at 30 %, a wrong result costs more than cheating can earn,
 		// even for a coalition holding a third of the verifiers or of the block authors (300 %
-		// held only against a lone cheater; see runtime/src/tests_economics.rs and the README).
+		// held only against a lone cheater; see runtime/src/tests_economics.rs and
+		// pallets/proof-of-compute/README.md).
 		job_collateral: CollateralRule { fixed: KILN, percent_of_price: 500 },
 		slash_missed_deadline: Perbill::from_percent(50),
 		verification_window: MINUTES,

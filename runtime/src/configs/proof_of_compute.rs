@@ -14,8 +14,8 @@ use sp_runtime::Perbill;
 pub const MAX_AGENDA_PER_BLOCK: u32 = 64;
 
 /// Blocks of BABE randomness every draw mixes: a block author knows its own VRF output before
-/// it publishes its block, so a draw must not be predictable from one block's (README, "Where
-/// draws come from").
+/// it publishes its block, so a draw must not be predictable from one block's
+/// (pallets/proof-of-compute/README.md, "Where draws come from").
 pub const ENTROPY_BLOCKS: u32 = 3;
 
 parameter_types! {
