@@ -100,7 +100,9 @@ cat <<INFO
     worker (Charlie)     : http://127.0.0.1:$GATEWAY_PORT/metrics, /health; log $dir/worker.log
     node                 : log $dir/node.log, Prometheus http://127.0.0.1:$PROMETHEUS_PORT/metrics
     funded dev accounts  : Alice, Bob, Charlie, Dave, Eve, Ferdie
-    post another job     : node tests/e2e/demo-client.mjs ws://127.0.0.1:$RPC_PORT $dir/job http://127.0.0.1:$CONTENT_PORT
+    post another job     : $KILN_BIN/kiln-worker job submit examples/jobs/gemm.toml --suri //Bob --url ws://127.0.0.1:$RPC_PORT
+                           (docs/client.md: specs, quotes, watch, fetch), or
+                           node tests/e2e/demo-client.mjs ws://127.0.0.1:$RPC_PORT $dir/job http://127.0.0.1:$CONTENT_PORT
     stop everything      : kill \$(cat $dir/pids)
 
 INFO

@@ -45,7 +45,7 @@ fn digits(s: &str) -> Option<u128> {
 /// `fixed + price × percent / 100`, the market's rule for job collateral and verification
 /// budgets (the runtime and the worker both compute it here, so they agree to the planck);
 /// `None` on overflow. The percent is split into whole multiples of the price and a remainder
-/// (`Perbill`, rounded to the nearest planck), so prices near the maximum do not overflow.
+/// (`Perbill`, rounded to the nearest planck, a tie down), so prices near the maximum do not overflow.
 pub fn fixed_plus_percent<Balance>(fixed: Balance, percent: u32, price: Balance) -> Option<Balance>
 where
 	Balance: sp_runtime::traits::AtLeast32BitUnsigned + Copy,
@@ -94,7 +94,8 @@ mod tests {
 		assert_eq!(fixed_plus_percent(10u128, 150, 1_000), Some(1_510));
 		assert_eq!(fixed_plus_percent(0u128, 0, 1_000), Some(0));
 		assert_eq!(fixed_plus_percent(0u128, 33, 10), Some(3), "3.3 rounds to 3");
-		assert_eq!(fixed_plus_percent(0u128, 35, 10), Some(4), "3.5 rounds to 4");
+		assert_eq!(fixed_plus_percent(0u128, 35, 10), Some(3), "a tie rounds down");
+		assert_eq!(fixed_plus_percent(0u128, 36, 10), Some(4), "3.6 rounds to 4");
 		assert_eq!(fixed_plus_percent(1u128, 100, u128::MAX), None);
 	}
 

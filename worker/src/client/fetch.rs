@@ -42,6 +42,21 @@ pub fn check(output: &ContentRef, kind: OutputHash, bytes: &[u8]) -> Result<()> 
 	Ok(())
 }
 
+/// Whether `uri` is on the host and port of the provider's registered `endpoint`.
+///
+/// The output's URI is the provider's to choose: a client fetches from a loopback or private
+/// address only when the provider registered its endpoint there (a dev chain, a LAN), so a
+/// provider cannot make its client send requests into the client's own network.
+pub fn same_host(uri: &str, endpoint: &str) -> bool {
+	let origin = |text: &str| {
+		let uri: hyper::Uri = text.parse().ok()?;
+		let scheme = uri.scheme_str()?.to_ascii_lowercase();
+		let default = if scheme == "https" { 443 } else { 80 };
+		Some((scheme, uri.host()?.to_ascii_lowercase(), uri.port_u16().unwrap_or(default)))
+	};
+	matches!((origin(uri), origin(endpoint)), (Some(a), Some(b)) if a == b)
+}
+
 /// The `Authorization` value for job `job` signed by `signer` now.
 pub fn authorization(signer: &Submitter, job: u64, now: u64) -> String {
 	let signature = signer.sign_bytes(auth::message(job, now).as_bytes());
@@ -77,6 +92,18 @@ mod tests {
 
 	fn content(hash: [u8; 32], len: usize) -> ContentRef {
 		ContentRef { hash, len: len as u64, uri: Default::default() }
+	}
+
+	#[test]
+	fn private_addresses_only_on_the_providers_own_endpoint() {
+		let endpoint = "http://127.0.0.1:8080";
+		assert!(same_host("http://127.0.0.1:8080/jobs/4/output", endpoint));
+		assert!(same_host("https://GPU.example.org/jobs/4/output", "https://gpu.example.org"));
+		assert!(same_host("https://gpu.example.org:443/x", "https://gpu.example.org"));
+		assert!(!same_host("http://127.0.0.1:22/", endpoint), "another port");
+		assert!(!same_host("http://192.168.1.1/admin", endpoint), "another host");
+		assert!(!same_host("https://127.0.0.1:8080/x", endpoint), "another scheme");
+		assert!(!same_host("not a uri", endpoint));
 	}
 
 	#[test]

@@ -19,6 +19,10 @@ pub async fn job(conn: &Connection, id: u64) -> Result<Value> {
 	call(conn, "market_job", rpc_params![id]).await
 }
 
+pub async fn provider(conn: &Connection, account: &str) -> Result<Value> {
+	call(conn, "market_provider", rpc_params![account]).await
+}
+
 pub async fn quote(conn: &Connection, requirements: Value, workload: Value) -> Result<Value> {
 	call(conn, "market_quote", rpc_params![requirements, workload]).await
 }

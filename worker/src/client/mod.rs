@@ -238,11 +238,16 @@ pub async fn fetch(
 			.map_err(|_| anyhow!("the result's URI is too long"))?,
 	};
 	let to = to.unwrap_or_else(|| PathBuf::from(format!("job-{id}.out")));
+	let uri = result["uri"].as_str().unwrap_or_default();
+	let provider = job["award"]["provider"].as_str().context("the job has no award")?;
+	let endpoint = market::provider(conn, provider).await?["registration"]["endpoint"]
+		.as_str()
+		.map(str::to_string);
 	let policy = crate::executor::fetch::FetchPolicy {
 		max_bytes: output.len,
 		timeout: Duration::from_secs(300),
-		// The client chooses to reach the provider it hired, wherever it is.
-		allow_private: true,
+		// A private address only where the provider registered its endpoint.
+		allow_private: endpoint.is_some_and(|e| fetch::same_host(uri, &e)),
 	};
 	let w = &job["workload"];
 	let kind = match w["kind"].as_str() {
