@@ -36,7 +36,7 @@ impl std::fmt::Display for BenchReport {
 			self.merkle.as_secs_f64(),
 			self.shape.leaves()
 		)?;
-		let root: String = self.root.iter().map(|b| format!("{b:02x}")).collect();
+		let root = hex::encode(self.root);
 		writeln!(f, "root:    0x{root}")?;
 		writeln!(
 			f,

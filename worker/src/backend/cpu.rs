@@ -90,8 +90,7 @@ mod tests {
 	fn the_published_vectors_come_out_of_the_cpu_backend() {
 		for v in poc::VECTORS {
 			let report = bench(&Cpu::new(Some(2)), &v.seed, v.shape).unwrap();
-			let root: String = report.root.iter().map(|b| format!("{b:02x}")).collect();
-			assert_eq!(root, v.root);
+			assert_eq!(hex::encode(report.root), v.root);
 		}
 	}
 

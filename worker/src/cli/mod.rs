@@ -335,10 +335,7 @@ pub async fn run(command: Command) -> Result<()> {
 				.map_err(|e| anyhow::anyhow!("{e}"))?;
 			use std::io::Write;
 			std::io::stdout().write_all(&run.output)?;
-			let hash: String = sp_crypto_hashing::blake2_256(&run.output)
-				.iter()
-				.map(|b| format!("{b:02x}"))
-				.collect();
+			let hash = hex::encode(sp_crypto_hashing::blake2_256(&run.output));
 			eprintln!(
 				"exit: {}\nfuel used: {}\noutput: {} bytes, blake2-256 0x{hash}",
 				run.exit.reason(),

@@ -65,19 +65,30 @@ async fn quote(
 	market::quote(conn, requirements, workload).await
 }
 
-/// The figure a `quote±N%` price starts from: comparable jobs' median, else the kind's.
+/// The figure a `quote±N%` price starts from: comparable jobs' median scaled to this job's
+/// units, but at least the cheapest comparable job's price as paid (providers ask a minimum
+/// per job, so a small job does not cost its share of a big one); else the kind's median.
 fn quote_basis(quote: &Value) -> Option<(u128, String)> {
-	for (key, what) in [("comparable", "comparable jobs"), ("all", "all recent jobs of this kind")]
-	{
-		let range = &quote[key];
-		if !range.is_null() {
-			return Some((
-				market::amount(&range["median"]),
-				format!("median of {} {what}", range["count"]),
-			));
-		}
+	let comparable = &quote["comparable"];
+	if !comparable.is_null() {
+		let median = market::amount(&comparable["median"]);
+		let cheapest = market::amount(&quote["perJob"]["min"]);
+		let count = &comparable["count"];
+		return Some(if cheapest > median {
+			(
+				cheapest,
+				format!("the cheapest of {count} comparable jobs, above their scaled median"),
+			)
+		} else {
+			(median, format!("median of {count} comparable jobs, scaled to this job"))
+		});
 	}
-	None
+	let all = &quote["all"];
+	(!all.is_null()).then(|| {
+		let what =
+			format!("median of {} recent jobs of this kind, scaled to this job", all["count"]);
+		(market::amount(&all["median"]), what)
+	})
 }
 
 fn describe_quote(quote: &Value) -> String {
@@ -300,6 +311,7 @@ fn phase_name(phase: &chain::view::MarketPhase) -> String {
 /// `job list`: the jobs of `client` the chain still holds.
 pub async fn list(conn: &Connection, client: &chain::AccountId) -> Result<()> {
 	let at = conn.at_finalized().await?;
+	println!("jobs of {client} at the finalized block #{}:", at.number());
 	let mut jobs: Vec<_> =
 		at.market_jobs(client).await?.into_iter().filter(|j| &j.client == client).collect();
 	jobs.sort_by_key(|j| j.id);
@@ -322,4 +334,30 @@ pub async fn list(conn: &Connection, client: &chain::AccountId) -> Result<()> {
 		);
 	}
 	Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn range(count: u32, min: u128, median: u128) -> Value {
+		json!({ "count": count, "min": min.to_string(), "median": median.to_string(), "max": "0" })
+	}
+
+	#[test]
+	fn a_quote_starts_from_the_scaled_median_but_not_below_the_cheapest_job() {
+		// Big jobs: the scaled median.
+		let q = json!({ "comparable": range(3, 0, 500), "perJob": range(3, 100, 200), "all": range(3, 0, 500) });
+		assert_eq!(quote_basis(&q).map(|(p, _)| p), Some(500));
+		// A tiny job: its share of big jobs is less than any job was paid.
+		let q = json!({ "comparable": range(3, 0, 2), "perJob": range(3, 100, 200), "all": range(3, 0, 2) });
+		let (price, why) = quote_basis(&q).unwrap();
+		assert_eq!(price, 100);
+		assert!(why.contains("cheapest of 3 comparable jobs"), "{why}");
+		// No comparable job: the kind's median.
+		let q = json!({ "comparable": null, "perJob": null, "all": range(2, 0, 40) });
+		assert_eq!(quote_basis(&q).map(|(p, _)| p), Some(40));
+		let none = json!({ "comparable": null, "perJob": null, "all": null });
+		assert_eq!(quote_basis(&none), None);
+	}
 }

@@ -20,10 +20,6 @@ pub struct ContentCache {
 	policy: FetchPolicy,
 }
 
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl ContentCache {
 	pub fn open(dir: PathBuf, policy: FetchPolicy) -> Result<Self> {
 		fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -35,7 +31,7 @@ impl ContentCache {
 	}
 
 	fn path(&self, hash: &[u8; 32]) -> PathBuf {
-		self.dir.join(hex(hash))
+		self.dir.join(hex::encode(hash))
 	}
 
 	/// The content's bytes: from the cache when held there and still matching its hash and
@@ -77,7 +73,7 @@ impl ContentCache {
 
 	/// Removes every entry whose hash is not in `keep`; returns how many.
 	pub fn retain(&self, keep: &HashSet<[u8; 32]>) -> Result<usize> {
-		let keep: HashSet<String> = keep.iter().map(|h| hex(h)).collect();
+		let keep: HashSet<String> = keep.iter().map(hex::encode).collect();
 		let mut removed = 0;
 		for entry in fs::read_dir(&self.dir)? {
 			let entry = entry?;

@@ -95,23 +95,19 @@ pub enum Action {
 	Lost,
 }
 
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl std::fmt::Display for Action {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
 		match self {
 			Action::Wait => write!(f, "waiting"),
 			Action::Execute => write!(f, "executed"),
 			Action::Commit { output_hash, output_len } => {
-				write!(f, "committed to output 0x{} ({output_len} bytes)", hex(output_hash))
+				write!(f, "committed to output 0x{} ({output_len} bytes)", hex::encode(output_hash))
 			},
 			Action::SendCommit { commitment } => {
-				write!(f, "sent the commitment 0x{} again", hex(commitment))
+				write!(f, "sent the commitment 0x{} again", hex::encode(commitment))
 			},
 			Action::Reveal { output_hash, .. } => {
-				write!(f, "revealed output 0x{}", hex(output_hash))
+				write!(f, "revealed output 0x{}", hex::encode(output_hash))
 			},
 			Action::Finish => write!(f, "ended on chain; journalled"),
 			Action::TooLate => write!(f, "the deadline passed before a commitment: abandoned"),

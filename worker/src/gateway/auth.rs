@@ -34,12 +34,8 @@ pub fn check(header: &str, job: u64, client: &AccountId, now: u64) -> Result<(),
 	if time.abs_diff(now) > MAX_SKEW_SECS {
 		return Err(format!("signed at {time}, more than {MAX_SKEW_SECS} s from now ({now})"));
 	}
-	let hex = signature.strip_prefix("0x").unwrap_or(signature);
-	let bytes: Vec<u8> = (0..hex.len())
-		.step_by(2)
-		.map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
-		.collect::<Option<_>>()
-		.ok_or("the signature is not hex")?;
+	let bytes = hex::decode(signature.strip_prefix("0x").unwrap_or(signature))
+		.map_err(|_| "the signature is not hex".to_string())?;
 	let signature: [u8; 64] =
 		bytes.try_into().map_err(|_| "the signature is not 64 bytes".to_string())?;
 	if !verify(&Signature(signature), message(job, time), &PublicKey(account.0)) {
@@ -56,8 +52,7 @@ mod tests {
 	fn header(pair: &subxt_signer::sr25519::Keypair, job: u64, time: u64) -> String {
 		let account = AccountId::from(pair.public_key().0);
 		let signature = pair.sign(message(job, time).as_bytes()).0;
-		let hex: String = signature.iter().map(|b| format!("{b:02x}")).collect();
-		format!("Kiln {account} {time} 0x{hex}")
+		format!("Kiln {account} {time} 0x{}", hex::encode(signature))
 	}
 
 	#[test]

@@ -67,7 +67,7 @@ impl ChallengeDuty {
 					bail!(
 						"challenge {id}: C computed again has another root than the committed \
 						 0x{}; nothing is revealed",
-						hex(&root)
+						hex::encode(&root)
 					);
 				}
 				tracing::warn!(
@@ -93,7 +93,7 @@ impl ChallengeDuty {
 					shape.n,
 					shape.k,
 					started.elapsed().as_secs_f64(),
-					hex(&root)
+					hex::encode(&root)
 				);
 				signer
 					.send(conn, &Tx::CommitChallenge { id, root }, Wait::Pool)
@@ -160,8 +160,4 @@ pub async fn answer(
 		}
 	}
 	bail!("the block stream ended")
-}
-
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -610,10 +610,6 @@ pub(crate) mod tests {
 		time::Instant,
 	};
 
-	fn hex(bytes: &[u8]) -> String {
-		bytes.iter().map(|b| format!("{b:02x}")).collect()
-	}
-
 	/// Byte `t` of packed row `r`.
 	fn packed(words: &[i32], kq: u32, r: u64, t: u32) -> i8 {
 		let word = words[(r * u64::from(kq) + u64::from(t / 4)) as usize] as u32;
@@ -819,7 +815,7 @@ pub(crate) mod tests {
 		for v in poc::VECTORS {
 			let plan = Plan::new(&v.seed, v.shape);
 			let c = emulate(&plan, "forward").c;
-			assert_eq!(hex(&poc::reference::Tree::build(&c).root()), v.root);
+			assert_eq!(hex::encode(poc::reference::Tree::build(&c).root()), v.root);
 			for (sample, value, _) in v.openings {
 				assert_eq!(c[*sample as usize], *value);
 			}
@@ -966,7 +962,7 @@ pub(crate) mod tests {
 		}
 		for v in poc::VECTORS {
 			let report = bench(&cuda, &v.seed, v.shape).unwrap();
-			assert_eq!(hex(&report.root), v.root);
+			assert_eq!(hex::encode(report.root), v.root);
 		}
 		let shape = Shape { m: 1024, n: 1024, k: 4096 };
 		let seed = [9; 32];
