@@ -32,7 +32,7 @@ cargo test --release --locked --workspace
 # try-runtime too, so the pallets' try_state hooks are compiled (the tests call the checks).
 step "benchmark tests: cargo test --features runtime-benchmarks,try-runtime (Kiln pallets)"
 cargo test --release --locked -p pallet-collateral -p pallet-providers -p pallet-escrow -p pallet-market \
-	-p pallet-proof-of-compute \
+	-p pallet-proof-of-compute -p pallet-governance \
 	--features runtime-benchmarks,try-runtime
 
 step "chain spec: chain-specs/local-testnet.json matches the node's export"
