@@ -35,6 +35,11 @@ cargo test --release --locked -p pallet-collateral -p pallet-providers -p pallet
 	-p pallet-proof-of-compute -p pallet-governance \
 	--features runtime-benchmarks,try-runtime
 
+# The upgrade path as try-runtime checks it: every migration with its pre/post checks, then
+# every pallet's try_state, on a preset's state with work in flight. Native only (no Wasm).
+step "runtime upgrade checks: try-runtime on the migrations (kiln-runtime tests_upgrade)"
+SKIP_WASM_BUILD=1 cargo test --release --locked -p kiln-runtime --features try-runtime tests_upgrade
+
 step "chain spec: chain-specs/local-testnet.json matches the node's export"
 scripts/chain-spec.sh --check
 

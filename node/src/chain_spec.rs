@@ -1,5 +1,5 @@
-//! The chain specs this binary knows by name: `dev` and `local`. Any other `--chain` value is
-//! read as a path to a JSON chain spec (e.g. `chain-specs/local-testnet.json`).
+//! The chain specs this binary knows by name: `dev`, `local` and `public-template`. Any other
+//! `--chain` value is read as a path to a JSON chain spec (e.g. `chain-specs/local-testnet.json`).
 
 use kiln_runtime::{currency, WASM_BINARY};
 use sc_service::{ChainType, Properties};
@@ -55,4 +55,39 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
 		ChainType::Local,
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET,
 	)
+}
+
+/// `--chain public-template`: the starting point of a public network's spec. No sudo key;
+/// its validators, Council and balances are placeholders that operators replace in the plain
+/// export before converting it to raw (docs/governance.md).
+pub fn public_template_chain_spec() -> Result<ChainSpec, String> {
+	chain_spec(
+		"Kiln Public Testnet",
+		"kiln_public_testnet",
+		ChainType::Live,
+		kiln_runtime::genesis_config_presets::PUBLIC_TESTNET_PRESET,
+	)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use sp_runtime::BuildStorage;
+
+	/// `twox128(pallet) ++ twox128(item)`: where a plain storage value lives.
+	fn value_key(pallet: &str, item: &str) -> Vec<u8> {
+		[sp_io::hashing::twox_128(pallet.as_bytes()), sp_io::hashing::twox_128(item.as_bytes())]
+			.concat()
+	}
+
+	#[test]
+	fn a_public_network_spec_has_no_sudo_key_and_a_council() {
+		let sudo_key = value_key("Sudo", "Key");
+		let council = value_key("Council", "Members");
+		let public = public_template_chain_spec().unwrap().build_storage().unwrap();
+		assert!(!public.top.contains_key(&sudo_key), "a public spec must not hold a sudo key");
+		assert!(public.top.contains_key(&council));
+		let dev = development_chain_spec().unwrap().build_storage().unwrap();
+		assert!(dev.top.contains_key(&sudo_key), "the dev chain keeps sudo");
+	}
 }

@@ -1,13 +1,14 @@
 //! Genesis presets: `development` (one validator, Alice) and `local_testnet` (four
-//! validators: Alice, Bob, Charlie, Dave). Both fund the well-known dev accounts and make
-//! Alice the sudo key; a public network's preset will have no sudo.
+//! validators: Alice, Bob, Charlie, Dave). Both fund the well-known dev accounts, seat Alice,
+//! Bob and Charlie on the Council and make Alice the sudo key (SPEC §2: sudo on dev and local
+//! chains only). `public_testnet` is the template of a public network: no sudo key at all.
 
 use crate::{
 	configs::{CollateralDefaults, MarketDefaults, ProofOfComputeDefaults},
 	currency::{EXISTENTIAL_DEPOSIT, KILN},
-	AccountId, BabeConfig, BalancesConfig, BlockNumber, CollateralConfig, MarketConfig,
-	ProofOfComputeConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig,
-	BABE_GENESIS_EPOCH_CONFIG,
+	AccountId, BabeConfig, BalancesConfig, BlockNumber, CollateralConfig, CouncilMembershipConfig,
+	GovernanceConfig, MarketConfig, ProofOfComputeConfig, RuntimeGenesisConfig, SessionConfig,
+	SessionKeys, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
 };
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -36,7 +37,8 @@ pub fn authority_keys(babe: Sr25519Keyring, grandpa: Ed25519Keyring) -> (Account
 fn testnet_genesis(
 	validators: Vec<(AccountId, SessionKeys)>,
 	endowed: Vec<AccountId>,
-	root: AccountId,
+	council: Vec<AccountId>,
+	root: Option<AccountId>,
 	unbonding_period: BlockNumber,
 	market: pallet_market::ConfigRecord<u128, BlockNumber>,
 	proof_of_compute: pallet_proof_of_compute::ConfigRecord<u128, BlockNumber>,
@@ -49,8 +51,14 @@ fn testnet_genesis(
 	// The Treasury account exists from genesis so that the first fees can be credited to it.
 	balances.push((treasury, EXISTENTIAL_DEPOSIT));
 
+	let validator_accounts: Vec<AccountId> = validators.iter().map(|(a, _)| a.clone()).collect();
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig { balances },
+		governance: GovernanceConfig { validators: validator_accounts },
+		council_membership: CouncilMembershipConfig {
+			// The presets' councils are within `CouncilMaxMembers`: nothing is cut.
+			members: frame_support::BoundedVec::truncate_from(council),
+		},
 		session: SessionConfig {
 			keys: validators
 				.into_iter()
@@ -58,7 +66,7 @@ fn testnet_genesis(
 				.collect::<Vec<_>>(),
 		},
 		babe: BabeConfig { epoch_config: BABE_GENESIS_EPOCH_CONFIG },
-		sudo: SudoConfig { key: Some(root) },
+		sudo: SudoConfig { key: root },
 		collateral: CollateralConfig { config: Some(collateral) },
 		market: MarketConfig { config: Some(market) },
 		proof_of_compute: ProofOfComputeConfig { config: Some(proof_of_compute) },
@@ -67,6 +75,13 @@ fn testnet_genesis(
 
 fn dev_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::invulnerable().map(|k| k.to_account_id()).collect()
+}
+
+/// The Council of both presets: Alice, Bob and Charlie (a 2/3 motion needs two of them).
+pub fn dev_council() -> Vec<AccountId> {
+	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
+		.map(|k| k.to_account_id())
+		.to_vec()
 }
 
 /// Five blocks (30 s): long enough to see unbonding happen, short enough for tests to wait.
@@ -113,7 +128,8 @@ pub fn development_config_genesis() -> Value {
 	testnet_genesis(
 		vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
+		dev_council(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
 		DEV_UNBONDING_PERIOD,
 		dev_market_config(),
 		dev_proof_of_compute_config(),
@@ -130,7 +146,33 @@ pub fn local_config_genesis() -> Value {
 			authority_keys(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 		],
 		dev_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
+		dev_council(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+		CollateralDefaults::get().unbonding_period,
+		MarketDefaults::get(),
+		ProofOfComputeDefaults::get(),
+	)
+}
+
+/// The name of the public network template preset.
+pub const PUBLIC_TESTNET_PRESET: &str = "public_testnet";
+
+/// `public_testnet`: the template of a public network's genesis. **No sudo key**: every
+/// parameter, the validator set and runtime upgrades are changed by Council motions only
+/// (SPEC §2). The validators, Council and balances are the well-known dev accounts as
+/// placeholders, which operators replace in the exported plain spec before converting it
+/// to raw (docs/governance.md); the market runs on its defaults.
+pub fn public_testnet_config_genesis() -> Value {
+	testnet_genesis(
+		vec![
+			authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			authority_keys(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			authority_keys(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			authority_keys(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+		],
+		dev_accounts(),
+		dev_council(),
+		None,
 		CollateralDefaults::get().unbonding_period,
 		MarketDefaults::get(),
 		ProofOfComputeDefaults::get(),
@@ -142,6 +184,7 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
 		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		PUBLIC_TESTNET_PRESET => public_testnet_config_genesis(),
 		_ => return None,
 	};
 	// Serializing a `serde_json::Value` cannot fail; `ok()` keeps a panic out of the runtime.
@@ -153,5 +196,6 @@ pub fn preset_names() -> Vec<PresetId> {
 	vec![
 		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(PUBLIC_TESTNET_PRESET),
 	]
 }

@@ -1,9 +1,8 @@
 //! The Kiln runtime.
 //!
-//! `configs/` holds one `impl Config` per pallet, `apis.rs` the runtime APIs the node and
-//! clients call, `genesis_config_presets.rs` the `development` and `local_testnet` presets.
-//! The market pallets (providers, collateral, market, escrow, proof-of-compute) are added
-//! here as they land.
+//! `configs/` holds one `impl Config` per pallet (`configs/governance.rs`: the Council, the
+//! origin every parameter answers to, the validator set, equivocation reports), `apis.rs` the
+//! runtime APIs the node and clients call, `genesis_config_presets.rs` the presets.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // `construct_runtime!` does a lot of recursion and requires us to increase the limit.
@@ -31,7 +30,11 @@ mod tests;
 #[cfg(test)]
 mod tests_economics;
 #[cfg(test)]
+mod tests_governance;
+#[cfg(test)]
 mod tests_market_api;
+#[cfg(all(test, feature = "try-runtime"))]
+mod tests_upgrade;
 
 use alloc::vec::Vec;
 use sp_runtime::{
@@ -201,6 +204,9 @@ mod runtime {
 	pub type Balances = pallet_balances;
 	#[runtime::pallet_index(5)]
 	pub type TransactionPayment = pallet_transaction_payment;
+	// Declared before Session: its genesis validator set is stored when Session asks for it.
+	#[runtime::pallet_index(12)]
+	pub type Governance = pallet_governance;
 	#[runtime::pallet_index(6)]
 	pub type Session = pallet_session;
 	#[runtime::pallet_index(7)]
@@ -209,8 +215,16 @@ mod runtime {
 	pub type Treasury = pallet_treasury;
 	#[runtime::pallet_index(9)]
 	pub type Sudo = pallet_sudo;
-	// 10..=19 are kept for governance (Council, CouncilMembership);
-	// 20..=29 for the market pallets (Providers, Collateral, Market, Escrow, ProofOfCompute).
+	// 10..=19: governance (Governance, index 12, is declared above, before Session).
+	#[runtime::pallet_index(10)]
+	pub type Council = pallet_collective<Instance1>;
+	#[runtime::pallet_index(11)]
+	pub type CouncilMembership = pallet_membership<Instance1>;
+	#[runtime::pallet_index(13)]
+	pub type Historical = pallet_session::historical;
+	#[runtime::pallet_index(14)]
+	pub type Offences = pallet_offences;
+	// 20..=29: the market pallets (Providers, Collateral, Market, Escrow, ProofOfCompute).
 	#[runtime::pallet_index(20)]
 	pub type Providers = pallet_providers;
 	#[runtime::pallet_index(21)]

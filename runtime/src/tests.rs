@@ -43,7 +43,7 @@ fn presets_are_listed_and_unknown_names_refused() {
 		.into_iter()
 		.map(|id| String::from_utf8(AsRef::<[u8]>::as_ref(&id).to_vec()).expect("utf8"))
 		.collect();
-	assert_eq!(names, vec!["development".to_string(), "local_testnet".to_string()]);
+	assert_eq!(names, vec!["development", "local_testnet", "public_testnet"]);
 	assert!(presets::get_preset(&"mainnet".into()).is_none());
 }
 
@@ -59,6 +59,31 @@ fn development_preset_builds() {
 			assert_eq!(Balances::free_balance(who.to_account_id()), presets::ENDOWMENT, "{who}");
 		}
 		assert_eq!(Balances::free_balance(TreasuryAccount::get()), EXISTENTIAL_DEPOSIT);
+	});
+}
+
+#[test]
+fn only_dev_and_local_chains_have_a_sudo_key() {
+	for (preset, sudo) in
+		[("development", true), ("local_testnet", true), ("public_testnet", false)]
+	{
+		preset_ext(preset).execute_with(|| {
+			let key = pallet_sudo::Key::<Runtime>::get();
+			assert_eq!(key.is_some(), sudo, "{preset}");
+			assert_eq!(Session::validators().len(), if preset == "development" { 1 } else { 4 });
+			let members =
+				pallet_collective::Members::<Runtime, crate::configs::CouncilInstance>::get();
+			assert_eq!(members.len(), 3, "{preset}");
+		});
+	}
+	// Without a key, every sudo call is refused: only the Council governs.
+	preset_ext("public_testnet").execute_with(|| {
+		let call = Box::new(RuntimeCall::System(frame_system::Call::remark { remark: vec![] }));
+		let alice = crate::RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id());
+		assert_eq!(
+			crate::Sudo::sudo(alice, call).map_err(|e| e.error),
+			Err(pallet_sudo::Error::<Runtime>::RequireSudo.into())
+		);
 	});
 }
 

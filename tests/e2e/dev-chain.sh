@@ -41,7 +41,7 @@ grep -q '^substrate_block_height' <<<"$metrics" || fail "no block height in the 
 
 # The @polkadot/api tests and the kiln-worker onboarding below use different accounts, so
 # they run side by side (each waits on blocks most of the time).
-step "dev chain: @polkadot/api client tests (transfers, providers and collateral, market, market RPC, proof of compute with kiln-worker), in the background"
+step "dev chain: @polkadot/api client tests (transfers, providers and collateral, market, market RPC, council motions, proof of compute with kiln-worker), in the background"
 js_log="$KILN_LOG_DIR/polkadot-api-tests.log" # printed by fail() with the node logs
 # One file at a time (node runs them in name order): proof-of-compute.test.mjs turns
 # challenges on for every registered provider while it runs and off again before it ends,
@@ -50,7 +50,7 @@ KILN_WS="ws://127.0.0.1:$rpc_port" KILN_WORKER="$KILN_BIN/kiln-worker" \
 	node --test --test-concurrency=1 --test-timeout=300000 \
 	"$KILN_ROOT/tests/e2e/dev-chain.test.mjs" "$KILN_ROOT/tests/e2e/providers.test.mjs" \
 	"$KILN_ROOT/tests/e2e/market.test.mjs" "$KILN_ROOT/tests/e2e/market-rpc.test.mjs" \
-	"$KILN_ROOT/tests/e2e/proof-of-compute.test.mjs" \
+	"$KILN_ROOT/tests/e2e/governance.test.mjs" "$KILN_ROOT/tests/e2e/proof-of-compute.test.mjs" \
 	>"$js_log" 2>&1 &
 js_pid=$!
 KILN_PIDS+=("$js_pid") # stopped on exit if a later step fails

@@ -3,11 +3,10 @@
 use crate::{
 	currency::*,
 	time::{DAYS, HOURS, MINUTES},
-	AccountId, Balance, Balances, BlockNumber, Collateral, Escrow, ProofOfCompute, Providers,
-	Runtime, RuntimeEvent, RuntimeHoldReason,
+	Balance, Balances, BlockNumber, Collateral, Escrow, ProofOfCompute, Providers, Runtime,
+	RuntimeEvent, RuntimeHoldReason,
 };
 use frame_support::{parameter_types, traits::ConstU32};
-use frame_system::EnsureRoot;
 use pallet_market::{CollateralRule, ConfigRecord};
 use sp_runtime::Perbill;
 
@@ -54,7 +53,7 @@ impl pallet_escrow::Config for Runtime {
 	type TreasuryAccount = super::TreasuryAccount;
 }
 
-// TODO(governance issue): AdminOrigin becomes Root or a 2/3 Council motion (see providers.rs).
+// `configure`: Root or a 2/3 Council motion (`super::AdminOrigin`).
 impl pallet_market::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
@@ -65,7 +64,7 @@ impl pallet_market::Config for Runtime {
 	// `Gemm` results sampled, others spot-checked (`pallet_market::SettleAfterWindow` would
 	// settle every result `verification_window` after its reveal, unchecked).
 	type Verification = ProofOfCompute;
-	type AdminOrigin = EnsureRoot<AccountId>;
+	type AdminOrigin = super::AdminOrigin;
 	type DefaultConfig = MarketDefaults;
 	type MaxBidsPerJob = ConstU32<MAX_BIDS_PER_JOB>;
 	type MaxJobsPerBlock = ConstU32<MAX_JOBS_PER_BLOCK>;

@@ -1,17 +1,19 @@
 //! One `impl Config` per pallet. Parameters that the market pallets will need to agree on
 //! (block time, currency units) live in `crate::time` and `crate::currency`.
 
+mod governance;
 mod market;
 mod proof_of_compute;
 mod providers;
+pub use governance::{AdminOrigin, CouncilInstance, HISTORY_DEPTH, MOTION_DURATION};
 pub use market::MarketDefaults;
 pub use proof_of_compute::{ProofOfComputeDefaults, MAX_AGENDA_PER_BLOCK};
 pub use providers::{CollateralDefaults, ProvidersDefaults};
 
 use crate::{
-	currency::*, time::*, AccountId, Babe, Balance, Balances, Block, BlockNumber, Moment, Nonce,
-	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
-	RuntimeOrigin, RuntimeTask, Session, SessionKeys, System, VERSION,
+	currency::*, time::*, AccountId, Babe, Balance, Balances, Block, BlockNumber, Governance,
+	Moment, Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
+	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Session, SessionKeys, System, VERSION,
 };
 use frame_support::{
 	derive_impl,
@@ -29,7 +31,7 @@ use frame_support::{
 };
 use frame_system::{
 	limits::{BlockLength, BlockWeights},
-	EnsureRoot, EnsureWithSuccess,
+	EnsureWithSuccess,
 };
 use pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment};
 use sp_runtime::{
@@ -88,9 +90,9 @@ impl pallet_babe::Config for Runtime {
 	type WeightInfo = ();
 	type MaxAuthorities = MaxAuthorities;
 	type MaxNominators = ConstU32<0>;
-	// No staking and no offences pallet yet: equivocation reports are not accepted.
-	type KeyOwnerProof = sp_core::Void;
-	type EquivocationReportSystem = ();
+	// Equivocation proofs name the offender through the historical session roots.
+	type KeyOwnerProof = sp_session::MembershipProof;
+	type EquivocationReportSystem = governance::BabeReports;
 }
 
 impl pallet_timestamp::Config for Runtime {
@@ -162,11 +164,13 @@ impl pallet_session::Config for Runtime {
 	type ValidatorIdOf = sp_runtime::traits::ConvertInto;
 	type ShouldEndSession = Babe;
 	type NextSessionRotation = Babe;
-	// The validator set is fixed at genesis until staking/governance manages it.
-	type SessionManager = ();
+	// The Council's validator set (pallet-governance), with each session's root kept for
+	// equivocation proofs.
+	type SessionManager = pallet_session::historical::NoteHistoricalRoot<Runtime, Governance>;
 	type SessionHandler = <SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = SessionKeys;
-	type DisablingStrategy = ();
+	// A proven offender is disabled at once, up to a third of the set (less one).
+	type DisablingStrategy = pallet_session::disabling::UpToLimitDisablingStrategy;
 	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
 	type Currency = Balances;
 	type KeyDeposit = ();
@@ -177,9 +181,10 @@ impl pallet_grandpa::Config for Runtime {
 	type WeightInfo = ();
 	type MaxAuthorities = MaxAuthorities;
 	type MaxNominators = ConstU32<0>;
-	type MaxSetIdSessionEntries = ConstU64<0>;
-	type KeyOwnerProof = sp_core::Void;
-	type EquivocationReportSystem = ();
+	// GRANDPA set ids are mapped to sessions for as long as equivocations can be proven.
+	type MaxSetIdSessionEntries = ConstU64<{ HISTORY_DEPTH as u64 }>;
+	type KeyOwnerProof = sp_session::MembershipProof;
+	type EquivocationReportSystem = governance::GrandpaReports;
 }
 
 parameter_types! {
@@ -193,7 +198,7 @@ parameter_types! {
 impl pallet_treasury::Config for Runtime {
 	type PalletId = TreasuryPalletId;
 	type Currency = Balances;
-	type RejectOrigin = EnsureRoot<AccountId>;
+	type RejectOrigin = AdminOrigin;
 	type RuntimeEvent = RuntimeEvent;
 	type SpendPeriod = SpendPeriod;
 	type Burn = Burn;
@@ -201,8 +206,8 @@ impl pallet_treasury::Config for Runtime {
 	type SpendFunds = ();
 	type WeightInfo = pallet_treasury::weights::SubstrateWeight<Runtime>;
 	type MaxApprovals = ConstU32<100>;
-	// Root (sudo today, the council later) may spend any amount.
-	type SpendOrigin = EnsureWithSuccess<EnsureRoot<AccountId>, AccountId, MaxBalance>;
+	// Root or a 2/3 Council motion may spend any amount.
+	type SpendOrigin = EnsureWithSuccess<AdminOrigin, AccountId, MaxBalance>;
 	type AssetKind = ();
 	type Beneficiary = AccountId;
 	type BeneficiaryLookup = IdentityLookup<Self::Beneficiary>;

@@ -2,11 +2,10 @@
 //! other results and disputes; the market's verification policy.
 
 use crate::{
-	currency::*, time::MINUTES, AccountId, Balance, Balances, BlockNumber, Collateral, Market,
-	Providers, Runtime, RuntimeEvent,
+	currency::*, time::MINUTES, Balance, Balances, BlockNumber, Collateral, Market, Providers,
+	Runtime, RuntimeEvent,
 };
 use frame_support::{parameter_types, traits::ConstU32};
-use frame_system::EnsureRoot;
 use pallet_proof_of_compute::ConfigRecord;
 use sp_runtime::Perbill;
 
@@ -59,7 +58,7 @@ impl pallet_proof_of_compute::BenchmarkHelper for BenchmarkHelper {
 	}
 }
 
-// TODO(governance issue): AdminOrigin becomes Root or a 2/3 Council motion (see providers.rs).
+// `configure`: Root or a 2/3 Council motion (`super::AdminOrigin`).
 impl pallet_proof_of_compute::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
@@ -67,7 +66,7 @@ impl pallet_proof_of_compute::Config for Runtime {
 	type Registry = Providers;
 	type Collateral = Collateral;
 	type Randomness = ChallengeRandomness;
-	type AdminOrigin = EnsureRoot<AccountId>;
+	type AdminOrigin = super::AdminOrigin;
 	type DefaultConfig = ProofOfComputeDefaults;
 	type MaxAgendaPerBlock = ConstU32<MAX_AGENDA_PER_BLOCK>;
 	type EntropyBlocks = ConstU32<ENTROPY_BLOCKS>;

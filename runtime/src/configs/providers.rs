@@ -5,7 +5,6 @@ use crate::{
 	Runtime, RuntimeEvent, RuntimeHoldReason,
 };
 use frame_support::{parameter_types, traits::ConstU32};
-use frame_system::EnsureRoot;
 use kiln_primitives::CollateralHooks;
 use sp_runtime::Perbill;
 
@@ -48,13 +47,12 @@ impl CollateralHooks<AccountId, Balance> for BondUsers {
 	}
 }
 
-// TODO(governance issue): AdminOrigin becomes Root or a 2/3 Council motion once the Council
-// is in the runtime; until then only Root (sudo on dev and local chains) configures.
+// `configure`: Root or a 2/3 Council motion (`super::AdminOrigin`).
 impl pallet_collateral::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	type AdminOrigin = EnsureRoot<AccountId>;
+	type AdminOrigin = super::AdminOrigin;
 	type TreasuryAccount = super::TreasuryAccount;
 	type Hooks = BondUsers;
 	type DefaultConfig = CollateralDefaults;
@@ -67,7 +65,7 @@ impl pallet_providers::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Collateral = Collateral;
-	type AdminOrigin = EnsureRoot<AccountId>;
+	type AdminOrigin = super::AdminOrigin;
 	type DefaultConfig = ProvidersDefaults;
 	type WeightInfo = pallet_providers::weights::SubstrateWeight<Runtime>;
 }
