@@ -136,15 +136,22 @@ pub fn development_config_genesis() -> Value {
 	)
 }
 
+/// Alice, Bob, Charlie and Dave with their dev session keys.
+fn four_validators() -> Vec<(AccountId, SessionKeys)> {
+	[
+		(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+		(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+		(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+		(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+	]
+	.map(|(babe, grandpa)| authority_keys(babe, grandpa))
+	.to_vec()
+}
+
 /// `local_testnet`: Alice, Bob, Charlie and Dave validate.
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
-		vec![
-			authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-			authority_keys(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
-			authority_keys(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
-			authority_keys(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
-		],
+		four_validators(),
 		dev_accounts(),
 		dev_council(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
@@ -164,12 +171,7 @@ pub const PUBLIC_TESTNET_PRESET: &str = "public_testnet";
 /// to raw (docs/governance.md); the market runs on its defaults.
 pub fn public_testnet_config_genesis() -> Value {
 	testnet_genesis(
-		vec![
-			authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-			authority_keys(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
-			authority_keys(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
-			authority_keys(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
-		],
+		four_validators(),
 		dev_accounts(),
 		dev_council(),
 		None,

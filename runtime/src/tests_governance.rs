@@ -68,15 +68,22 @@ fn vote(who: Sr25519Keyring, (hash, index): (H256, u32), aye: bool) {
 	assert_ok!(Council::vote(signed(who), hash, index, aye));
 }
 
-fn close(motion: (H256, u32), call: &RuntimeCall) {
+fn try_close(
+	motion: (H256, u32),
+	call: &RuntimeCall,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
 	let weight = call.get_dispatch_info().call_weight;
-	assert_ok!(Council::close(
+	Council::close(
 		signed(Sr25519Keyring::Charlie),
 		motion.0,
 		motion.1,
 		weight,
-		call.encoded_size() as u32
-	));
+		call.encoded_size() as u32,
+	)
+}
+
+fn close(motion: (H256, u32), call: &RuntimeCall) {
+	assert_ok!(try_close(motion, call));
 }
 
 /// The motion `call`, proposed by Alice, approved by her and Bob, closed and executed.
@@ -141,13 +148,7 @@ fn a_motion_below_two_thirds_changes_nothing() {
 		vote(Sr25519Keyring::Alice, motion, true);
 		vote(Sr25519Keyring::Bob, motion, false);
 		assert_noop!(
-			Council::close(
-				signed(Sr25519Keyring::Alice),
-				motion.0,
-				motion.1,
-				call.get_dispatch_info().call_weight,
-				1000
-			),
+			try_close(motion, &call),
 			pallet_collective::Error::<Runtime, crate::configs::CouncilInstance>::TooEarly
 		);
 		System::set_block_number(System::block_number() + MOTION_DURATION);
@@ -167,13 +168,7 @@ fn at_two_thirds_the_parameter_changes_with_its_events() {
 		// Proposing is not voting: one aye is not enough to close.
 		vote(Sr25519Keyring::Alice, motion, true);
 		assert_noop!(
-			Council::close(
-				signed(Sr25519Keyring::Charlie),
-				motion.0,
-				motion.1,
-				call.get_dispatch_info().call_weight,
-				1000
-			),
+			try_close(motion, &call),
 			pallet_collective::Error::<Runtime, crate::configs::CouncilInstance>::TooEarly
 		);
 		vote(Sr25519Keyring::Bob, motion, true);
