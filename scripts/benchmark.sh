@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$KILN_ROOT"
 
 pallets=("$@")
-[[ ${#pallets[@]} -gt 0 ]] || pallets=(pallet_collateral pallet_providers pallet_market pallet_proof_of_compute)
+[[ ${#pallets[@]} -gt 0 ]] || pallets=(pallet_collateral pallet_providers pallet_market pallet_proof_of_compute pallet_governance)
 steps=${STEPS:-50}
 repeat=${REPEAT:-20}
 

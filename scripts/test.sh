@@ -52,4 +52,7 @@ tests/e2e/worker-run.sh
 step "end-to-end: local testnet"
 timeout 600 tests/e2e/local-testnet.sh
 
+step "end-to-end: the validator set by Council motion on the local testnet (1-minute sessions)"
+timeout 900 tests/e2e/testnet-governance.sh
+
 step "all tests passed in ${SECONDS}s"

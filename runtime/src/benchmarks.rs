@@ -2,7 +2,8 @@
 
 // Re-exported: the macros expand where `apis.rs` calls them, which glob-imports this module.
 pub use crate::{
-	Balances, Collateral, Market, ProofOfCompute, Providers, Runtime, Sudo, Timestamp, Treasury,
+	Balances, Collateral, Council, CouncilMembership, Governance, Market, ProofOfCompute,
+	Providers, Runtime, Sudo, Timestamp, Treasury,
 };
 pub use frame_system_benchmarking::Pallet as SystemBench;
 
@@ -12,6 +13,9 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
 	[pallet_treasury, Treasury]
+	[pallet_collective, Council]
+	[pallet_membership, CouncilMembership]
+	[pallet_governance, Governance]
 	[pallet_collateral, Collateral]
 	[pallet_providers, Providers]
 	[pallet_market, Market]

@@ -77,12 +77,28 @@ impl_opaque_keys! {
 	}
 }
 
+#[cfg(not(feature = "next-spec-version"))]
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("kiln"),
 	impl_name: alloc::borrow::Cow::Borrowed("kiln-node"),
 	authoring_version: 1,
 	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// The same runtime one `spec_version` later (feature `next-spec-version`): what the upgrade
+/// test applies to a running chain (`runtime/test-variants/next`). Keep in step with the above.
+#[cfg(feature = "next-spec-version")]
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("kiln"),
+	impl_name: alloc::borrow::Cow::Borrowed("kiln-node"),
+	authoring_version: 1,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,

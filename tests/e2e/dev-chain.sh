@@ -118,5 +118,16 @@ wait "$js_pid" || js_status=$?
 cat "$js_log"
 ((js_status == 0)) || fail "@polkadot/api tests failed"
 
+# Last: it changes the runtime. The same runtime with spec_version + 1, built by the
+# workspace (runtime/test-variants/next), applied by Council motion with work in flight.
+step "dev chain: runtime upgrade by Council motion (upgrade.test.mjs)"
+next_runtime="$KILN_BIN/wbuild/kiln-runtime-next/kiln_runtime_next.compact.compressed.wasm"
+[[ -f $next_runtime ]] || fail "no $next_runtime: build the workspace first"
+upgrade_log="$KILN_LOG_DIR/upgrade-test.log"
+KILN_WS="ws://127.0.0.1:$rpc_port" KILN_NEXT_RUNTIME="$next_runtime" \
+	node --test --test-timeout=300000 "$KILN_ROOT/tests/e2e/upgrade.test.mjs" >"$upgrade_log" 2>&1 ||
+	{ cat "$upgrade_log"; fail "runtime upgrade test failed"; }
+cat "$upgrade_log"
+
 rm -rf "$KILN_LOG_DIR" # kept only when a test fails
 echo "dev chain: ok"

@@ -10,6 +10,11 @@ import assert from 'node:assert/strict';
 import { mnemonicGenerate, blake2AsU8a } from '@polkadot/util-crypto';
 import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { connect, send, sendOk, waitForBlock, KILN } from './chain.mjs';
+import { propose, pass as passBy } from './council.mjs';
+
+/// A full motion: Alice proposes, Alice and Bob vote aye, Bob closes (anyone may; Charlie's
+/// key is busy with the worker onboarding that dev-chain.sh runs meanwhile).
+const pass = (call) => passBy(api, call, alice, bob);
 
 let api;
 let keyring;
@@ -24,31 +29,6 @@ const eventsOf = (result, section, method) =>
 async function configureFee(protocolFee) {
   const config = (await api.query.market.configuration()).toJSON();
   return api.tx.market.configure({ ...config, protocolFee });
-}
-
-/// Proposes `call` as Alice with a threshold of `threshold` members; returns { hash, index, result }.
-async function propose(call, threshold) {
-  const length = call.method.encodedLength;
-  const result = await sendOk(api, api.tx.council.propose(threshold, call, length), alice);
-  const [proposed] = eventsOf(result, 'council', 'Proposed');
-  if (!proposed) return { result };
-  return { hash: proposed.data.proposalHash, index: proposed.data.proposalIndex.toNumber(), length, result };
-}
-
-/// A full motion: proposed by Alice, Alice and Bob vote aye (in one block), Bob closes (anyone
-/// may; Charlie's key is busy with the worker onboarding that dev-chain.sh runs meanwhile).
-async function pass(call) {
-  const motion = await propose(call, 2);
-  assert.ok(motion.hash, motion.result.names.join(', '));
-  await Promise.all([
-    sendOk(api, api.tx.council.vote(motion.hash, motion.index, true), alice),
-    sendOk(api, api.tx.council.vote(motion.hash, motion.index, true), bob),
-  ]);
-  const weight = (await api.call.transactionPaymentCallApi.queryCallInfo(call, call.method.encodedLength)).weight;
-  const closed = await sendOk(api, api.tx.council.close(motion.hash, motion.index, weight, motion.length), bob);
-  // The proposer's deposit comes back once the motion is closed.
-  await sendOk(api, api.tx.council.releaseProposalCost(motion.hash), alice);
-  return closed;
 }
 
 function profile() {
@@ -120,7 +100,7 @@ test('the Council is Alice, Bob and Charlie; one member alone changes nothing', 
   const direct = await send(api, await configureFee(fee), alice);
   assert.equal(direct.error, 'BadOrigin');
   // A motion of one member executes at once as one third of the Council: refused.
-  const single = await propose(await configureFee(fee), 1);
+  const single = await propose(api, await configureFee(fee), 1, alice);
   const [executed] = eventsOf(single.result, 'council', 'Executed');
   assert.ok(executed, single.result.names.join(', '));
   assert.ok(executed.data.result.isErr, 'a 1/3 motion must not execute');
@@ -137,9 +117,7 @@ test('a 2/3 motion sets protocol_fee and the next job settled pays the new fee',
   const closed = await pass(await configureFee(newFee));
   const names = closed.names;
   assert.ok(names.includes('council.Closed') && names.includes('council.Approved'), names.join(', '));
-  const [executed] = eventsOf(closed, 'council', 'Executed');
-  assert.ok(executed.data.result.isOk, JSON.stringify(executed.data.result.toJSON()));
-  assert.ok(names.includes('market.ConfigurationSet'), names.join(', '));
+  assert.ok(names.includes('council.Executed') && names.includes('market.ConfigurationSet'), names.join(', '));
   assert.equal((await api.query.market.configuration()).protocolFee.toNumber(), newFee);
 
   // A provider and a client of their own.

@@ -82,8 +82,9 @@ wait_until() {
 finalized_at_least() { local f; f=$(finalized_number "$1") && ((f >= $2)); }
 best_at_least() { local b; b=$(best_number "$1") && ((b >= $2)); }
 
-# Local testnet validators (chain-specs/local-testnet.json). Each gets a fixed node key so its
-# peer id is known, listens on loopback only, and keeps its state under BASE/NAME.
+# Local testnet validators (chain-specs/local-testnet.json, or TESTNET_SPEC). Each gets a fixed
+# node key so its peer id is known, listens on loopback only, and keeps its state under
+# BASE/NAME.
 TESTNET_NAMES=(alice bob charlie dave)
 declare -A TESTNET_P2P TESTNET_RPC TESTNET_PID
 
@@ -97,7 +98,7 @@ start_validator() {
 	if [[ $name != alice ]]; then
 		boot=(--bootnodes "/ip4/127.0.0.1/tcp/${TESTNET_P2P[alice]}/p2p/$ALICE_PEER_ID")
 	fi
-	start_node "$name" --chain "$KILN_ROOT/chain-specs/local-testnet.json" "--$name" \
+	start_node "$name" --chain "${TESTNET_SPEC:-$KILN_ROOT/chain-specs/local-testnet.json}" "--$name" \
 		--base-path "$base/$name" --node-key "$(node_key_of "$index")" \
 		--listen-addr "/ip4/127.0.0.1/tcp/${TESTNET_P2P[$name]}" --rpc-port "${TESTNET_RPC[$name]}" \
 		--no-prometheus --no-mdns --no-telemetry --allow-private-ip "${boot[@]}"
