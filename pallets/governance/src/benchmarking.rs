@@ -13,7 +13,9 @@ use sp_runtime::traits::TrailingZeroInput;
 /// Distinct session keys for account `i` (set without a proof, as a privileged caller may).
 fn with_keys<T: Config>(i: u32) -> T::AccountId {
 	let who: T::AccountId = account("validator", i, 0);
-	let seed = (i, b"kiln-governance").encode();
+	// Every key of every type differs (and from the genesis keys): 8-byte pieces
+	// (i, 1000 + j) fill all the keys' bytes.
+	let seed: Vec<u8> = (1000..1064u32).flat_map(|j| (i, j).encode()).collect();
 	let keys =
 		T::Keys::decode(&mut TrailingZeroInput::new(&seed)).expect("keys decode from any input");
 	<pallet_session::Pallet<T> as SessionInterface>::set_keys(&who, keys)
