@@ -59,3 +59,19 @@ export async function waitForBlock(api, number) {
     }).catch(reject);
   });
 }
+
+/// The finalized block's number.
+export async function finalizedNumber(api) {
+  const head = await api.rpc.chain.getFinalizedHead();
+  return (await api.rpc.chain.getHeader(head)).number.toNumber();
+}
+
+/// Polls `predicate` every second until it holds; throws after `seconds`.
+export async function waitFor(what, predicate, seconds = 120) {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    if (await predicate()) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`timed out after ${seconds}s waiting for ${what}`);
+}

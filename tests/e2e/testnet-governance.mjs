@@ -7,20 +7,11 @@
 import assert from 'node:assert/strict';
 import { WsProvider } from '@polkadot/api';
 import { u8aToHex } from '@polkadot/util';
-import { connect, sendOk, waitForBlock, bestNumber } from './chain.mjs';
+import { connect, sendOk, waitForBlock, waitFor, bestNumber } from './chain.mjs';
 import { pass } from './council.mjs';
 
 const started = Date.now();
 const log = (...args) => console.log(`[${Math.round((Date.now() - started) / 1000)}s]`, ...args);
-
-async function waitFor(what, predicate, seconds) {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    if (await predicate()) return;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`timed out after ${seconds}s waiting for ${what}`);
-}
 
 const { api, keyring } = await connect();
 const [alice, bob, charlie, dave, eve] = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve']

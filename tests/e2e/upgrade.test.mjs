@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { mnemonicGenerate, blake2AsHex } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
-import { connect, send, sendOk, waitForBlock, bestNumber, KILN } from './chain.mjs';
+import { connect, send, sendOk, waitForBlock, waitFor, bestNumber, finalizedNumber, KILN } from './chain.mjs';
 import { pass } from './council.mjs';
 
 let api;
@@ -25,20 +25,6 @@ before(async () => {
 after(async () => {
   await api?.disconnect();
 });
-
-async function finalizedNumber() {
-  const head = await api.rpc.chain.getFinalizedHead();
-  return (await api.rpc.chain.getHeader(head)).number.toNumber();
-}
-
-async function waitFor(what, predicate, seconds = 120) {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    if (await predicate()) return;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 test('a Council motion upgrades the running chain and keeps its state', async () => {
   const path = process.env.KILN_NEXT_RUNTIME;
@@ -99,7 +85,7 @@ test('a Council motion upgrades the running chain and keeps its state', async ()
 
   // The chain keeps producing and finalizing blocks.
   await waitForBlock(api, upgradedAt + 3);
-  await waitFor(`finality past #${upgradedAt}`, async () => (await finalizedNumber()) > upgradedAt);
+  await waitFor(`finality past #${upgradedAt}`, async () => (await finalizedNumber(api)) > upgradedAt);
 
   // State in flight is intact.
   const jobAfter = (await api.query.market.jobs(jobId)).unwrap();
@@ -112,5 +98,5 @@ test('a Council motion upgrades the running chain and keeps its state', async ()
   // A transaction signed for the new spec_version goes through.
   const transfer = await sendOk(api, api.tx.balances.transferKeepAlive(client.address, KILN), alice);
   assert.ok(transfer.names.includes('balances.Transfer'), transfer.names.join(', '));
-  console.log(`after the upgrade: best #${await bestNumber(api)}, finalized #${await finalizedNumber()}`);
+  console.log(`after the upgrade: best #${await bestNumber(api)}, finalized #${await finalizedNumber(api)}`);
 });

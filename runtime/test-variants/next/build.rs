@@ -1,11 +1,2 @@
-fn main() {
-	#[cfg(feature = "std")]
-	{
-		// As in runtime/build.rs: the target directory is outside the checkout.
-		std::env::set_var(
-			"WASM_BUILD_WORKSPACE_HINT",
-			std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.."),
-		);
-		substrate_wasm_builder::WasmBuilder::build_using_defaults();
-	}
-}
+// The same build as the fast variant's: only the crate (and so its features) differs.
+include!("../fast/build.rs");
