@@ -8,6 +8,7 @@
 
 use anyhow::{ensure, Result};
 use kiln_primitives::poc::{self, Shape, MAX_SHAPE_ENTRIES};
+use std::time::{Duration, Instant};
 
 pub mod bench;
 pub mod choice;
@@ -15,11 +16,26 @@ pub mod cpu;
 pub mod cuda;
 pub mod wasm;
 
+/// Where the time of one PoC-GEMM went.
+#[derive(Clone, Copy, Debug)]
+pub struct GemmTimings {
+	/// Generating A and B from the seed, where the backend times it apart from the product.
+	pub generate: Option<Duration>,
+	/// The product (with the generation where `generate` is `None`).
+	pub product: Duration,
+}
+
 /// A device that can compute PoC-GEMM (from any thread: jobs run in background tasks).
 pub trait GemmBackend: Send + Sync {
 	fn name(&self) -> String;
 	/// C = A·B, row-major.
 	fn gemm(&self, seed: &[u8; 32], shape: Shape) -> Result<Vec<i32>>;
+	/// The same, with its timings ([`bench`]).
+	fn gemm_timed(&self, seed: &[u8; 32], shape: Shape) -> Result<(Vec<i32>, GemmTimings)> {
+		let start = Instant::now();
+		let c = self.gemm(seed, shape)?;
+		Ok((c, GemmTimings { generate: None, product: start.elapsed() }))
+	}
 }
 
 /// Refuses shapes no backend computes: an empty dimension, k above [`poc::MAX_K`] (int32 could

@@ -96,6 +96,12 @@ pub enum Command {
 		/// CPU threads [default: all].
 		#[arg(long)]
 		threads: Option<usize>,
+		/// The CPU kernel to force (with `--backend cpu`) [default: the fastest this CPU runs].
+		#[arg(long, value_enum)]
+		cpu_kernel: Option<crate::backend::cpu::kernels::Path>,
+		/// Print one JSON object instead of text.
+		#[arg(long)]
+		json: bool,
 	},
 	/// Answer the account's hardware challenges (compute C, commit its root, reveal the
 	/// drawn entries) until `count` of them have ended.
@@ -298,12 +304,26 @@ pub async fn run(command: Command) -> Result<()> {
 			print!("{}", chain::chain_info(&url).await?);
 			return Ok(());
 		},
-		Command::Bench { backend, m, n, k, threads } => {
+		Command::Bench { backend, m, n, k, threads, cpu_kernel, json } => {
 			let shape = kiln_primitives::poc::Shape { m, n, k };
 			check_shape(shape)?;
-			let backend = choice::select(backend, threads)?;
+			let backend: Box<dyn crate::backend::GemmBackend> = match cpu_kernel {
+				None => choice::select(backend, threads)?,
+				Some(path) => {
+					anyhow::ensure!(
+						backend == choice::BackendChoice::Cpu,
+						"--cpu-kernel needs --backend cpu"
+					);
+					Box::new(crate::backend::cpu::Cpu::with_path(threads, path)?)
+				},
+			};
 			let seed = kiln_primitives::poc::challenge_seed(0, b"kiln-worker bench", &[0; 32]);
-			print!("{}", bench::bench(backend.as_ref(), &seed, shape)?);
+			let report = bench::bench(backend.as_ref(), &seed, shape)?;
+			if json {
+				println!("{}", report.json());
+			} else {
+				print!("{report}");
+			}
 			return Ok(());
 		},
 		Command::Challenges { count, answer, backend, threads, account } => {
