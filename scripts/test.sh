@@ -40,6 +40,11 @@ cargo test --release --locked -p pallet-collateral -p pallet-providers -p pallet
 step "runtime upgrade checks: try-runtime on the migrations (kiln-runtime tests_upgrade)"
 SKIP_WASM_BUILD=1 cargo test --release --locked -p kiln-runtime --features try-runtime tests_upgrade
 
+# The performance suite at small sizes (the full run is by hand): its anchors install and
+# every section still runs and reports, so the suite cannot rot.
+step "performance suite, quick: scripts/bench.sh --quick"
+scripts/bench.sh --quick
+
 step "chain spec: chain-specs/local-testnet.json matches the node's export"
 scripts/chain-spec.sh --check
 

@@ -108,6 +108,17 @@ impl std::error::Error for Invalid {}
 pub struct Sandbox {
 	engine: Engine,
 	limits: Limits,
+	/// Fuel is counted (every worker's sandbox); only [`Sandbox::plain`] leaves it out.
+	metered: bool,
+}
+
+/// Where the time of one run went ([`Sandbox::run_timed`]).
+#[derive(Clone, Copy, Debug)]
+pub struct RunTimes {
+	/// Linking the imports and instantiating the module (with its `start` section).
+	pub instantiate: std::time::Duration,
+	/// `_start`.
+	pub execute: std::time::Duration,
 }
 
 /// A compiled module.
@@ -126,7 +137,18 @@ impl Sandbox {
 			.max_wasm_stack(WASM_STACK)
 			.wasm_backtrace(false);
 		let engine = Engine::new(&config).map_err(|e| anyhow!("cannot set up wasmtime: {e:#}"))?;
-		Ok(Self { engine, limits })
+		Ok(Self { engine, limits, metered: true })
+	}
+
+	/// wasmtime with its default settings (no fuel, no NaN canonicalisation) behind the same
+	/// host functions: what the worker's determinism and metering are measured against
+	/// (`kiln-worker bench --wasm`). Never used for jobs: its runs are not reproducible, and
+	/// `fuel` is ignored (a run cannot be stopped).
+	pub fn plain(limits: Limits) -> Result<Self> {
+		let mut config = Config::new();
+		config.max_wasm_stack(WASM_STACK).wasm_backtrace(false);
+		let engine = Engine::new(&config).map_err(|e| anyhow!("cannot set up wasmtime: {e:#}"))?;
+		Ok(Self { engine, limits, metered: false })
 	}
 
 	pub fn limits(&self) -> Limits {
@@ -150,6 +172,16 @@ impl Sandbox {
 
 	/// Runs `_start` with `input` on stdin and `fuel`.
 	pub fn run(&self, module: &Compiled, input: &[u8], fuel: u64) -> Result<Run, Invalid> {
+		Ok(self.run_timed(module, input, fuel)?.0)
+	}
+
+	/// The same, with the time spent instantiating and executing.
+	pub fn run_timed(
+		&self,
+		module: &Compiled,
+		input: &[u8],
+		fuel: u64,
+	) -> Result<(Run, RunTimes), Invalid> {
 		let module = &module.0;
 		if !Engine::same(module.engine(), &self.engine) {
 			return Err(Invalid("compiled by another sandbox".into()));
@@ -165,8 +197,12 @@ impl Sandbox {
 		};
 		let mut store = Store::new(&self.engine, ctx);
 		store.limiter(|ctx| ctx as &mut dyn ResourceLimiter);
-		store.set_fuel(fuel).map_err(|e| Invalid(format!("{e:#}")))?;
+		if self.metered {
+			store.set_fuel(fuel).map_err(|e| Invalid(format!("{e:#}")))?;
+		}
+		let begin = std::time::Instant::now();
 		let linker = linker(&self.engine, module).map_err(|e| Invalid(format!("{e:#}")))?;
+		let mut times = RunTimes { instantiate: Default::default(), execute: Default::default() };
 		let outcome = linker
 			.instantiate(&mut store, module)
 			.map_err(Failure::Instantiate)
@@ -174,9 +210,14 @@ impl Sandbox {
 				let start = instance
 					.get_typed_func::<(), ()>(&mut store, "_start")
 					.map_err(Failure::Instantiate)?;
-				start.call(&mut store, ()).map_err(Failure::Run)
+				times.instantiate = begin.elapsed();
+				let begin = std::time::Instant::now();
+				let ended = start.call(&mut store, ()).map_err(Failure::Run);
+				times.execute = begin.elapsed();
+				ended
 			});
-		let fuel_used = fuel.saturating_sub(store.get_fuel().unwrap_or(0));
+		let fuel_used =
+			if self.metered { fuel.saturating_sub(store.get_fuel().unwrap_or(0)) } else { 0 };
 		let ctx = store.into_data();
 		let exit = match outcome {
 			Ok(()) => Exit::Success,
@@ -201,7 +242,7 @@ impl Sandbox {
 			Exit::Success => ctx.stdout,
 			ref failed => format!("kiln/wasm/failed {}", failed.reason()).into_bytes(),
 		};
-		Ok(Run { output, exit, fuel_used, stderr: ctx.stderr })
+		Ok((Run { output, exit, fuel_used, stderr: ctx.stderr }, times))
 	}
 }
 

@@ -102,6 +102,19 @@ pub enum Command {
 		/// Print one JSON object instead of text.
 		#[arg(long)]
 		json: bool,
+		/// Measure this Wasm job module (a WASI command) instead of PoC-GEMM: the worker's
+		/// sandbox against plain wasmtime on the same module.
+		#[arg(long, value_name = "MODULE")]
+		wasm: Option<std::path::PathBuf>,
+		/// The Wasm job's stdin.
+		#[arg(long, value_name = "FILE", requires = "wasm")]
+		input: Option<std::path::PathBuf>,
+		/// The Wasm job's fuel.
+		#[arg(long, default_value_t = 1_000_000_000_000, requires = "wasm")]
+		fuel: u64,
+		/// Runs of the Wasm job on each engine (the fastest counts).
+		#[arg(long, default_value_t = 5, requires = "wasm")]
+		runs: usize,
 	},
 	/// Answer the account's hardware challenges (compute C, commit its root, reveal the
 	/// drawn entries) until `count` of them have ended.
@@ -304,7 +317,23 @@ pub async fn run(command: Command) -> Result<()> {
 			print!("{}", chain::chain_info(&url).await?);
 			return Ok(());
 		},
-		Command::Bench { backend, m, n, k, threads, cpu_kernel, json } => {
+		Command::Bench { wasm: Some(module), input, fuel, runs, json, .. } => {
+			let module = std::fs::read(&module)
+				.with_context(|| format!("cannot read {}", module.display()))?;
+			let input = match input {
+				Some(path) => std::fs::read(&path)
+					.with_context(|| format!("cannot read {}", path.display()))?,
+				None => Vec::new(),
+			};
+			let report = bench::bench_wasm(&module, &input, fuel, runs)?;
+			if json {
+				println!("{}", report.json());
+			} else {
+				print!("{report}");
+			}
+			return Ok(());
+		},
+		Command::Bench { backend, m, n, k, threads, cpu_kernel, json, .. } => {
 			let shape = kiln_primitives::poc::Shape { m, n, k };
 			check_shape(shape)?;
 			let backend: Box<dyn crate::backend::GemmBackend> = match cpu_kernel {

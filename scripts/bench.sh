@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Kiln's performance suite: every figure as a ratio against an anchor measured in the same run
+# on the same machine (absolute numbers on shared machines move from run to run).
+#
+#   scripts/bench.sh            the full run (by hand; about 10 minutes), tables on stdout and
+#                               in $CARGO_TARGET_DIR/bench/results.md
+#   scripts/bench.sh --quick    small sizes (under 5 minutes): scripts/test.sh runs it, so the
+#                               suite cannot rot
+#
+# Sections:
+#   GEMM   `kiln-worker bench --backend cpu` against onnxruntime's MatMulInteger (exact int8)
+#          and numpy's float32 matmul (OpenBLAS sgemm), same shapes and thread counts
+#          (scripts/bench/anchors.py), then every CPU kernel this machine runs, forced.
+#   Wasm   `kiln-worker bench --wasm` on examples/wasm-jobs' crunch module: the worker's
+#          sandbox against plain wasmtime.
+# The chain throughput and chain scale sections are not built yet (see the README).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$KILN_ROOT"
+
+quick=0
+for arg in "$@"; do
+	case $arg in
+	--quick) quick=1 ;;
+	*)
+		echo "usage: scripts/bench.sh [--quick]" >&2
+		exit 2
+		;;
+	esac
+done
+
+out="$CARGO_TARGET_DIR/bench"
+mkdir -p "$out"
+results="$out/results.jsonl"
+: >"$results"
+
+step "build: kiln-worker and the example Wasm jobs"
+cargo build --release --locked --workspace
+cargo build --release --locked --target wasm32-wasip1 --manifest-path examples/wasm-jobs/Cargo.toml
+worker="$KILN_BIN/kiln-worker"
+
+step "anchors: onnxruntime and numpy from PyPI (scripts/bench/anchors.py)"
+venv="${KILN_CACHE:-$HOME/.cache/kiln}/bench-venv"
+[[ -x $venv/bin/python ]] || python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+	onnxruntime==1.32.0 numpy==2.4.6 onnx==1.23.2
+python="$venv/bin/python"
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || echo unknown)
+versions=$("$python" -c 'import onnxruntime, numpy; print(onnxruntime.__version__, numpy.__version__)')
+read -r ort_version numpy_version <<<"$versions"
+printf '{"section":"machine","cpu":"%s","cores":%s,"date":"%s","commit":"%s","quick":%s,"onnxruntime":"%s","numpy":"%s"}\n' \
+	"$cpu" "$(nproc)" "$(date -u +%Y-%m-%d)" "$(git rev-parse --short HEAD)" \
+	"$([[ $quick == 1 ]] && echo true || echo false)" "$ort_version" "$numpy_version" >>"$results"
+
+if [[ $quick == 1 ]]; then
+	shapes=("256 256 1024")
+	path_shape="128 128 512"
+	repeats=2
+	wasm_input="200000 200000"
+	wasm_runs=2
+else
+	shapes=("1024 1024 4096" "4096 4096 8192")
+	path_shape="1024 1024 4096"
+	repeats=3
+	wasm_input="2000000 1000000"
+	wasm_runs=5
+fi
+
+step "GEMM: Kiln's CPU backend against onnxruntime and OpenBLAS"
+for shape in "${shapes[@]}"; do
+	read -r m n k <<<"$shape"
+	for threads in 1 2; do
+		# The best of `repeats` runs, as the anchors report theirs.
+		best=""
+		for _ in $(seq "$repeats"); do
+			run=$("$worker" bench --backend cpu --threads "$threads" --m "$m" --n "$n" --k "$k" --json)
+			best=$("$python" -c 'import json,sys
+a, b = (json.loads(x) if x else None for x in sys.argv[1:3])
+print(json.dumps(b if a is None or b["gops"] > a["gops"] else a))' "$best" "$run")
+		done
+		anchors=$("$python" scripts/bench/anchors.py "$m" "$n" "$k" "$threads" "$repeats")
+		echo "{\"section\":\"gemm\",\"kiln\":$best,\"anchors\":$anchors}" >>"$results"
+		echo "  ${m}×${n}×${k}, $threads threads: $best"
+	done
+done
+
+step "GEMM: every CPU kernel this machine runs, forced"
+read -r m n k <<<"$path_shape"
+for path in avx512-vnni avx-vnni avx2 portable; do
+	if run=$("$worker" bench --backend cpu --cpu-kernel "$path" --threads 2 --m "$m" --n "$n" --k "$k" --json 2>"$out/path.err"); then
+		echo "{\"section\":\"gemm-path\",\"path\":\"$path\",\"threads\":2,\"kiln\":$run}" >>"$results"
+		echo "  $path: $run"
+	elif grep -q "cannot run" "$out/path.err"; then
+		echo "  $path: not on this CPU"
+	else
+		cat "$out/path.err" >&2
+		exit 1
+	fi
+done
+
+step "Wasm: the worker's sandbox against plain wasmtime (crunch: $wasm_input)"
+echo "$wasm_input" >"$out/crunch-input.txt"
+wasm=$("$worker" bench --wasm "$CARGO_TARGET_DIR/wasm32-wasip1/release/crunch.wasm" \
+	--input "$out/crunch-input.txt" --runs "$wasm_runs" --json)
+echo "{\"section\":\"wasm\",\"job\":\"crunch $wasm_input\",\"report\":$wasm}" >>"$results"
+echo "  $wasm"
+
+step "results ($results)"
+"$python" scripts/bench/report.py "$results" | tee "$out/results.md"
+step "bench done in ${SECONDS}s"

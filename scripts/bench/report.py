@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Turns the JSON lines scripts/bench.sh collected into the Markdown tables of the README.
+
+  report.py RESULTS.jsonl
+
+Each line is {"section": ..., ...}: "machine", "gemm" (one shape and thread count: Kiln's
+report and the anchors'), "gemm-path" (one kernel forced), "wasm".
+"""
+import json
+import sys
+
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+
+
+def section(name):
+    return [r for r in rows if r["section"] == name]
+
+
+def goal(ok):
+    return "met" if ok else "**not met**"
+
+
+out = []
+for m in section("machine"):
+    out.append(f"Machine: {m['cpu']}, {m['cores']} cores; {m['date']}, commit {m['commit']}"
+               f"{' (quick run: small sizes)' if m.get('quick') else ''}.")
+    out.append(f"Anchors: onnxruntime {m['onnxruntime']}, numpy {m['numpy']} (OpenBLAS).")
+    out.append("")
+
+gemm = section("gemm")
+if gemm:
+    out.append("| GEMM m×n×k | threads | Kiln int8 (GOPS) | onnxruntime int8 (GOPS) | OpenBLAS f32 (GFLOPS) "
+               "| Kiln ÷ onnxruntime | Kiln ÷ OpenBLAS | A, B generated | Merkle tree |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
+    for r in gemm:
+        k, a = r["kiln"], r["anchors"]
+        vs_ort = k["gops"] / a["onnxruntime_gops"]
+        vs_blas = k["gops"] / a["openblas_gflops"]
+        out.append(
+            f"| {k['m']}×{k['n']}×{k['k']} | {a['threads']} | {k['gops']:.0f} ({k['backend']}) "
+            f"| {a['onnxruntime_gops']:.0f} | {a['openblas_gflops']:.0f} "
+            f"| **{vs_ort:.2f}×** ({goal(vs_ort >= 1.0)}: ≥ 1.0) | **{vs_blas:.2f}×** ({goal(vs_blas >= 1.0)}: ≥ 1.0) "
+            f"| {k['generate_s'] * 1e3:.0f} ms | {k['merkle_s'] * 1e3:.0f} ms |")
+    out.append("")
+
+paths = section("gemm-path")
+if paths:
+    out.append("| CPU kernel (forced) | m×n×k | threads | GOPS | root |")
+    out.append("|---|---|---|---|---|")
+    for r in paths:
+        k = r["kiln"]
+        out.append(f"| {r['path']} | {k['m']}×{k['n']}×{k['k']} | {r['threads']} | {k['gops']:.0f} | `{k['root'][:18]}…` |")
+    roots = {r["kiln"]["root"] for r in paths}
+    out.append("")
+    out.append(f"Every forced kernel gave the same Merkle root: {'yes' if len(roots) == 1 else '**NO**'}.")
+    out.append("")
+
+for r in section("wasm"):
+    w = r["report"]
+    out.append("| Wasm job | engine | compile | instantiate | run | fuel/s |")
+    out.append("|---|---|---|---|---|---|")
+    for name, key, per_s in (("worker sandbox (fuel, NaN canonicalisation)", "worker", w["fuel_per_s"]),
+                             ("plain wasmtime (defaults)", "plain", w["plain_fuel_per_s"])):
+        t = w[key]
+        out.append(f"| {r['job']} ({w['fuel_used'] / 1e9:.2f} G fuel) | {name} | {t['compile_s'] * 1e3:.0f} ms "
+                   f"| {t['instantiate_s'] * 1e6:.0f} µs | {t['execute_s']:.3f} s | {per_s / 1e6:.0f} M |")
+    out.append(f"| | **ratio** | | | | **{w['speed_ratio']:.2f}×** |")
+    out.append("")
+
+print("\n".join(out))
