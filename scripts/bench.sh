@@ -13,7 +13,9 @@
 #          (scripts/bench/anchors.py), then every CPU kernel this machine runs, forced.
 #   Wasm   `kiln-worker bench --wasm` on examples/wasm-jobs' crunch module: the worker's
 #          sandbox against plain wasmtime.
-# The chain throughput and chain scale sections are not built yet (see the README).
+#   Chain  `kiln-loadgen` against a fresh `kiln-node --dev`: pre-signed transfers, then
+#          place_bid, from 32 accounts, counted from the blocks that include them.
+# The chain scale section is not built yet (see the README).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$KILN_ROOT"
@@ -59,12 +61,16 @@ if [[ $quick == 1 ]]; then
 	repeats=2
 	wasm_input="200000 200000"
 	wasm_runs=2
+	load_transfers=3200
+	load_bids=3200
 else
 	shapes=("1024 1024 4096" "4096 4096 8192")
 	path_shape="1024 1024 4096"
 	repeats=3
 	wasm_input="2000000 1000000"
 	wasm_runs=5
+	load_transfers=12800
+	load_bids=9600
 fi
 
 step "GEMM: Kiln's CPU backend against onnxruntime and OpenBLAS"
@@ -105,6 +111,30 @@ wasm=$("$worker" bench --wasm "$CARGO_TARGET_DIR/wasm32-wasip1/release/crunch.wa
 	--input "$out/crunch-input.txt" --runs "$wasm_runs" --json)
 echo "{\"section\":\"wasm\",\"job\":\"crunch $wasm_input\",\"report\":$wasm}" >>"$results"
 echo "  $wasm"
+
+step "chain: kiln-loadgen against a fresh kiln-node --dev (transfers, then bids)"
+rpc_port=9966
+"$KILN_BIN/kiln-node" --dev --tmp --rpc-port "$rpc_port" --port 30366 --no-prometheus \
+	--no-telemetry >"$out/node.log" 2>&1 &
+node_pid=$!
+trap 'kill "$node_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 60); do
+	curl -sf -H 'Content-Type: application/json' \
+		-d '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}' \
+		"http://127.0.0.1:$rpc_port" >/dev/null && break
+	sleep 1
+done
+for scenario in transfers bids; do
+	txs=$load_transfers
+	[[ $scenario == bids ]] && txs=$load_bids
+	load=$("$KILN_BIN/kiln-loadgen" --url "ws://127.0.0.1:$rpc_port" --scenario "$scenario" \
+		--accounts 32 --txs "$txs" --json)
+	echo "{\"section\":\"chain\",\"report\":$load}" >>"$results"
+	echo "  $scenario: $(echo "$load" | "$python" -c 'import json,sys; s=json.load(sys.stdin)["summary"]; print(s["included"], "included, per block", s["per_block"], "weight %", [round(w) for w in s["weight_percent"]])')"
+done
+kill "$node_pid"
+wait "$node_pid" 2>/dev/null || true
+trap - EXIT
 
 step "results ($results)"
 "$python" scripts/bench/report.py "$results" | tee "$out/results.md"

@@ -58,7 +58,7 @@ impl Tx {
 }
 
 /// Our profile type as the generated API spells it.
-pub(super) fn profile(profile: &HardwareProfile) -> chain_hw::HardwareProfile {
+pub fn profile(profile: &HardwareProfile) -> chain_hw::HardwareProfile {
 	chain_hw::HardwareProfile {
 		gpus: BoundedVec(
 			profile
