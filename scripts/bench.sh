@@ -135,6 +135,17 @@ done
 kill "$node_pid"
 wait "$node_pid" 2>/dev/null || true
 trap - EXIT
+# The author's own time to build each block (executing every extrinsic in it), from its log:
+# set against the weight the block is charged, it says whether the weights are right.
+"$python" - "$out/node.log" >>"$results" <<'PY'
+import json, re, sys
+prepared = {}
+for line in open(sys.argv[1], errors="replace"):
+    m = re.search(r"Prepared block for proposing at (\d+) \((\d+) ms\)", line)
+    if m:
+        prepared[int(m.group(1))] = int(m.group(2))
+print(json.dumps({"section": "prepared", "ms": prepared}))
+PY
 
 step "results ($results)"
 "$python" scripts/bench/report.py "$results" | tee "$out/results.md"

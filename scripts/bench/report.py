@@ -80,6 +80,22 @@ if chain:
         out.append(f"| {name} | {s['included']} of {s['submitted']} | {s['blocks']} | {s['per_block']} | {weights} "
                    f"| {s['tx_per_s']:.0f} | {s['peak_per_block'] / 6:.0f} |")
     out.append("")
+    prepared = {int(k): v for r in section("prepared") for k, v in r["ms"].items()}
+    lines = []
+    for name, r in chain.items():
+        full = [b for b in r["records"] if b["ours"] and b["normal_weight"] >= 0.99 * b["normal_max"]]
+        for b in full:
+            ms = prepared.get(b["number"])
+            if ms:
+                charged = b["total_weight"] / 1e9
+                lines.append(f"| {name} | #{b['number']} | {b['ours']} | {charged:.0f} ms | {ms} ms "
+                             f"| **{charged / max(ms, 1):.1f}×** ({goal(charged / max(ms, 1) <= 2.0)}: ≤ 2) |")
+    if lines:
+        out.append("| Full block | number | load txs | charged weight (all classes) | built in (author's log) "
+                   "| charged ÷ real |")
+        out.append("|---|---|---|---|---|---|")
+        out.extend(lines)
+        out.append("")
     if "transfers" in chain:
         t = chain["transfers"]["summary"]["peak_per_block"] / 6
         out.append(f"Transfers at the full-block rate: **{t / sdk_transfers_per_s:.2f}×** the Polkadot SDK's published "

@@ -23,6 +23,9 @@ pub struct BlockRecord {
 	pub normal_weight: u64,
 	/// The most normal-class weight a block may use.
 	pub normal_max: u64,
+	/// Weight of every class the block used (hooks and inherents included), ref time in ps:
+	/// what executing the block is charged.
+	pub total_weight: u64,
 }
 
 /// The load as the blocks saw it.
@@ -117,6 +120,7 @@ mod tests {
 			effects: succeeded,
 			normal_weight: weight,
 			normal_max: 1_500_000_000_000,
+			total_weight: weight + 431_614_000,
 		};
 		vec![
 			block(10, 0, 0, 0),

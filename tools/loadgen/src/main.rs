@@ -3,8 +3,9 @@
 //! Against a node (a fresh `kiln-node --dev`): derives `--accounts` senders, funds them (and,
 //! for `bids`, bonds and registers each as a provider and creates the jobs they bid on), then
 //! pre-signs the whole measured load (`--txs` transactions, nonces in order, immortal), sends
-//! it while keeping at most `--window` transactions in the pool, and counts it from the blocks
-//! that include it ([`count`]): per-block counts, dispatch successes, block weight, tx/s.
+//! it round by round while keeping at most `--window` transactions outside finalized blocks,
+//! and counts it from the finalized blocks that include it ([`count`]): per-block counts,
+//! dispatch successes, block weight, tx/s.
 //!
 //! - `transfers`: `Balances.transfer_keep_alive` from each sender to the next.
 //! - `bids`: `Market.place_bid` from each provider on the jobs in turn, each bid cheaper than
@@ -50,8 +51,8 @@ struct Args {
 	/// Transactions in the measured load.
 	#[arg(long, default_value_t = 6_000)]
 	txs: u32,
-	/// Most of the load's transactions waiting in the pool at once (a dev node's pool holds
-	/// 8 192 ready ones).
+	/// Most of the load's transactions in the pool at once, counted until their block is
+	/// finalized (a dev node's pool holds 8 192).
 	#[arg(long, default_value_t = 6_000)]
 	window: u32,
 	/// The account that funds the senders and creates the jobs.
@@ -129,13 +130,16 @@ impl Load {
 				}
 			}
 		}
-		let weight = at
+		let (weight, total_weight) = at
 			.storage()
 			.try_fetch(kiln::storage().system().block_weight(), ())
 			.await?
 			.map(|v| v.decode())
 			.transpose()?
-			.map_or(0, |w| w.normal.ref_time);
+			.map_or((0, 0), |w| {
+				let total = w.normal.ref_time + w.operational.ref_time + w.mandatory.ref_time;
+				(w.normal.ref_time, total)
+			});
 		let timestamp_ms = at
 			.storage()
 			.try_fetch(kiln::storage().timestamp().now(), ())
@@ -155,21 +159,25 @@ impl Load {
 			effects,
 			normal_weight: weight,
 			normal_max,
+			total_weight,
 		})
 	}
 
-	/// Sends `txs` (at most `window` waiting at once) and follows the blocks until all are
-	/// included or four blocks pass without any more: the records of every block from the one
+	/// Sends `txs` (at most `window` not yet in a finalized block) and follows the finalized
+	/// blocks until all are included or four blocks pass without any more: the records of every block from the one
 	/// before the first send on, and how many the pool refused.
 	async fn send_and_count(
 		&self,
 		txs: Vec<Signed>,
 		window: u32,
+		batch: usize,
 		what: &str,
 		effect: (&'static str, &'static str),
 	) -> Result<(Vec<BlockRecord>, u64)> {
 		let ours: Arc<HashSet<H256>> = Arc::new(txs.iter().map(|t| t.hash).collect());
-		let start = self.conn.best_number().await?;
+		// Finalized blocks only: a transaction stays in the node's pool, counting against its
+		// limit, until its block is finalized, so the window closes on finality.
+		let start = self.conn.finalized_number().await?;
 		let (sender, mut receiver) = mpsc::unbounded_channel::<Result<BlockRecord>>();
 		let follower = {
 			let load = Self {
@@ -182,7 +190,7 @@ impl Load {
 			tokio::spawn(async move {
 				let mut next = start;
 				loop {
-					let best = match load.conn.best_number().await {
+					let best = match load.conn.finalized_number().await {
 						Ok(best) => best,
 						Err(e) => {
 							let _ = sender.send(Err(e));
@@ -205,7 +213,11 @@ impl Load {
 		let mut refused = 0u64;
 		let mut sent = 0u64;
 		let total = txs.len() as u64;
-		for batch in txs.chunks(256) {
+		// One batch at a time, each batch sent at once: a batch holds at most one transaction
+		// per account (a round of nonces), so every transaction reaches the pool after its
+		// predecessor. Out of order, later nonces wait in the pool's small "future" queue, and
+		// whatever overflows it is dropped, leaving a hole no later nonce gets past.
+		for batch in txs.chunks(batch.max(1)) {
 			while sent.saturating_sub(included + refused) + batch.len() as u64 > u64::from(window) {
 				let record = receiver
 					.recv()
@@ -249,7 +261,7 @@ fn key(uri: &str) -> Result<Keypair> {
 /// Sends `txs`, checks every one of them dispatched successfully, and says how long it took.
 async fn setup(load: &Load, txs: Vec<Signed>, what: &str) -> Result<()> {
 	let total = txs.len() as u64;
-	let (records, refused) = load.send_and_count(txs, 6_000, what, SUCCESS).await?;
+	let (records, refused) = load.send_and_count(txs, 6_000, 64, what, SUCCESS).await?;
 	let summary = summarize(total, &records, load.slot_ms);
 	ensure!(
 		refused == 0 && summary.succeeded == total,
@@ -423,7 +435,8 @@ async fn main() -> Result<()> {
 		Scenario::Transfers => ("Balances", "Transfer"),
 		Scenario::Bids => ("Market", "BidPlaced"),
 	};
-	let (records, refused) = load.send_and_count(txs, args.window, &scenario, effect).await?;
+	let (records, refused) =
+		load.send_and_count(txs, args.window, args.accounts as usize, &scenario, effect).await?;
 	let summary = summarize(submitted, &records, load.slot_ms);
 	if args.json {
 		let json = serde_json::json!({
@@ -445,6 +458,12 @@ async fn main() -> Result<()> {
 			summary.tx_per_s,
 			summary.per_block,
 			summary.weight_percent.iter().map(|w| w.round() as u32).collect::<Vec<_>>(),
+		);
+	}
+	if summary.not_included > 0 {
+		bail!(
+			"{} of the load's transactions never reached a block ({refused} refused by the pool)",
+			summary.not_included
 		);
 	}
 	if summary.succeeded < summary.included {

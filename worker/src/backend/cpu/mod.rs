@@ -137,13 +137,8 @@ mod tests {
 		let (m, n, k) = (packed.shape.m as usize, packed.shape.n as usize, packed.shape.k as usize);
 		let path = packed.path;
 		let (mr, nr, per_group) = (path.mr(), path.nr(), path.encoding().k_per_group());
-		let put = |lane: &mut [u8], slot: usize, v: i8, a_side: bool| match path.encoding() {
-			kernels::Encoding::OffsetBytes => {
-				lane[slot] = if a_side { v as u8 ^ 0x80 } else { v as u8 }
-			},
-			kernels::Encoding::Words => {
-				lane[2 * slot..2 * slot + 2].copy_from_slice(&i16::from(v).to_le_bytes())
-			},
+		let put = |lane: &mut [u8], slot: usize, v: i8, a_side: bool| {
+			pack::put(path.encoding(), lane, slot, v, a_side)
 		};
 		let (a_panel, b_panel) = (packed.a_panel_bytes(), packed.b_panel_bytes());
 		for t in 0..k {

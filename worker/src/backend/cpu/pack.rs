@@ -90,7 +90,7 @@ pub fn fill(gen: &MatrixGen, start: u64, out: &mut [i8]) {
 
 /// One value into its 4-byte lane: `slot` is its place in the k-group.
 #[inline]
-fn put(encoding: Encoding, lane: &mut [u8], slot: usize, value: i8, a_side: bool) {
+pub(super) fn put(encoding: Encoding, lane: &mut [u8], slot: usize, value: i8, a_side: bool) {
 	match encoding {
 		Encoding::OffsetBytes => lane[slot] = if a_side { value as u8 ^ 0x80 } else { value as u8 },
 		Encoding::Words => {
