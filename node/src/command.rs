@@ -122,7 +122,25 @@ pub fn run() -> sc_cli::Result<()> {
 				BenchmarkCmd::Machine(cmd) => {
 					cmd.run(&config, frame_benchmarking_cli::SUBSTRATE_REFERENCE_HARDWARE.clone())
 				},
-				_ => Err("Only `benchmark pallet` and `benchmark machine` are supported.".into()),
+				// Re-executes blocks of an existing database and sets each one's time against
+				// the weight it was charged (`scripts/bench.sh`'s evidence for the weights).
+				BenchmarkCmd::Block(cmd) => {
+					let PartialComponents { client, .. } = service::new_partial(&config)?;
+					cmd.run(client)
+				},
+				// Read and write costs of ParityDB on this machine: the runtime's `DbWeight`.
+				BenchmarkCmd::Storage(cmd) => {
+					let PartialComponents { client, backend, .. } = service::new_partial(&config)?;
+					let db = backend.expose_db();
+					let storage = backend.expose_storage();
+					let shared_trie_cache = backend.expose_shared_trie_cache();
+					cmd.run(config, client, db, storage, shared_trie_cache)
+				},
+				// The base weights of an extrinsic and of an empty block on this machine.
+				BenchmarkCmd::Overhead(cmd) => {
+					cmd.run_with_default_builder_and_spec::<Block, ()>(Some(config.chain_spec))
+				},
+				_ => Err("`benchmark extrinsic` is not supported.".into()),
 			})
 		},
 		Some(Subcommand::ChainInfo(cmd)) => {
