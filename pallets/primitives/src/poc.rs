@@ -328,19 +328,33 @@ pub mod reference {
 		(leaf(c, index), tree.proof(index))
 	}
 
-	/// Runs `work(first_index, chunk)` over `out` cut into one contiguous chunk per thread
-	/// (on this thread alone below 4 096 items, where threads cost more than they save).
-	fn in_parallel<T: Send>(out: &mut [T], threads: usize, work: impl Fn(usize, &mut [T]) + Sync) {
-		let per_thread = out.len().div_ceil(threads.max(1)).max(4096);
-		if out.len() <= per_thread {
-			return work(0, out);
+	/// Runs `work(first_unit, chunk)` on up to `threads` threads, each given a contiguous run
+	/// of whole `unit`-long pieces of `data` (the last piece may be shorter) and at least
+	/// `min_units` of them (below that, threads cost more than they save); with one run, on
+	/// this thread. The Merkle tree and the worker's CPU backend split their work with it.
+	pub fn split_units<T: Send>(
+		data: &mut [T],
+		unit: usize,
+		min_units: usize,
+		threads: usize,
+		work: impl Fn(usize, &mut [T]) + Sync,
+	) {
+		let units = data.len().div_ceil(unit.max(1));
+		let per_thread = units.div_ceil(threads.max(1)).max(min_units).max(1);
+		if units <= per_thread {
+			return work(0, data);
 		}
 		std::thread::scope(|scope| {
-			for (t, chunk) in out.chunks_mut(per_thread).enumerate() {
+			for (t, chunk) in data.chunks_mut(per_thread * unit.max(1)).enumerate() {
 				let work = &work;
 				scope.spawn(move || work(t * per_thread, chunk));
 			}
 		});
+	}
+
+	/// [`split_units`] over single items, at least 4 096 hashes per thread.
+	fn in_parallel<T: Send>(out: &mut [T], threads: usize, work: impl Fn(usize, &mut [T]) + Sync) {
+		split_units(out, 1, 4096, threads, work)
 	}
 
 	/// The Merkle tree over C's leaves: every level, leaves first.

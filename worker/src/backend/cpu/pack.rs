@@ -6,7 +6,7 @@
 //! padded rows and columns of C are never read.
 
 use super::kernels::{Encoding, Path};
-use kiln_primitives::poc::{self, MatrixGen, Shape};
+use kiln_primitives::poc::{self, reference, MatrixGen, Shape};
 
 /// The packed operands of one product.
 pub struct Packed {
@@ -44,26 +44,14 @@ impl Packed {
 	}
 }
 
-/// Runs `work(first_unit, chunk)` on up to `threads` threads, each given a contiguous run of
-/// whole `unit`-long pieces of `data` (the last piece may be shorter).
+/// [`reference::split_units`] with no minimum: every thread gets work from one unit on.
 pub fn split_units<T: Send>(
 	data: &mut [T],
 	unit: usize,
 	threads: usize,
 	work: impl Fn(usize, &mut [T]) + Sync,
 ) {
-	let units = data.len().div_ceil(unit.max(1));
-	let per_thread = units.div_ceil(threads.max(1)).max(1);
-	if units <= per_thread {
-		work(0, data);
-		return;
-	}
-	std::thread::scope(|scope| {
-		for (t, chunk) in data.chunks_mut(per_thread * unit).enumerate() {
-			let work = &work;
-			scope.spawn(move || work(t * per_thread, chunk));
-		}
-	});
+	reference::split_units(data, unit, 1, threads, work)
 }
 
 /// Elements `start .. start + out.len()` of a generated matrix (row-major index): one PRNG
@@ -180,7 +168,6 @@ fn start_values(b: &[u8], shape: Shape, path: Path, groups: usize, threads: usiz
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use kiln_primitives::poc::reference;
 
 	#[test]
 	fn fill_equals_element_by_element_generation_at_any_offset() {
