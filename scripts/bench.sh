@@ -6,6 +6,7 @@
 #                               in $CARGO_TARGET_DIR/bench/results.md
 #   scripts/bench.sh --quick    small sizes (under 5 minutes): scripts/test.sh runs it, so the
 #                               suite cannot rot
+#   --only gemm|wasm|chain      one section (with either size), e.g. after a weight change
 #
 # Sections:
 #   GEMM   `kiln-worker bench --backend cpu` against onnxruntime's MatMulInteger (exact int8)
@@ -21,15 +22,27 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$KILN_ROOT"
 
 quick=0
-for arg in "$@"; do
-	case $arg in
+only=""
+while [[ $# -gt 0 ]]; do
+	case $1 in
 	--quick) quick=1 ;;
+	--only)
+		only=${2:-}
+		[[ $only == gemm || $only == wasm || $only == chain ]] || {
+			echo "--only takes gemm, wasm or chain" >&2
+			exit 2
+		}
+		shift
+		;;
 	*)
-		echo "usage: scripts/bench.sh [--quick]" >&2
+		echo "usage: scripts/bench.sh [--quick] [--only gemm|wasm|chain]" >&2
 		exit 2
 		;;
 	esac
+	shift
 done
+# Whether a section runs.
+runs() { [[ -z $only || $only == "$1" ]]; }
 
 out="$CARGO_TARGET_DIR/bench"
 mkdir -p "$out"
@@ -73,6 +86,7 @@ else
 	load_bids=9600
 fi
 
+if runs gemm; then
 step "GEMM: Kiln's CPU backend against onnxruntime and OpenBLAS"
 for shape in "${shapes[@]}"; do
 	read -r m n k <<<"$shape"
@@ -104,14 +118,18 @@ for path in avx512-vnni avx-vnni avx2 portable; do
 		exit 1
 	fi
 done
+fi
 
+if runs wasm; then
 step "Wasm: the worker's sandbox against plain wasmtime (crunch: $wasm_input)"
 echo "$wasm_input" >"$out/crunch-input.txt"
 wasm=$("$worker" bench --wasm "$CARGO_TARGET_DIR/wasm32-wasip1/release/crunch.wasm" \
 	--input "$out/crunch-input.txt" --runs "$wasm_runs" --json)
 echo "{\"section\":\"wasm\",\"job\":\"crunch $wasm_input\",\"report\":$wasm}" >>"$results"
 echo "  $wasm"
+fi
 
+if runs chain; then
 step "chain: kiln-loadgen against a fresh kiln-node --dev (transfers, then bids)"
 rpc_port=9966
 "$KILN_BIN/kiln-node" --dev --tmp --rpc-port "$rpc_port" --port 30366 --no-prometheus \
@@ -146,6 +164,7 @@ for line in open(sys.argv[1], errors="replace"):
         prepared[int(m.group(1))] = int(m.group(2))
 print(json.dumps({"section": "prepared", "ms": prepared}))
 PY
+fi
 
 step "results ($results)"
 "$python" scripts/bench/report.py "$results" | tee "$out/results.md"

@@ -1,39 +1,87 @@
 #!/usr/bin/env bash
-# Regenerates the Kiln pallets' weights.rs from a benchmark run on this machine:
-# builds kiln-node with `runtime-benchmarks` and runs `kiln-node benchmark pallet` for each
-# pallet with scripts/weight-template.hbs. The command line lands in each file's header.
-#   scripts/benchmark.sh                 # all Kiln pallets
-#   scripts/benchmark.sh pallet_collateral
-# STEPS and REPEAT override the defaults (50 and 20).
+# Regenerates the runtime's weights from benchmark runs on this machine: builds kiln-node with
+# `runtime-benchmarks`, then
+#   - each Kiln pallet: `benchmark pallet` with scripts/weight-template.hbs into the pallet's
+#     own src/weights.rs (its WeightInfo trait and SubstrateWeight);
+#   - each Polkadot SDK pallet the runtime uses: `benchmark pallet` with the CLI's default
+#     template into runtime/src/weights/<pallet>.rs (an impl of that pallet's WeightInfo);
+#   - `overhead`: `benchmark overhead` into runtime/src/weights/{block,extrinsic}_weights.rs
+#     (the cost of an empty block and of one no-op extrinsic with every extension).
+# The command line lands in each file's header.
+#   scripts/benchmark.sh                          # everything
+#   scripts/benchmark.sh kiln | sdk | overhead    # one group
+#   scripts/benchmark.sh pallet_market pallet_balances
+# STEPS and REPEAT override the defaults (50 and 20); NO_BUILD=1 reuses the last benchmark
+# build (kiln-node-benchmarks). Run it on a quiet machine: anything else using the CPU
+# inflates the weights.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$KILN_ROOT"
 
-pallets=("$@")
-[[ ${#pallets[@]} -gt 0 ]] || pallets=(pallet_collateral pallet_providers pallet_market pallet_proof_of_compute pallet_governance)
+kiln=(pallet_collateral pallet_providers pallet_market pallet_proof_of_compute pallet_governance)
+# Not pallet_treasury: its `payout` and `check_status` benchmarks fail against this runtime's
+# `PayFromAccount` paymaster (a trap in `payout`), so the Treasury keeps the SDK's weights.
+sdk=(frame_system frame_system_extensions pallet_balances pallet_transaction_payment pallet_timestamp
+	pallet_sudo pallet_collective pallet_membership)
+targets=()
+for arg in "${@:-kiln sdk overhead}"; do
+	for name in $arg; do
+		case $name in
+		kiln) targets+=("${kiln[@]}") ;;
+		sdk) targets+=("${sdk[@]}") ;;
+		*) targets+=("$name") ;;
+		esac
+	done
+done
 steps=${STEPS:-50}
 repeat=${REPEAT:-20}
 
-step "building kiln-node with runtime-benchmarks"
-cargo build --release --locked -p kiln-node --features runtime-benchmarks
-# Kept apart: the next plain build overwrites target/release/kiln-node.
+# Both kept apart: the next plain build overwrites the node and the runtime's Wasm.
 bench_node="$CARGO_TARGET_DIR/release/kiln-node-benchmarks"
-cp "$CARGO_TARGET_DIR/release/kiln-node" "$bench_node"
+runtime="$CARGO_TARGET_DIR/release/kiln-runtime-benchmarks.wasm"
+if [[ ${NO_BUILD:-0} != 1 ]]; then
+	step "building kiln-node with runtime-benchmarks"
+	cargo build --release --locked -p kiln-node --features runtime-benchmarks
+	cp "$CARGO_TARGET_DIR/release/kiln-node" "$bench_node"
+	# The runtime this node embeds (the one in wbuild/ is whichever build ran last).
+	"$bench_node" build-spec --chain dev --raw 2>/dev/null | python3 -c '
+import json, sys
+code = json.load(sys.stdin)["genesis"]["raw"]["top"]["0x3a636f6465"]
+open(sys.argv[1], "wb").write(bytes.fromhex(code[2:]))' "$runtime"
+fi
 
-for pallet in "${pallets[@]}"; do
-	dir="pallets/${pallet#pallet_}"
-	dir=${dir//_/-} # pallet_proof_of_compute lives in pallets/proof-of-compute
-	[[ -d $dir ]] || { echo "no directory $dir for $pallet" >&2; exit 1; }
-	step "benchmarking $pallet ($steps steps, $repeat repeats)"
+for target in "${targets[@]}"; do
+	if [[ $target == overhead ]]; then
+		step "benchmarking the block and extrinsic overhead"
+		"$bench_node" benchmark overhead \
+			--runtime "$runtime" \
+			--genesis-builder-preset development \
+			--genesis-builder runtime \
+			--header scripts/weights-header.txt \
+			--weight-path runtime/src/weights
+		continue
+	fi
+	args=()
+	if [[ " ${kiln[*]} " == *" $target "* ]]; then
+		dir="pallets/${target#pallet_}"
+		dir=${dir//_/-} # pallet_proof_of_compute lives in pallets/proof-of-compute
+		[[ -d $dir ]] || { echo "no directory $dir for $target" >&2; exit 1; }
+		args=(--template scripts/weight-template.hbs --output "$dir/src/weights.rs")
+	elif [[ " ${sdk[*]} " == *" $target "* ]]; then
+		args=(--output "runtime/src/weights/$target.rs")
+	else
+		echo "unknown benchmark target $target (kiln, sdk, overhead or a pallet of either)" >&2
+		exit 1
+	fi
+	step "benchmarking $target ($steps steps, $repeat repeats)"
 	"$bench_node" benchmark pallet \
-		--runtime "$CARGO_TARGET_DIR/release/wbuild/kiln-runtime/kiln_runtime.compact.compressed.wasm" \
+		--runtime "$runtime" \
 		--genesis-builder-preset development \
-		--pallet "$pallet" --extrinsic '*' \
+		--pallet "$target" --extrinsic '*' \
 		--steps "$steps" --repeat "$repeat" \
 		--genesis-builder runtime \
 		--wasm-execution compiled \
-		--template scripts/weight-template.hbs \
 		--header scripts/weights-header.txt \
-		--output "$dir/src/weights.rs"
+		"${args[@]}"
 done
-echo "weights written; review with: git diff pallets/*/src/weights.rs"
+echo "weights written; review with: git diff pallets/*/src/weights.rs runtime/src/weights"

@@ -22,6 +22,7 @@ pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
 pub mod market_api;
+pub mod weights;
 
 pub use apis::RuntimeApi;
 
@@ -35,6 +36,8 @@ mod tests_governance;
 mod tests_market_api;
 #[cfg(all(test, feature = "try-runtime"))]
 mod tests_upgrade;
+#[cfg(test)]
+mod tests_weights;
 
 use alloc::vec::Vec;
 use sp_runtime::{

@@ -178,7 +178,11 @@ fn local_testnet_preset_has_four_validators() {
 	});
 }
 
-fn signed_extrinsic(signer: Sr25519Keyring, nonce: u32, call: RuntimeCall) -> UncheckedExtrinsic {
+pub(crate) fn signed_extrinsic(
+	signer: Sr25519Keyring,
+	nonce: u32,
+	call: RuntimeCall,
+) -> UncheckedExtrinsic {
 	let tx_ext: TxExtension = (
 		frame_system::CheckNonZeroSender::<Runtime>::new(),
 		frame_system::CheckSpecVersion::<Runtime>::new(),

@@ -5,7 +5,7 @@
 //! THIS FILE WAS AUTO-GENERATED USING THE SUBSTRATE BENCHMARK CLI VERSION 64.0.0
 //! DATE: 2026-11-29, STEPS: `50`, REPEAT: `20`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `None`, DB CACHE: 1024
 
 // Executed Command:
@@ -13,7 +13,7 @@
 // benchmark
 // pallet
 // --runtime
-// /root/.cache/kiln-target/release/wbuild/kiln-runtime/kiln_runtime.compact.compressed.wasm
+// /root/.cache/kiln-target/release/kiln-runtime-benchmarks.wasm
 // --genesis-builder-preset
 // development
 // --pallet
@@ -28,10 +28,10 @@
 // runtime
 // --wasm-execution
 // compiled
-// --template
-// scripts/weight-template.hbs
 // --header
 // scripts/weights-header.txt
+// --template
+// scripts/weight-template.hbs
 // --output
 // pallets/governance/src/weights.rs
 
@@ -63,8 +63,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4211`
 		//  Estimated: `7676`
-		// Minimum execution time: 32_822_000 picoseconds.
-		Weight::from_parts(39_595_000, 0)
+		// Minimum execution time: 19_600_000 picoseconds.
+		Weight::from_parts(23_565_000, 0)
 			.saturating_add(Weight::from_parts(0, 7676))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -75,8 +75,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3234`
 		//  Estimated: `4687`
-		// Minimum execution time: 21_626_000 picoseconds.
-		Weight::from_parts(25_489_000, 0)
+		// Minimum execution time: 10_916_000 picoseconds.
+		Weight::from_parts(14_562_000, 0)
 			.saturating_add(Weight::from_parts(0, 4687))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -87,8 +87,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_703_000 picoseconds.
-		Weight::from_parts(8_637_000, 0)
+		// Minimum execution time: 4_497_000 picoseconds.
+		Weight::from_parts(4_918_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -104,8 +104,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `4211`
 		//  Estimated: `7676`
-		// Minimum execution time: 32_822_000 picoseconds.
-		Weight::from_parts(39_595_000, 0)
+		// Minimum execution time: 19_600_000 picoseconds.
+		Weight::from_parts(23_565_000, 0)
 			.saturating_add(Weight::from_parts(0, 7676))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -116,8 +116,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `3234`
 		//  Estimated: `4687`
-		// Minimum execution time: 21_626_000 picoseconds.
-		Weight::from_parts(25_489_000, 0)
+		// Minimum execution time: 10_916_000 picoseconds.
+		Weight::from_parts(14_562_000, 0)
 			.saturating_add(Weight::from_parts(0, 4687))
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -128,8 +128,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_703_000 picoseconds.
-		Weight::from_parts(8_637_000, 0)
+		// Minimum execution time: 4_497_000 picoseconds.
+		Weight::from_parts(4_918_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}

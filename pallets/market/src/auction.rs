@@ -17,13 +17,48 @@
 
 use crate::{
 	asset, Award, BidOf, BidRefusal, Bids, Config, Configuration, Error, Event, JobOf, JobState,
-	Jobs, Pallet,
+	Jobs, Pallet, WeightInfo,
 };
 use alloc::vec::Vec;
-use frame_support::ensure;
+use frame_support::{ensure, traits::Get, weights::Weight};
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::{Collateral, Ineligibility, JobEscrow, JobId, ProviderRegistry};
 use sp_runtime::{traits::Zero, DispatchError, Perbill};
+
+/// What a `place_bid` did, which decides the weight it is charged after dispatch: the three
+/// ways a bid is stored touch different storage (a changed bid keeps its deposit, an evicting
+/// one also returns another provider's), so each has its own benchmark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BidOutcome {
+	/// A new bid joined a list of `before` bids.
+	Added { before: u32 },
+	/// A new bid on a full list: the dearest bid left with its deposit.
+	Evicting,
+	/// The caller's standing bid, on a list of `before` bids, got its new price.
+	Changed { before: u32 },
+	/// The provider may not bid (`BidRefused`); the list had `before` bids.
+	Refused { before: u32 },
+}
+
+impl BidOutcome {
+	/// The weight this outcome is charged.
+	pub(crate) fn weight<T: Config>(self) -> Weight {
+		match self {
+			// A refusal reads what a new bid reads and writes only the job's refusal count.
+			Self::Added { before } | Self::Refused { before } => T::WeightInfo::place_bid(before),
+			Self::Evicting => T::WeightInfo::place_bid_evicting(),
+			Self::Changed { before } => T::WeightInfo::change_bid(before),
+		}
+	}
+
+	/// The most any `place_bid` can weigh: charged before dispatch.
+	pub(crate) fn max_weight<T: Config>() -> Weight {
+		let max = T::MaxBidsPerJob::get();
+		T::WeightInfo::place_bid(max)
+			.max(T::WeightInfo::place_bid_evicting())
+			.max(T::WeightInfo::change_bid(max))
+	}
+}
 
 impl<T: Config> Pallet<T> {
 	/// Why `provider` may not bid `price` on `job`, if it may not.
@@ -42,13 +77,12 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Places (or replaces) `provider`'s bid, or records why it is refused; returns how many
-	/// bids the job had before.
+	/// Places (or replaces) `provider`'s bid, or records why it is refused.
 	pub(crate) fn do_place_bid(
 		provider: &T::AccountId,
 		job_id: JobId,
 		price: crate::BalanceOf<T>,
-	) -> Result<u32, DispatchError> {
+	) -> Result<BidOutcome, DispatchError> {
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::NoSuchJob)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(
@@ -66,12 +100,12 @@ impl<T: Config> Pallet<T> {
 			job.refusals.record(reason);
 			Jobs::<T>::insert(job_id, job);
 			Self::deposit_event(Event::BidRefused { job_id, provider: provider.clone(), reason });
-			return Ok(before);
+			return Ok(BidOutcome::Refused { before });
 		}
 
-		let deposit = match bids.iter().position(|b| b.provider == *provider) {
+		let (deposit, outcome) = match bids.iter().position(|b| b.provider == *provider) {
 			// A changed bid keeps the deposit it holds.
-			Some(i) => bids.remove(i).deposit,
+			Some(i) => (bids.remove(i).deposit, BidOutcome::Changed { before }),
 			None => {
 				let evict = if before >= config.max_bids_per_job {
 					let dearest = Self::dearest(&bids).ok_or(Error::<T>::TooManyBids)?;
@@ -82,23 +116,27 @@ impl<T: Config> Pallet<T> {
 				};
 				asset::hold_bid::<T>(provider, config.bid_deposit)
 					.map_err(|_| Error::<T>::InsufficientBalance)?;
-				if let Some(i) = evict {
-					let evicted = bids.remove(i);
-					asset::release_bid::<T>(&evicted.provider, evicted.deposit);
-					Self::deposit_event(Event::BidEvicted {
-						job_id,
-						provider: evicted.provider,
-						by: provider.clone(),
-					});
-				}
-				config.bid_deposit
+				let outcome = match evict {
+					Some(i) => {
+						let evicted = bids.remove(i);
+						asset::release_bid::<T>(&evicted.provider, evicted.deposit);
+						Self::deposit_event(Event::BidEvicted {
+							job_id,
+							provider: evicted.provider,
+							by: provider.clone(),
+						});
+						BidOutcome::Evicting
+					},
+					None => BidOutcome::Added { before },
+				};
+				(config.bid_deposit, outcome)
 			},
 		};
 		bids.try_push(BidOf::<T> { provider: provider.clone(), price, placed_at: now, deposit })
 			.map_err(|_| Error::<T>::TooManyBids)?;
 		Bids::<T>::insert(job_id, bids);
 		Self::deposit_event(Event::BidPlaced { job_id, provider: provider.clone(), price });
-		Ok(before)
+		Ok(outcome)
 	}
 
 	/// The position of the bid a full list gives up for a cheaper one: the dearest, the latest

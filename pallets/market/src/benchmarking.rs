@@ -153,20 +153,59 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// `b` bids already there; the caller's is a new one, the cheapest (with `b` the bound,
-	/// the list is full and the dearest bid leaves).
+	/// `b` bids already there, the list not full; the caller's is a new one.
 	#[benchmark]
-	fn place_bid(b: Linear<0, { T::MaxBidsPerJob::get() }>) -> Result<(), BenchmarkError> {
+	fn place_bid(b: Linear<0, { T::MaxBidsPerJob::get() - 1 }>) -> Result<(), BenchmarkError> {
+		Configuration::<T>::mutate(|c| c.max_bids_per_job = T::MaxBidsPerJob::get());
 		let client = funded::<T>("client", 0);
 		let bidders = providers::<T>(0, b + 1)?;
 		let job = job_with_bids::<T>(&client, &bidders[..b as usize])?;
 		let caller = bidders[b as usize].clone();
-		let max = Configuration::<T>::get().max_bids_per_job;
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller), job, units::<T>(1));
+		place_bid(RawOrigin::Signed(caller), job, units::<T>(1));
 
-		assert_eq!(Bids::<T>::get(job).len() as u32, (b + 1).min(max));
+		assert_eq!(Bids::<T>::get(job).len() as u32, b + 1);
+		Ok(())
+	}
+
+	/// A full list of the most bids; the caller's new bid is the cheapest, so the dearest
+	/// leaves and its deposit goes back.
+	#[benchmark]
+	fn place_bid_evicting() -> Result<(), BenchmarkError> {
+		let max = T::MaxBidsPerJob::get();
+		Configuration::<T>::mutate(|c| c.max_bids_per_job = max);
+		let client = funded::<T>("client", 0);
+		let bidders = providers::<T>(0, max + 1)?;
+		let job = job_with_bids::<T>(&client, &bidders[..max as usize])?;
+		let caller = bidders[max as usize].clone();
+		let dearest = bidders[max as usize - 1].clone();
+
+		#[extrinsic_call]
+		place_bid(RawOrigin::Signed(caller.clone()), job, units::<T>(1));
+
+		let bids = Bids::<T>::get(job);
+		assert_eq!(bids.len() as u32, max);
+		assert!(bids.iter().any(|b| b.provider == caller));
+		assert!(!bids.iter().any(|b| b.provider == dearest));
+		Ok(())
+	}
+
+	/// `b` bids; the caller's is the last, and it changes its price (its deposit stays).
+	#[benchmark]
+	fn change_bid(b: Linear<1, { T::MaxBidsPerJob::get() }>) -> Result<(), BenchmarkError> {
+		Configuration::<T>::mutate(|c| c.max_bids_per_job = T::MaxBidsPerJob::get());
+		let client = funded::<T>("client", 0);
+		let bidders = providers::<T>(0, b)?;
+		let job = job_with_bids::<T>(&client, &bidders)?;
+		let caller = bidders[b as usize - 1].clone();
+
+		#[extrinsic_call]
+		place_bid(RawOrigin::Signed(caller.clone()), job, units::<T>(1));
+
+		let bids = Bids::<T>::get(job);
+		assert_eq!(bids.len() as u32, b);
+		assert!(bids.iter().any(|bid| bid.provider == caller && bid.price == units::<T>(1)));
 		Ok(())
 	}
 

@@ -419,15 +419,15 @@ pub mod pallet {
 		/// Bids `price` for running `job_id`, replacing the caller's earlier bid. A provider
 		/// that is not eligible is refused with `BidRefused` (the call itself succeeds).
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::place_bid(T::MaxBidsPerJob::get()))]
+		#[pallet::weight(auction::BidOutcome::max_weight::<T>())]
 		pub fn place_bid(
 			origin: OriginFor<T>,
 			job_id: JobId,
 			price: BalanceOf<T>,
 		) -> DispatchResultWithPostInfo {
 			let provider = ensure_signed(origin)?;
-			let bids = Self::do_place_bid(&provider, job_id, price)?;
-			Ok(Some(T::WeightInfo::place_bid(bids)).into())
+			let outcome = Self::do_place_bid(&provider, job_id, price)?;
+			Ok(Some(outcome.weight::<T>()).into())
 		}
 
 		/// Withdraws the caller's bid on `job_id`.

@@ -120,3 +120,37 @@ fn a_cancelled_job_returns_every_bid_deposit() {
 		assert_eq!((bid_hold(P1), bid_hold(P2)), (0, 0));
 	});
 }
+
+/// Each way of storing a bid is charged its own benchmark after dispatch, and never more than
+/// the weight charged before it: a new bid, a changed one (no deposit moves), one that evicts
+/// the dearest (another provider's deposit goes back: the most storage), and a refusal.
+#[test]
+fn each_bid_outcome_is_charged_its_own_weight() {
+	use crate::WeightInfo as _;
+	use frame_support::dispatch::GetDispatchInfo;
+	type W = <Test as crate::Config>::WeightInfo;
+	build_and_execute(|| {
+		sybils();
+		let job = create(CLIENT, 1_000);
+		let call = crate::Call::<Test>::place_bid { job_id: job, price: 900 };
+		let charged = call.get_dispatch_info().call_weight;
+		let place = |who: AccountId, price: Balance| {
+			let post = Market::place_bid(RuntimeOrigin::signed(who), job, price)
+				.expect("the bid is placed or refused, not failed");
+			let actual = post.actual_weight.expect("place_bid reports its weight");
+			assert!(actual.all_lte(charged), "{actual:?} above the {charged:?} charged");
+			actual
+		};
+
+		assert_eq!(place(SYBILS[0], 600), W::place_bid(0));
+		assert_eq!(place(SYBILS[1], 601), W::place_bid(1));
+		assert_eq!(place(SYBILS[1], 599), W::change_bid(2));
+		assert_eq!(place(SYBILS[2], 602), W::place_bid(2));
+		assert_eq!(place(SYBILS[3], 603), W::place_bid(3));
+		// The list is full: a cheaper bid evicts the dearest.
+		assert_eq!(place(HONEST, 500), W::place_bid_evicting());
+		// Not a provider: refused, charged as a new bid would be.
+		assert_eq!(place(CLIENT + 100, 400), W::place_bid(4));
+		assert!(events().iter().any(|e| matches!(e, Event::BidRefused { .. })));
+	});
+}
