@@ -34,6 +34,8 @@ mod tests_economics;
 mod tests_governance;
 #[cfg(test)]
 mod tests_market_api;
+#[cfg(test)]
+mod tests_scale;
 #[cfg(all(test, feature = "try-runtime"))]
 mod tests_upgrade;
 #[cfg(test)]
