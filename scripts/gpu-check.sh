@@ -4,12 +4,15 @@
 # Here (with the toolchain):   scripts/gpu-check.sh --prepare   # copies the binaries to .gpu/
 # There (from the repo root):  scripts/gpu-check.sh [OUT_DIR]    # runs them, logs to OUT_DIR
 #
-# It runs the CUDA backend against the CPU backend bit for bit (the worker's unit test
-# gpu_cuda_backend_equals_the_cpu_backend with KILN_REQUIRE_GPU=1: a missing GPU fails), then
-# `kiln-worker bench` on CUDA and on the CPU at the default and the challenge shapes, then
-# Cuda jobs: the unit test gpu_cuda_jobs_run_and_device_failures_are_results, and the example
-# job (examples/cuda-jobs/histogram.cu) through `kiln-worker cuda-job`, the child process the
-# daemon starts, checked against the histogram Python computes.
+# It runs the CUDA backend against the CPU backend bit for bit, once per GEMM kernel the device
+# runs (the worker's unit test gpu_cuda_backend_equals_the_cpu_backend with KILN_REQUIRE_GPU=1:
+# a missing GPU fails; mma from compute capability 8.0, dp4a from 6.1), then `kiln-worker
+# bench` with each kernel forced (--cuda-kernel) at the challenge shape 4096×4096×8192 and at
+# 8192³, printing TOPS and the share of the device's dense int8 peak, and the CPU at the
+# challenge shape; the Merkle roots of C must agree between the kernels and the CPU. Then Cuda
+# jobs: the unit test gpu_cuda_jobs_run_and_device_failures_are_results, and the example job
+# (examples/cuda-jobs/histogram.cu) through `kiln-worker cuda-job`, the child process the
+# daemon starts, checked against the histogram Python computes. About a minute on an H200.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,10 +62,31 @@ step() {
 	echo "   ($((SECONDS - start)) s)"
 }
 KILN_REQUIRE_GPU=1 step .gpu/kiln-worker-tests --exact backend::cuda::tests::gpu_cuda_backend_equals_the_cpu_backend --nocapture
-for shape in "--m 1024 --n 1024 --k 4096" "--m 4096 --n 4096 --k 8192" "--m 16384 --n 16384 --k 16384"; do
-	# shellcheck disable=SC2086
-	step .gpu/kiln-worker bench --backend cuda $shape
+# bench SHAPE_NAME ARGS...: one `kiln-worker bench`, its root kept in $out/roots.
+bench() {
+	local name=$1
+	shift
+	.gpu/kiln-worker bench "$@" | tee "$out/bench.txt" || return 1
+	echo "$name $(sed -n 's/^root: *//p' "$out/bench.txt")" >>"$out/roots"
+}
+: >"$out/roots"
+for kernel in mma dp4a; do
+	for shape in "4096 4096 8192" "8192 8192 8192"; do
+		read -r m n k <<<"$shape"
+		step bench "${m}x${n}x${k}" --backend cuda --cuda-kernel $kernel --m "$m" --n "$n" --k "$k"
+	done
 done
+step bench 4096x4096x8192 --backend cpu --m 4096 --n 4096 --k 8192
+# Every run of a shape must give the same root (the kernels and the CPU agree on all of C).
+same_roots() {
+	cat "$out/roots"
+	local mismatched
+	mismatched=$(sort -u "$out/roots" | awk '{print $1}' | uniq -d)
+	[[ -z $mismatched ]] || { echo "roots differ for $mismatched"; return 1; }
+	[[ $(sort -u "$out/roots" | wc -l) -eq 2 ]] || { echo "expected 2 shapes with a root each"; return 1; }
+	echo "roots: every kernel and the CPU agree"
+}
+step same_roots
 KILN_REQUIRE_GPU=1 step .gpu/kiln-worker-tests --exact backend::cuda::job::tests::gpu_cuda_jobs_run_and_device_failures_are_results --nocapture
 cuda_job() {
 	local dir="$out/cuda-job"
@@ -85,7 +109,5 @@ print("cuda-job: the histogram of 50 MB equals Python's")
 PY
 }
 step cuda_job
-step .gpu/kiln-worker bench --backend cpu --m 1024 --n 1024 --k 4096
-step .gpu/kiln-worker bench --backend cpu --m 4096 --n 4096 --k 8192
 echo "== done: status $status"
 exit $status

@@ -17,13 +17,20 @@ pub struct BenchReport {
 	pub merkle: Duration,
 	pub root: [u8; 32],
 	pub checked_entries: usize,
+	/// The device's dense int8 peak in TOPS, where it is on record.
+	pub peak_tops: Option<f64>,
 }
 
 impl BenchReport {
-	/// Tera-operations per second of the GEMM (2·m·n·k multiply-adds counted as 2 ops each).
+	/// Tera-operations per second of the GEMM (m·n·k multiply-adds counted as 2 ops each).
 	pub fn tops(&self) -> f64 {
 		let ops = 2.0 * f64::from(self.shape.m) * f64::from(self.shape.n) * f64::from(self.shape.k);
 		ops / self.gemm.as_secs_f64() / 1e12
+	}
+
+	/// The GEMM's throughput as a percentage of the device's dense int8 peak, if known.
+	pub fn percent_of_peak(&self) -> Option<f64> {
+		self.peak_tops.map(|peak| 100.0 * self.tops() / peak)
 	}
 }
 
@@ -37,6 +44,9 @@ impl BenchReport {
 			"generate_s": self.generate.map(|d| d.as_secs_f64()),
 			"gemm_s": self.gemm.as_secs_f64(),
 			"gops": self.tops() * 1e3,
+			"tops": self.tops(),
+			"peak_tops": self.peak_tops,
+			"percent_of_peak": self.percent_of_peak(),
 			"merkle_s": self.merkle.as_secs_f64(),
 			"root": format!("0x{}", hex::encode(self.root)),
 			"checked_entries": self.checked_entries,
@@ -57,7 +67,19 @@ impl std::fmt::Display for BenchReport {
 			)?,
 			None => writeln!(f, "operands: timed with the product")?,
 		}
-		writeln!(f, "gemm:    {:.3} s, {:.1} GOPS", self.gemm.as_secs_f64(), self.tops() * 1e3)?;
+		writeln!(
+			f,
+			"gemm:    {:.6} s, {:.1} GOPS = {:.2} TOPS",
+			self.gemm.as_secs_f64(),
+			self.tops() * 1e3,
+			self.tops()
+		)?;
+		match (self.peak_tops, self.percent_of_peak()) {
+			(Some(peak), Some(percent)) => {
+				writeln!(f, "peak:    {percent:.1} % of the device's {peak} dense int8 TOPS")?
+			},
+			_ => writeln!(f, "peak:    unknown (no dense int8 peak on record for this device)")?,
+		}
 		writeln!(
 			f,
 			"merkle:  {:.3} s over {} leaves",
@@ -101,6 +123,7 @@ pub fn bench(backend: &dyn GemmBackend, seed: &[u8; 32], shape: Shape) -> Result
 		merkle,
 		root: tree.root(),
 		checked_entries: samples.len(),
+		peak_tops: backend.int8_peak_tops(),
 	})
 }
 
@@ -237,6 +260,47 @@ pub fn bench_wasm(module: &[u8], input: &[u8], fuel: u64, runs: usize) -> Result
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use crate::backend::GemmTimings;
+
+	/// The reference GEMM, timed as 1 ms, on a device with a known peak.
+	struct Reference;
+
+	impl GemmBackend for Reference {
+		fn name(&self) -> String {
+			"reference".into()
+		}
+
+		fn gemm(&self, seed: &[u8; 32], shape: Shape) -> Result<Vec<i32>> {
+			Ok(poc::reference::gemm(seed, shape))
+		}
+
+		fn gemm_timed(&self, seed: &[u8; 32], shape: Shape) -> Result<(Vec<i32>, GemmTimings)> {
+			let timings = GemmTimings { generate: None, product: Duration::from_millis(1) };
+			Ok((self.gemm(seed, shape)?, timings))
+		}
+
+		fn int8_peak_tops(&self) -> Option<f64> {
+			Some(0.5)
+		}
+	}
+
+	#[test]
+	fn the_bench_reports_tops_and_the_share_of_the_peak() {
+		// 2 · 50 · 40 · 25 000 ops in 1 ms: 0.1 TOPS, 20 % of 0.5.
+		let shape = Shape { m: 50, n: 40, k: 25_000 };
+		let report = bench(&Reference, &[3; 32], shape).unwrap();
+		assert!((report.tops() - 0.1).abs() < 1e-9, "{}", report.tops());
+		assert!((report.percent_of_peak().unwrap() - 20.0).abs() < 1e-6);
+		let text = report.to_string();
+		assert!(text.contains("0.10 TOPS"), "{text}");
+		assert!(text.contains("peak:    20.0 % of the device's 0.5 dense int8 TOPS"), "{text}");
+		let json = report.json();
+		assert_eq!(json["peak_tops"], 0.5);
+		assert!((json["percent_of_peak"].as_f64().unwrap() - 20.0).abs() < 1e-6);
+		let unknown = BenchReport { peak_tops: None, ..report };
+		assert!(unknown.to_string().contains("peak:    unknown"), "{unknown}");
+		assert!(unknown.json()["percent_of_peak"].is_null());
+	}
 
 	/// `_start` runs `iterations` rounds of float and integer work and returns (no output).
 	fn loop_module(iterations: u32) -> Vec<u8> {

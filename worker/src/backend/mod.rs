@@ -36,6 +36,11 @@ pub trait GemmBackend: Send + Sync {
 		let c = self.gemm(seed, shape)?;
 		Ok((c, GemmTimings { generate: None, product: start.elapsed() }))
 	}
+	/// The device's dense int8 peak in TOPS, where it is on record ([`bench`] reports the
+	/// share of it that the product reached).
+	fn int8_peak_tops(&self) -> Option<f64> {
+		None
+	}
 }
 
 /// Refuses shapes no backend computes: an empty dimension, k above [`poc::MAX_K`] (int32 could

@@ -99,6 +99,10 @@ pub enum Command {
 		/// The CPU kernel to force (with `--backend cpu`) [default: the fastest this CPU runs].
 		#[arg(long, value_enum)]
 		cpu_kernel: Option<crate::backend::cpu::kernels::Path>,
+		/// The GPU kernel to force (with `--backend cuda`) [default: mma (tensor cores) from
+		/// compute capability 8.0, else dp4a].
+		#[arg(long, value_enum)]
+		cuda_kernel: Option<crate::backend::cuda::GemmKernel>,
 		/// Print one JSON object instead of text.
 		#[arg(long)]
 		json: bool,
@@ -333,17 +337,30 @@ pub async fn run(command: Command) -> Result<()> {
 			}
 			return Ok(());
 		},
-		Command::Bench { backend, m, n, k, threads, cpu_kernel, json, .. } => {
+		Command::Bench { backend, m, n, k, threads, cpu_kernel, cuda_kernel, json, .. } => {
 			let shape = kiln_primitives::poc::Shape { m, n, k };
 			check_shape(shape)?;
-			let backend: Box<dyn crate::backend::GemmBackend> = match cpu_kernel {
-				None => choice::select(backend, threads)?,
-				Some(path) => {
+			let backend: Box<dyn crate::backend::GemmBackend> = match (cpu_kernel, cuda_kernel) {
+				(None, None) => choice::select(backend, threads)?,
+				(Some(path), None) => {
 					anyhow::ensure!(
 						backend == choice::BackendChoice::Cpu,
 						"--cpu-kernel needs --backend cpu"
 					);
 					Box::new(crate::backend::cpu::Cpu::with_path(threads, path)?)
+				},
+				(None, Some(kernel)) => {
+					anyhow::ensure!(
+						backend == choice::BackendChoice::Cuda,
+						"--cuda-kernel needs --backend cuda"
+					);
+					Box::new(
+						crate::backend::cuda::Cuda::new(0, Some(kernel))
+							.context("the CUDA backend (--backend cuda) is not usable")?,
+					)
+				},
+				(Some(_), Some(_)) => {
+					anyhow::bail!("--cpu-kernel and --cuda-kernel exclude each other")
 				},
 			};
 			let seed = kiln_primitives::poc::challenge_seed(0, b"kiln-worker bench", &[0; 32]);

@@ -1,48 +1,69 @@
 //! The CUDA backend of PoC-GEMM: A and Bᵀ are generated on the device from the seed (the same
 //! counter-based generator as `kiln_primitives::poc::MatrixGen`), then C = A·B is computed by
-//! an int8 GEMM with int32 accumulation (`__dp4a`, tiled through shared memory). The kernels
-//! (`kernels/gemm.cu`) are compiled at run time with NVRTC for the device's architecture, and
-//! every CUDA library is loaded dynamically (cudarc `dynamic-loading`), so the binary builds
-//! and runs on machines without CUDA: [`Cuda::probe`] answers an error, never a panic, when
-//! the driver, a device or NVRTC is missing.
+//! an int8 GEMM with int32 accumulation, exact, so equal to the CPU's bit for bit. Two GEMM
+//! kernels ([`GemmKernel`]): `mma` on tensor cores (`mma.sync.aligned.m16n8k32` s8 → s32,
+//! 128 × 128 tiles, four warps of 64 × 64, k in steps of 64 through a three-stage cp.async
+//! ring; `kernels/gemm_mma.cu`) for compute capability 8.0 and later, and `dp4a` (`__dp4a`,
+//! 64 × 64 tiles through shared memory; `kernels/gemm.cu`) from 6.1. `dp4a` is the default
+//! everywhere until `mma` has matched the CPU on a real GPU ([`MMA_CHECKED_ON_A_GPU`]);
+//! [`Cuda::new`] forces either (`kiln-worker bench --cuda-kernel`), and so does
+//! `KILN_CUDA_KERNEL=mma|dp4a` for [`Cuda::probe`] (the daemon). The kernels are compiled at
+//! run time with NVRTC for the device's architecture, and every CUDA library is loaded
+//! dynamically (cudarc `dynamic-loading`), so the binary builds and runs on machines without
+//! CUDA: [`Cuda::probe`] answers an error, never a panic, when the driver, a device or NVRTC
+//! is missing.
 //!
 //! Where the backend is tested:
 //! - Everywhere (`cargo test -p kiln-worker`, no GPU needed):
-//!   - `nvrtc_compiles_every_kernel_to_ptx` / `…_to_machine_code`: NVRTC compiles `gemm.cu`
+//!   - `nvrtc_compiles_every_kernel_to_ptx` / `…_to_machine_code`: NVRTC compiles the kernels
 //!     (with the tile sizes this file prepends) to PTX for compute_61/80/90 and to CUBINs for
 //!     sm_61/80/90 (NVRTC runs ptxas, so this also checks registers and shared memory against
-//!     the real architectures; the backend loads the CUBIN first). Needs libnvrtc:
-//!     `export KILN_NVRTC_LIB="$(scripts/nvrtc.sh)"`; without it the test FAILS, unless
-//!     `KILN_SKIP_NVRTC_TESTS=1` opts out explicitly.
-//!   - `kernels_on_the_host_emulator_equal_the_reference` and its siblings: the same
-//!     `gemm.cu` text is compiled as host C++ (`$CXX`, else c++, clang++ or g++) on top of
-//!     `kernels/emu.h`, which runs every CUDA thread as a fiber switched at `__syncthreads()`
-//!     (in forward and in reverse thread order, so a missing barrier changes the result), with
-//!     UBSan (bounds of the shared tiles, shifts) and guard pages around every buffer. It
-//!     executes the very launch plan ([`Plan`]: grids, blocks, arguments) that the backend
-//!     sends to the device; the tests compare the generated A and Bᵀ with `MatrixGen`, and C
-//!     bit for bit with `poc::reference::gemm` and the CPU backend, over shapes that are not
-//!     multiples of the tiles, m = 1, n = 1, k = 65 536, grids smaller than the problem (the
-//!     grid-stride loops) and the published vectors. What it cannot show: the real `__dp4a`
-//!     instruction, the driver and the device's memory model (the GPU test below covers them).
+//!     the real architectures; the backend loads the CUBIN first); the mma kernel is in the
+//!     sm_80 and sm_90 code, with `mma.sync` and `cp.async`, and left out of sm_61's.
+//!     `ptxas_fits_the_tensor_core_gemm_without_spills` reads ptxas's `-v` report for sm_80/86/
+//!     89/90: no spills, 48 KiB of shared memory (at the time of writing 226 to 234
+//!     registers). Needs libnvrtc: `export KILN_NVRTC_LIB="$(scripts/nvrtc.sh)"`; without it
+//!     these tests FAIL, unless `KILN_SKIP_NVRTC_TESTS=1` opts out explicitly.
+//!   - `kernels_on_the_host_emulator_equal_the_reference` and its siblings, for both kernels:
+//!     the same `.cu` text is compiled as host C++ (`$CXX`, else c++, clang++ or g++) on top
+//!     of `kernels/emu.h`, which runs every CUDA thread as a fiber switched at
+//!     `__syncthreads()` and at `mma.sync` (warps in forward and in reverse order, so a missing
+//!     barrier changes the result), executes a warp's `mma.sync` from the 32 lanes' fragments
+//!     in the PTX ISA's m16n8k32 layout, and lands `cp.async` at once (forward) or only at its
+//!     `cp.async.wait_group` (reverse), with UBSan (bounds of the shared tiles, alignment of
+//!     the 16-byte copies, shifts) and guard pages around every buffer. It executes the very
+//!     launch plan ([`Plan`]: grids, blocks, arguments) that the backend sends to the device;
+//!     the tests compare the generated A and Bᵀ with `MatrixGen`, and C bit for bit with
+//!     `poc::reference::gemm` and the CPU backend, over shapes that are not multiples of the
+//!     tiles, m = 1, n = 1, k = 65 536, grids smaller than the problem (the grid-stride loops)
+//!     and the published vectors. Swapping two registers of a fragment, dropping a barrier or
+//!     a `cp.async.wait_group`, or waiting for one group too few each made them fail. What
+//!     they cannot show: that the real instructions match the PTX ISA's description the
+//!     emulator follows, the driver, the device's memory model, and speed.
 //!   - `probe_without_a_driver_is_an_error_not_a_panic` here, and `tests/backend_cli.rs`:
 //!     `kiln-worker bench --backend cuda|auto|cpu` without a driver, with a stub driver that
 //!     has no device and with one that lacks symbols (cudarc panics; the backend turns the
 //!     panic into an error): exit status 1 and a clear message, or the CPU fallback for auto.
-//! - Only on a machine with an NVIDIA GPU: `gpu_cuda_backend_equals_the_cpu_backend` runs this
-//!   backend (real driver, NVRTC for the device's architecture) against the CPU backend and
-//!   MatrixGen. Without a device it prints that it was SKIPPED and passes; set
-//!   `KILN_REQUIRE_GPU=1` on GPU machines to make a missing device a failure.
-//! - Not tested anywhere yet: performance (the tile sizes are untuned; `kiln-worker bench
-//!   --backend cuda` measures it on a GPU).
+//! - Only on a machine with an NVIDIA GPU: `gpu_cuda_backend_equals_the_cpu_backend` runs
+//!   every kernel the device supports (real driver, NVRTC for the device's architecture)
+//!   against the CPU backend and MatrixGen; `scripts/gpu-check.sh` runs it and benches both
+//!   kernels. Without a device it prints that it was SKIPPED and passes; set
+//!   `KILN_REQUIRE_GPU=1` on GPU machines to make a missing device a failure. The `dp4a`
+//!   kernel passed it on an H200; the `mma` kernel HAS NOT RUN ON A GPU YET, so neither its
+//!   bit-identity on a device nor its speed (goal: 60 % of the dense int8 peak on an H100 or
+//!   H200) is measured.
+//! - Speed: `kiln-worker bench --backend cuda [--cuda-kernel mma|dp4a]` times the GEMM kernel
+//!   on the device (CUDA events, after a warm-up launch) and reports TOPS and the share of
+//!   the device's dense int8 peak where [`int8_peak_tops`] knows it.
 
 pub mod job;
 
-use super::{check_shape, GemmBackend};
+use super::{check_shape, GemmBackend, GemmTimings};
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use cudarc::{
 	driver::{
-		CudaContext, CudaFunction, CudaSlice, CudaStream, DriverError, LaunchConfig, PushKernelArg,
+		CudaContext, CudaEvent, CudaFunction, CudaSlice, CudaStream, DriverError, LaunchConfig,
+		PushKernelArg,
 	},
 	nvrtc::{CompileError, CompileOptions, Ptx},
 };
@@ -52,14 +73,19 @@ use std::{
 	panic::{catch_unwind, AssertUnwindSafe},
 	path::{Path, PathBuf},
 	sync::{Arc, Once, OnceLock},
+	time::Duration,
 };
 
 /// The kernels' CUDA C source, without the tile sizes (see [`kernel_source`]).
 pub const KERNELS: &str = include_str!("kernels/gemm.cu");
+/// The tensor-core GEMM, appended to [`KERNELS`] (compiled for compute capability 8.0 and up).
+pub const MMA_KERNELS: &str = include_str!("kernels/gemm_mma.cu");
 /// Fills a packed operand (A or Bᵀ) from the seed.
 pub const GEN_KERNEL: &str = "kiln_gen_packed";
-/// C = A·B from the packed operands.
+/// C = A·B from the packed operands, `__dp4a` on the CUDA cores.
 pub const GEMM_KERNEL: &str = "kiln_gemm_i8";
+/// The same on tensor cores (`mma.sync` m16n8k32 s8).
+pub const MMA_GEMM_KERNEL: &str = "kiln_gemm_i8_mma";
 
 /// Rows of C per GEMM block.
 pub const TILE_M: u32 = 64;
@@ -70,6 +96,26 @@ pub const TILE_KQ: u32 = 8;
 /// GEMM threads per block along the columns and the rows of a tile.
 pub const THREADS_X: u32 = 16;
 pub const THREADS_Y: u32 = 16;
+
+/// Rows and columns of C per block of the tensor-core GEMM.
+pub const MMA_TILE_M: u32 = 128;
+pub const MMA_TILE_N: u32 = 128;
+/// Its warps along the rows and the columns of a tile (each computes a 64 × 64 piece).
+pub const MMA_WARPS_M: u32 = 2;
+pub const MMA_WARPS_N: u32 = 2;
+/// Words of k per step (64 int8: two m16n8k32 per mma tile).
+pub const MMA_TILE_KQ: u32 = 16;
+/// Shared-memory stages in flight (cp.async ring).
+pub const MMA_STAGES: u32 = 3;
+/// Threads per block of the tensor-core GEMM.
+pub const MMA_THREADS: u32 = 32 * MMA_WARPS_M * MMA_WARPS_N;
+/// Static shared memory of the tensor-core GEMM per block (CUDA's static limit is 48 KiB).
+pub const MMA_SHARED_BYTES: u32 = MMA_STAGES * (MMA_TILE_M + MMA_TILE_N) * 4 * MMA_TILE_KQ;
+
+/// Packed rows are padded to a multiple of this many words (64 int8), a whole number of k
+/// steps of either GEMM.
+pub const KQ_ALIGN: u32 = 16;
+
 /// Threads per block of the generator.
 pub const GEN_THREADS: u32 = 256;
 /// The generator's grid at most (it loops over the rest).
@@ -79,17 +125,97 @@ pub const MAX_GRID_Y: u32 = 65_535;
 
 const _: () = assert!(TILE_M % THREADS_Y == 0 && TILE_N % THREADS_X == 0);
 const _: () = assert!(THREADS_X * THREADS_Y <= 1024 && TILE_KQ > 0);
+const _: () = assert!(KQ_ALIGN % TILE_KQ == 0 && KQ_ALIGN % MMA_TILE_KQ == 0);
+const _: () = assert!(MMA_SHARED_BYTES <= 48 * 1024 && MMA_THREADS <= 1024);
 
 /// The environment variable naming libnvrtc (the library or its directory).
 pub const NVRTC_ENV: &str = "KILN_NVRTC_LIB";
 
-/// The source NVRTC compiles: the tile sizes of this file as #defines, then `gemm.cu`.
+/// The source NVRTC compiles: the tile sizes of this file as #defines, then `gemm.cu` and
+/// `gemm_mma.cu`.
 pub fn kernel_source() -> String {
-	format!(
-		"#define KILN_TILE_M {TILE_M}\n#define KILN_TILE_N {TILE_N}\n#define KILN_TILE_KQ \
-		 {TILE_KQ}\n#define KILN_THREADS_X {THREADS_X}\n#define KILN_THREADS_Y {THREADS_Y}\n#line \
-		 1 \"gemm.cu\"\n{KERNELS}"
-	)
+	let defines = [
+		("KILN_TILE_M", TILE_M),
+		("KILN_TILE_N", TILE_N),
+		("KILN_TILE_KQ", TILE_KQ),
+		("KILN_THREADS_X", THREADS_X),
+		("KILN_THREADS_Y", THREADS_Y),
+		("KILN_MMA_TILE_M", MMA_TILE_M),
+		("KILN_MMA_TILE_N", MMA_TILE_N),
+		("KILN_MMA_WARPS_M", MMA_WARPS_M),
+		("KILN_MMA_WARPS_N", MMA_WARPS_N),
+		("KILN_MMA_KQ", MMA_TILE_KQ),
+		("KILN_MMA_STAGES", MMA_STAGES),
+	];
+	let mut source: String =
+		defines.iter().map(|(name, value)| format!("#define {name} {value}\n")).collect();
+	source += &format!("#line 1 \"gemm.cu\"\n{KERNELS}#line 1 \"gemm_mma.cu\"\n{MMA_KERNELS}");
+	source
+}
+
+/// Whether the `mma` kernel has matched the CPU bit for bit on a real GPU
+/// (`scripts/gpu-check.sh`). Not yet: it has only run on the host emulator. Until then the
+/// daemon runs `dp4a` unless `KILN_CUDA_KERNEL=mma` (or `bench --cuda-kernel mma`) asks for it.
+pub const MMA_CHECKED_ON_A_GPU: bool = false;
+
+/// The GEMM kernel a [`Cuda`] backend runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum GemmKernel {
+	/// Tensor cores: `mma.sync` m16n8k32 s8 → s32, 128 × 128 tiles through a cp.async ring
+	/// (compute capability 8.0 and later).
+	Mma,
+	/// `__dp4a` on the CUDA cores, 64 × 64 tiles (6.1 and later).
+	Dp4a,
+}
+
+impl GemmKernel {
+	pub const ALL: [GemmKernel; 2] = [GemmKernel::Mma, GemmKernel::Dp4a];
+
+	pub fn name(self) -> &'static str {
+		match self {
+			Self::Mma => "mma",
+			Self::Dp4a => "dp4a",
+		}
+	}
+
+	/// Its entry point in the kernels' source.
+	pub fn entry(self) -> &'static str {
+		match self {
+			Self::Mma => MMA_GEMM_KERNEL,
+			Self::Dp4a => GEMM_KERNEL,
+		}
+	}
+
+	/// The compute capability it needs, × 10.
+	pub fn min_compute_capability(self) -> u16 {
+		match self {
+			Self::Mma => 80,
+			Self::Dp4a => 61,
+		}
+	}
+
+	/// The fastest kernel a device of compute capability `cc` (× 10) runs, if any.
+	pub fn for_device(cc: u16) -> Option<Self> {
+		Self::ALL.into_iter().find(|k| cc >= k.min_compute_capability())
+	}
+
+	/// The kernel a backend runs when none is forced: the fastest one that has matched the CPU
+	/// on a real GPU. A kernel wrong on hardware would fail hardware challenges and get an
+	/// honest provider slashed, so `mma` waits for [`MMA_CHECKED_ON_A_GPU`].
+	pub fn default_for_device(cc: u16) -> Option<Self> {
+		Self::ALL
+			.into_iter()
+			.filter(|k| MMA_CHECKED_ON_A_GPU || *k != Self::Mma)
+			.find(|k| cc >= k.min_compute_capability())
+	}
+
+	/// Rows and columns of C per block, and threads per block.
+	fn geometry(self) -> (u32, u32, u32) {
+		match self {
+			Self::Mma => (MMA_TILE_M, MMA_TILE_N, MMA_THREADS),
+			Self::Dp4a => (TILE_M, TILE_N, THREADS_X * THREADS_Y),
+		}
+	}
 }
 
 /// The device buffers of one PoC-GEMM run, all of 32-bit words.
@@ -125,7 +251,9 @@ pub struct Launch {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
 	pub shape: Shape,
-	/// Words per packed row: k rounded up to a multiple of 4·[`TILE_KQ`], over 4.
+	/// The GEMM kernel of the last launch.
+	pub kernel: GemmKernel,
+	/// Words per packed row: k rounded up to a multiple of 4·[`KQ_ALIGN`], over 4.
 	pub kq: u32,
 	/// Words of each [`Buf`], indexed by `Buf as usize`.
 	pub words: [u64; 3],
@@ -133,8 +261,8 @@ pub struct Plan {
 }
 
 impl Plan {
-	pub fn new(seed: &[u8; 32], shape: Shape) -> Self {
-		Self::with_limits(seed, shape, GEN_MAX_BLOCKS, MAX_GRID_Y)
+	pub fn new(seed: &[u8; 32], shape: Shape, kernel: GemmKernel) -> Self {
+		Self::with_limits(seed, shape, kernel, GEN_MAX_BLOCKS, MAX_GRID_Y)
 	}
 
 	/// A plan whose grids are capped at `gen_max_blocks` (generator) and `max_grid_y` (GEMM
@@ -142,11 +270,12 @@ impl Plan {
 	pub fn with_limits(
 		seed: &[u8; 32],
 		shape: Shape,
+		kernel: GemmKernel,
 		gen_max_blocks: u32,
 		max_grid_y: u32,
 	) -> Self {
 		let Shape { m, n, k } = shape;
-		let kq = k.div_ceil(4 * TILE_KQ) * TILE_KQ;
+		let kq = k.div_ceil(4 * KQ_ALIGN) * KQ_ALIGN;
 		let words = [
 			u64::from(m) * u64::from(kq),
 			u64::from(n) * u64::from(kq),
@@ -176,10 +305,11 @@ impl Plan {
 				args,
 			}
 		};
+		let (tile_m, tile_n, threads) = kernel.geometry();
 		let gemm = Launch {
-			kernel: GEMM_KERNEL,
-			grid: (n.div_ceil(TILE_N), m.div_ceil(TILE_M).clamp(1, max_grid_y.max(1)), 1),
-			block: (THREADS_X * THREADS_Y, 1, 1),
+			kernel: kernel.entry(),
+			grid: (n.div_ceil(tile_n), m.div_ceil(tile_m).clamp(1, max_grid_y.max(1)), 1),
+			block: (threads, 1, 1),
 			args: vec![
 				Arg::Buf(Buf::A),
 				Arg::Buf(Buf::Bt),
@@ -191,6 +321,7 @@ impl Plan {
 		};
 		Self {
 			shape,
+			kernel,
 			kq,
 			words,
 			launches: vec![
@@ -358,6 +489,41 @@ pub fn compile_cubin(arch: &str) -> Result<Vec<u8>> {
 /// Compiles CUDA C `source` (named `name` in messages) to a CUBIN for the real architecture
 /// `arch`, or says why NVRTC could not (with its log).
 pub fn compile_source_cubin(source: &str, name: &str, arch: &str) -> Result<Vec<u8>> {
+	Ok(compile_with_log(source, name, arch, &[])?.0)
+}
+
+/// What ptxas reports for each kernel of `gemm.cu` and `gemm_mma.cu` compiled for `arch`
+/// (e.g. "sm_90"): registers per thread, bytes of spill stores and loads, static shared
+/// memory per block.
+pub fn ptxas_report(arch: &str) -> Result<std::collections::HashMap<String, (u32, u32, u32)>> {
+	let options = ["--ptxas-options=-v".to_string()];
+	let (_, log) = compile_with_log(&kernel_source(), "gemm.cu", arch, &options)?;
+	let number = |text: &str, before: &str| -> u32 {
+		text.find(before)
+			.and_then(|end| text[..end].trim_end().rsplit([' ', ',']).next())
+			.and_then(|n| n.parse().ok())
+			.unwrap_or(0)
+	};
+	let mut report = std::collections::HashMap::new();
+	// "Compiling entry function 'NAME' for 'sm_90'", then lines up to the next one.
+	for section in log.split("Compiling entry function '").skip(1) {
+		let Some((kernel, rest)) = section.split_once('\'') else { continue };
+		let regs = number(rest, " registers");
+		let spills = number(rest, " bytes spill stores") + number(rest, " bytes spill loads");
+		let shared = number(rest, " bytes smem");
+		report.insert(kernel.to_string(), (regs, spills, shared));
+	}
+	Ok(report)
+}
+
+/// Compiles `source` to a CUBIN for `arch` with NVRTC's usual options and `extra`, and
+/// returns it with NVRTC's log (where ptxas writes what `-v` asks for).
+fn compile_with_log(
+	source: &str,
+	name: &str,
+	arch: &str,
+	extra: &[String],
+) -> Result<(Vec<u8>, String)> {
 	use cudarc::nvrtc::{result, sys};
 	load_nvrtc()?;
 	no_panic("NVRTC", || {
@@ -376,9 +542,11 @@ pub fn compile_source_cubin(source: &str, name: &str, arch: &str) -> Result<Vec<
 				})
 				.unwrap_or_default()
 		};
+		let mut options = nvrtc_options(arch);
+		options.extend_from_slice(extra);
 		// SAFETY: `program` was created above and is destroyed once, after its last use.
 		let cubin = unsafe {
-			result::compile_program(program, &nvrtc_options(arch))
+			result::compile_program(program, &options)
 				.map_err(|e| {
 					anyhow!("NVRTC could not compile {name} for {arch}: {e:?}:\n{}", log(program))
 				})
@@ -387,17 +555,17 @@ pub fn compile_source_cubin(source: &str, name: &str, arch: &str) -> Result<Vec<
 					sys::nvrtcGetCUBINSize(program, &mut size).result()?;
 					let mut cubin = vec![0u8; size];
 					sys::nvrtcGetCUBIN(program, cubin.as_mut_ptr().cast()).result()?;
-					Ok(cubin)
+					Ok((cubin, log(program)))
 				})
 		};
 		// SAFETY: as above.
 		let _ = unsafe { result::destroy_program(program) };
-		let cubin = cubin?;
+		let (cubin, log) = cubin?;
 		ensure!(
 			cubin.starts_with(b"\x7fELF"),
 			"NVRTC gave no CUBIN for {arch} (a virtual architecture?)"
 		);
-		Ok(cubin)
+		Ok((cubin, log))
 	})
 }
 
@@ -437,23 +605,75 @@ pub fn devices() -> Result<Vec<DeviceInfo>> {
 	})
 }
 
+/// Dense int8 tensor throughput of NVIDIA devices, in TOPS (without the 2:4 sparsity that the
+/// data sheets quote at twice these figures), from the vendor's data sheets: `(marker in the
+/// device name, compute capability × 10, TOPS)`. The first marker that is a word of the name
+/// (case-insensitive, split at spaces and dashes) counts, for its compute capability only.
+const INT8_PEAKS: [(&[&str], u16, f64); 12] = [
+	(&["h200", "nvl"], 90, 1671.0),
+	(&["h200"], 90, 1979.0),
+	(&["h100", "nvl"], 90, 1671.0),
+	(&["h100", "pcie"], 90, 1513.0),
+	// The SXM module ("NVIDIA H100 80GB HBM3").
+	(&["h100"], 90, 1979.0),
+	(&["a100"], 80, 624.0),
+	(&["a30"], 80, 330.0),
+	(&["a10"], 86, 250.0),
+	(&["l40s"], 89, 733.0),
+	(&["l40"], 89, 362.0),
+	(&["l4"], 89, 242.5),
+	(&["4090"], 89, 660.6),
+];
+
+/// The dense int8 tensor peak of a device (`name` as the driver reports it, `cc` × 10), in
+/// TOPS, or None where the table has no figure for it.
+pub fn int8_peak_tops(name: &str, cc: u16) -> Option<f64> {
+	let lower = name.to_lowercase();
+	let words: Vec<&str> = lower.split([' ', '-']).collect();
+	INT8_PEAKS
+		.iter()
+		.find(|(markers, _, _)| markers.iter().all(|m| words.contains(m)))
+		.filter(|(_, peak_cc, _)| *peak_cc == cc)
+		.map(|(_, _, tops)| *tops)
+}
+
 /// The CUDA backend on one device, kernels loaded.
 pub struct Cuda {
 	ctx: Arc<CudaContext>,
 	stream: Arc<CudaStream>,
 	gen: CudaFunction,
 	gemm: CudaFunction,
+	kernel: GemmKernel,
+	device: DeviceInfo,
 	name: String,
 }
 
+/// The environment variable that forces the GEMM kernel of [`Cuda::probe`] (`mma` or `dp4a`),
+/// so that an operator can fall back to `dp4a` without a new build.
+pub const KERNEL_ENV: &str = "KILN_CUDA_KERNEL";
+
+/// The kernel `value` of [`KERNEL_ENV`] names (None: unset or empty, the device decides).
+pub fn kernel_from_env(value: Option<&str>) -> Result<Option<GemmKernel>> {
+	use clap::ValueEnum;
+	match value.map(str::trim).filter(|v| !v.is_empty()) {
+		None => Ok(None),
+		Some(value) => GemmKernel::from_str(value, true)
+			.map(Some)
+			.map_err(|_| anyhow!("{KERNEL_ENV}={value}: expected mma or dp4a")),
+	}
+}
+
 impl Cuda {
-	/// The backend on device 0, or why there is none (no driver, no device, no NVRTC, a device
-	/// too old for `__dp4a`, a compile or load failure). Never panics.
+	/// The backend on device 0 with its default kernel (or the one [`KERNEL_ENV`] names), or why there is none (no driver, no device, no NVRTC, a device too old for
+	/// the kernel, a compile or load failure). Never panics.
 	pub fn probe() -> Result<Self> {
-		Self::new(0)
+		Self::new(0, kernel_from_env(std::env::var(KERNEL_ENV).ok().as_deref())?)
 	}
 
-	pub fn new(ordinal: usize) -> Result<Self> {
+	/// The backend on device `ordinal` running `kernel`, or by default
+	/// [`GemmKernel::default_for_device`] (`__dp4a` until the tensor-core kernel has passed
+	/// on a GPU).
+	pub fn new(ordinal: usize, kernel: Option<GemmKernel>) -> Result<Self> {
 		// SAFETY: only tries to dlopen the candidate names.
 		if !unsafe { cudarc::driver::sys::is_culib_present() } {
 			bail!("no CUDA driver (libcuda.so.1) found");
@@ -471,11 +691,26 @@ impl Cuda {
 			let (major, minor) = ctx
 				.compute_capability()
 				.map_err(|e| anyhow!("cannot read the compute capability: {}", cu(e)))?;
-			ensure!(
-				(major, minor) >= (6, 1),
-				"CUDA device {ordinal} has compute capability {major}.{minor}; PoC-GEMM needs 6.1 \
-				 (__dp4a)"
-			);
+			let cc = (major * 10 + minor) as u16;
+			let kernel = match kernel {
+				Some(kernel) => {
+					ensure!(
+						cc >= kernel.min_compute_capability(),
+						"CUDA device {ordinal} has compute capability {major}.{minor}; the {} kernel \
+						 needs {}.{}",
+						kernel.name(),
+						kernel.min_compute_capability() / 10,
+						kernel.min_compute_capability() % 10
+					);
+					kernel
+				},
+				None => GemmKernel::default_for_device(cc).with_context(|| {
+					format!(
+						"CUDA device {ordinal} has compute capability {major}.{minor}; PoC-GEMM needs \
+						 6.1 (__dp4a)"
+					)
+				})?,
+			};
 			let nvrtc = load_nvrtc()?;
 			// Machine code for the device first (no PTX JIT, so no constraint between the NVRTC
 			// and driver versions); else PTX for the device's architecture, or compute_80 PTX
@@ -516,17 +751,67 @@ impl Cuda {
 					.load_function(name)
 					.map_err(|e| anyhow!("kernel {name} not found: {}", cu(e)))
 			};
-			let (gen, gemm) = (function(GEN_KERNEL)?, function(GEMM_KERNEL)?);
-			let device = ctx.name().unwrap_or_else(|_| format!("device {ordinal}"));
-			let memory = ctx.total_mem().map(|b| b as f64 / (1u64 << 30) as f64).unwrap_or(0.0);
-			let name = format!("cuda ({device}, {memory:.0} GiB, kernels for {arch})");
+			let (gen, gemm) = (function(GEN_KERNEL)?, function(kernel.entry())?);
+			let device = DeviceInfo {
+				name: ctx.name().unwrap_or_else(|_| format!("device {ordinal}")),
+				memory_mib: ctx.total_mem().map(|b| (b >> 20) as u32).unwrap_or(0),
+				compute_capability: cc,
+			};
+			let name = format!(
+				"cuda ({}, {:.0} GiB, {} kernel for {arch})",
+				device.name,
+				f64::from(device.memory_mib) / 1024.0,
+				kernel.name()
+			);
 			let stream = ctx.default_stream();
-			Ok(Self { ctx, stream, gen, gemm, name })
+			Ok(Self { ctx, stream, gen, gemm, kernel, device, name })
+		})
+	}
+
+	/// The GEMM kernel this backend runs.
+	pub fn kernel(&self) -> GemmKernel {
+		self.kernel
+	}
+
+	pub fn device(&self) -> &DeviceInfo {
+		&self.device
+	}
+
+	/// The plan this backend executes for `seed` and `shape`.
+	pub fn plan(&self, seed: &[u8; 32], shape: Shape) -> Plan {
+		Plan::new(seed, shape, self.kernel)
+	}
+
+	/// Registers per thread and static shared memory per block of the loaded GEMM kernel, as
+	/// the driver reports them.
+	pub fn gemm_resources(&self) -> Result<(u32, u32)> {
+		no_panic("CUDA", || {
+			let regs = self.gemm.num_regs().map_err(|e| anyhow!("{}", cu(e)))?;
+			let shared = self.gemm.shared_size_bytes().map_err(|e| anyhow!("{}", cu(e)))?;
+			Ok((regs as u32, shared as u32))
 		})
 	}
 
 	/// Executes `plan`; copies A and Bᵀ back too when `operands` is set.
 	pub fn run(&self, plan: &Plan, operands: bool) -> Result<Buffers> {
+		Ok(self.execute(plan, operands, false)?.0)
+	}
+
+	/// Executes `plan` and times its kernels on the device (CUDA events): the generator
+	/// launches, and the GEMM launch, run twice when `warm_up` (the second one timed, so that
+	/// neither the clocks ramping up nor first-launch costs count).
+	fn execute(
+		&self,
+		plan: &Plan,
+		operands: bool,
+		warm_up: bool,
+	) -> Result<(Buffers, GemmTimings)> {
+		ensure!(
+			plan.kernel == self.kernel,
+			"the plan is for the {} kernel, this backend runs {}",
+			plan.kernel.name(),
+			self.kernel.name()
+		);
 		no_panic("CUDA", || {
 			let (free, _) = self
 				.ctx
@@ -546,44 +831,65 @@ impl Cuda {
 					.map_err(|e| anyhow!("cannot allocate {:.2} GiB: {}", gib(4 * words), cu(e)))
 			};
 			let bufs = [alloc(plan.words[0])?, alloc(plan.words[1])?, alloc(plan.words[2])?];
+			let failed = |e: DriverError| anyhow!("PoC-GEMM on the GPU failed: {}", cu(e));
+			let event = || {
+				self.stream
+					.record_event(Some(cudarc::driver::sys::CUevent_flags::CU_EVENT_DEFAULT))
+					.map_err(failed)
+			};
+			let mut generate = (None, None);
+			let mut product = (None, None);
 			for launch in &plan.launches {
-				let function = match launch.kernel {
-					GEN_KERNEL => &self.gen,
-					GEMM_KERNEL => &self.gemm,
+				let (function, times, runs) = match launch.kernel {
+					GEN_KERNEL => (&self.gen, &mut generate, 1),
+					kernel if kernel == self.kernel.entry() => {
+						(&self.gemm, &mut product, if warm_up { 2 } else { 1 })
+					},
 					other => bail!("the plan names an unknown kernel {other}"),
 				};
-				let mut builder = self.stream.launch_builder(function);
-				for arg in &launch.args {
-					// Buffers are passed by shared reference: one stream orders every access.
-					match arg {
-						Arg::Buf(buf) => builder.arg(&bufs[*buf as usize]),
-						Arg::U32(v) => builder.arg(v),
-						Arg::U64(v) => builder.arg(v),
-					};
-				}
 				let config = LaunchConfig {
 					grid_dim: launch.grid,
 					block_dim: launch.block,
 					shared_mem_bytes: 0,
 				};
-				// SAFETY: the arguments match the kernel's parameters (checked by the host
-				// emulation tests, which bind the same plan to the same C signatures) and every
-				// buffer has the size the kernels index up to.
-				unsafe { builder.launch(config) }
-					.map_err(|e| anyhow!("launching {} failed: {}", launch.kernel, cu(e)))?;
+				for run in 0..runs {
+					if run + 1 == runs && times.0.is_none() {
+						times.0 = Some(event()?);
+					}
+					let mut builder = self.stream.launch_builder(function);
+					for arg in &launch.args {
+						// Buffers are passed by shared reference: one stream orders every
+						// access.
+						match arg {
+							Arg::Buf(buf) => builder.arg(&bufs[*buf as usize]),
+							Arg::U32(v) => builder.arg(v),
+							Arg::U64(v) => builder.arg(v),
+						};
+					}
+					// SAFETY: the arguments match the kernel's parameters (checked by the host
+					// emulation tests, which bind the same plan to the same C signatures) and
+					// every buffer has the size the kernels index up to.
+					unsafe { builder.launch(config) }
+						.map_err(|e| anyhow!("launching {} failed: {}", launch.kernel, cu(e)))?;
+				}
+				times.1 = Some(event()?);
 			}
-			let download = |buf: Buf| {
-				self.stream
-					.clone_dtoh(&bufs[buf as usize])
-					.map_err(|e| anyhow!("PoC-GEMM on the GPU failed: {}", cu(e)))
+			let elapsed = |(start, end): &(Option<CudaEvent>, Option<CudaEvent>)| match (start, end)
+			{
+				(Some(start), Some(end)) => start
+					.elapsed_ms(end)
+					.map(|ms| Duration::from_secs_f64(f64::from(ms) / 1e3))
+					.map_err(failed),
+				_ => Ok(Duration::ZERO),
 			};
+			let timings =
+				GemmTimings { generate: Some(elapsed(&generate)?), product: elapsed(&product)? };
+			let download = |buf: Buf| self.stream.clone_dtoh(&bufs[buf as usize]).map_err(failed);
 			let c = download(Buf::C)?;
 			let (a, bt) =
 				if operands { (download(Buf::A)?, download(Buf::Bt)?) } else { Default::default() };
-			self.stream
-				.synchronize()
-				.map_err(|e| anyhow!("PoC-GEMM on the GPU failed: {}", cu(e)))?;
-			Ok(Buffers { a, bt, c })
+			self.stream.synchronize().map_err(failed)?;
+			Ok((Buffers { a, bt, c }, timings))
 		})
 	}
 }
@@ -595,7 +901,20 @@ impl GemmBackend for Cuda {
 
 	fn gemm(&self, seed: &[u8; 32], shape: Shape) -> Result<Vec<i32>> {
 		check_shape(shape)?;
-		Ok(self.run(&Plan::new(seed, shape), false)?.c)
+		Ok(self.run(&self.plan(seed, shape), false)?.c)
+	}
+
+	/// The device times of the generator kernels and of one GEMM kernel, measured with CUDA
+	/// events after a warm-up launch of the GEMM (allocation and the copy of C back are not
+	/// counted).
+	fn gemm_timed(&self, seed: &[u8; 32], shape: Shape) -> Result<(Vec<i32>, GemmTimings)> {
+		check_shape(shape)?;
+		let (buffers, timings) = self.execute(&self.plan(seed, shape), false, true)?;
+		Ok((buffers.c, timings))
+	}
+
+	fn int8_peak_tops(&self) -> Option<f64> {
+		int8_peak_tops(&self.device.name, self.device.compute_capability)
 	}
 }
 
@@ -786,38 +1105,48 @@ pub(crate) mod tests {
 
 	#[test]
 	fn kernels_on_the_host_emulator_equal_the_reference() {
-		for (index, shape) in shapes().into_iter().enumerate() {
-			let seed = [index as u8 ^ 0x5c; 32];
-			let plan = Plan::new(&seed, shape);
-			for order in ["forward", "reverse"] {
-				let start = Instant::now();
-				let buffers = emulate(&plan, order);
-				check(&seed, &plan, &buffers, &format!("emulator {shape:?} {order}"));
-				eprintln!("emulator {shape:?} {order}: ok in {:.2?}", start.elapsed());
+		for kernel in GemmKernel::ALL {
+			for (index, shape) in shapes().into_iter().enumerate() {
+				let seed = [index as u8 ^ 0x5c; 32];
+				let plan = Plan::new(&seed, shape, kernel);
+				for order in ["forward", "reverse"] {
+					let start = Instant::now();
+					let buffers = emulate(&plan, order);
+					let what = format!("emulator, {} kernel, {shape:?} {order}", kernel.name());
+					check(&seed, &plan, &buffers, &what);
+					eprintln!("{what}: ok in {:.2?}", start.elapsed());
+				}
 			}
 		}
 	}
 
 	#[test]
 	fn kernels_on_the_host_emulator_loop_over_grids_smaller_than_the_problem() {
-		// 3 generator blocks for thousands of words, one row of GEMM blocks for 4 row tiles.
+		// 3 generator blocks for thousands of words, one row of GEMM blocks for 3 (mma) or 5
+		// (dp4a) row tiles.
 		let seed = [0xa7; 32];
-		let shape = Shape { m: 200, n: 90, k: 77 };
-		let plan = Plan::with_limits(&seed, shape, 3, 1);
-		assert_eq!((plan.launches[0].grid.0, plan.launches[2].grid.1), (3, 1));
-		check(&seed, &plan, &emulate(&plan, "reverse"), "emulator with small grids");
-		let plan = Plan::with_limits(&seed, shape, 1, 3);
-		check(&seed, &plan, &emulate(&plan, "forward"), "emulator with grid.y = 3");
+		let shape = Shape { m: 300, n: 150, k: 77 };
+		for kernel in GemmKernel::ALL {
+			let plan = Plan::with_limits(&seed, shape, kernel, 3, 1);
+			assert_eq!((plan.launches[0].grid.0, plan.launches[2].grid.1), (3, 1));
+			let what = format!("emulator, {} kernel, small grids", kernel.name());
+			check(&seed, &plan, &emulate(&plan, "reverse"), &what);
+			let plan = Plan::with_limits(&seed, shape, kernel, 1, 2);
+			let what = format!("emulator, {} kernel, grid.y = 2", kernel.name());
+			check(&seed, &plan, &emulate(&plan, "forward"), &what);
+		}
 	}
 
 	#[test]
 	fn the_published_vectors_come_out_of_the_host_emulator() {
-		for v in poc::VECTORS {
-			let plan = Plan::new(&v.seed, v.shape);
-			let c = emulate(&plan, "forward").c;
-			assert_eq!(hex::encode(poc::reference::Tree::build(&c).root()), v.root);
-			for (sample, value, _) in v.openings {
-				assert_eq!(c[*sample as usize], *value);
+		for kernel in GemmKernel::ALL {
+			for v in poc::VECTORS {
+				let plan = Plan::new(&v.seed, v.shape, kernel);
+				let c = emulate(&plan, "forward").c;
+				assert_eq!(hex::encode(poc::reference::Tree::build(&c).root()), v.root);
+				for (sample, value, _) in v.openings {
+					assert_eq!(c[*sample as usize], *value);
+				}
 			}
 		}
 	}
@@ -830,15 +1159,61 @@ pub(crate) mod tests {
 			Shape { m: 1, n: u32::MAX, k: 1 },
 			Shape { m: 65_536, n: 65_536, k: 65_536 },
 		]) {
-			let plan = Plan::new(&seed, shape);
-			assert_eq!(plan.kq % TILE_KQ, 0);
-			assert!(4 * plan.kq >= shape.k && 4 * plan.kq < shape.k + 4 * TILE_KQ);
-			for l in &plan.launches {
-				assert!(l.grid.0 >= 1 && l.grid.0 < 1 << 31, "{shape:?} {l:?}");
-				assert!(l.grid.1 >= 1 && l.grid.1 <= MAX_GRID_Y, "{shape:?} {l:?}");
-				assert!(l.block.0 * l.block.1 * l.block.2 <= 1024);
+			for kernel in GemmKernel::ALL {
+				let plan = Plan::new(&seed, shape, kernel);
+				assert_eq!(plan.kq % KQ_ALIGN, 0);
+				assert!(4 * plan.kq >= shape.k && 4 * plan.kq < shape.k + 4 * KQ_ALIGN);
+				assert_eq!(plan.launches[2].kernel, kernel.entry());
+				for l in &plan.launches {
+					assert!(l.grid.0 >= 1 && l.grid.0 < 1 << 31, "{shape:?} {l:?}");
+					assert!(l.grid.1 >= 1 && l.grid.1 <= MAX_GRID_Y, "{shape:?} {l:?}");
+					assert!(l.block.0 * l.block.1 * l.block.2 <= 1024);
+				}
 			}
 		}
+	}
+
+	#[test]
+	fn each_device_gets_the_fastest_kernel_it_runs() {
+		assert_eq!(GemmKernel::for_device(60), None);
+		assert_eq!(GemmKernel::for_device(61), Some(GemmKernel::Dp4a));
+		assert_eq!(GemmKernel::for_device(75), Some(GemmKernel::Dp4a));
+		assert_eq!(GemmKernel::for_device(80), Some(GemmKernel::Mma));
+		assert_eq!(GemmKernel::for_device(90), Some(GemmKernel::Mma));
+		assert_eq!(GemmKernel::for_device(120), Some(GemmKernel::Mma));
+		// Until the tensor-core kernel has passed on a GPU, nobody runs it unasked.
+		let tensor = if MMA_CHECKED_ON_A_GPU { GemmKernel::Mma } else { GemmKernel::Dp4a };
+		assert_eq!(GemmKernel::default_for_device(60), None);
+		assert_eq!(GemmKernel::default_for_device(75), Some(GemmKernel::Dp4a));
+		assert_eq!(GemmKernel::default_for_device(90), Some(tensor));
+	}
+
+	#[test]
+	fn the_kernel_can_be_forced_from_the_environment() {
+		assert_eq!(kernel_from_env(None).unwrap(), None);
+		assert_eq!(kernel_from_env(Some("")).unwrap(), None);
+		assert_eq!(kernel_from_env(Some("dp4a")).unwrap(), Some(GemmKernel::Dp4a));
+		assert_eq!(kernel_from_env(Some("MMA")).unwrap(), Some(GemmKernel::Mma));
+		let error = kernel_from_env(Some("wmma")).unwrap_err().to_string();
+		assert_eq!(error, "KILN_CUDA_KERNEL=wmma: expected mma or dp4a");
+	}
+
+	#[test]
+	fn int8_peaks_are_dense_figures_of_known_devices_only() {
+		let peak = |name, cc| int8_peak_tops(name, cc);
+		assert_eq!(peak("NVIDIA H100 80GB HBM3", 90), Some(1979.0));
+		assert_eq!(peak("NVIDIA H200", 90), Some(1979.0));
+		assert_eq!(peak("NVIDIA H200 NVL", 90), Some(1671.0));
+		assert_eq!(peak("NVIDIA H100 PCIe", 90), Some(1513.0));
+		assert_eq!(peak("NVIDIA A100-SXM4-80GB", 80), Some(624.0));
+		assert_eq!(peak("NVIDIA A100 80GB PCIe", 80), Some(624.0));
+		assert_eq!(peak("NVIDIA L4", 89), Some(242.5));
+		assert_eq!(peak("NVIDIA L40S", 89), Some(733.0));
+		assert_eq!(peak("NVIDIA GeForce RTX 4090", 89), Some(660.6));
+		// Unknown devices, and a name whose compute capability does not match, have none.
+		assert_eq!(peak("NVIDIA GeForce RTX 3060", 86), None);
+		assert_eq!(peak("NVIDIA H100 80GB HBM3", 80), None);
+		assert_eq!(peak("Tesla P4", 61), None);
 	}
 
 	// ---- NVRTC -----------------------------------------------------------------------------
@@ -862,29 +1237,38 @@ pub(crate) mod tests {
 		}
 	}
 
+	/// The kernels compiled for an architecture of compute capability `cc` (× 10): the
+	/// generator and every GEMM that runs there.
+	fn entries(cc: u16) -> Vec<&'static str> {
+		let gemms = GemmKernel::ALL.into_iter().filter(|k| cc >= k.min_compute_capability());
+		std::iter::once(GEN_KERNEL).chain(gemms.map(GemmKernel::entry)).collect()
+	}
+
 	#[test]
 	fn nvrtc_compiles_every_kernel_to_ptx() {
 		if !nvrtc_or_fail() {
 			return;
 		}
-		for (arch, target) in
-			[("compute_61", "sm_61"), ("compute_80", "sm_80"), ("compute_90", "sm_90")]
+		for (cc, arch, target) in
+			[(61, "compute_61", "sm_61"), (80, "compute_80", "sm_80"), (90, "compute_90", "sm_90")]
 		{
 			let start = Instant::now();
 			let ptx = compile(arch).unwrap_or_else(|e| panic!("{e:#}")).to_src();
-			for entry in [GEN_KERNEL, GEMM_KERNEL] {
+			for entry in entries(cc) {
 				assert!(ptx.contains(&format!(".entry {entry}(")), "{arch}: no entry {entry}");
 			}
 			assert!(ptx.contains(&format!(".target {target}")), "{arch}: wrong target");
 			assert!(ptx.contains("dp4a.s32.s32"), "{arch}: the GEMM does not use dp4a");
-			// The two shared tiles, statically sized.
-			let shared = 4 * TILE_KQ * (TILE_M + TILE_N);
+			let mma = "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32";
+			let cp_async = "cp.async.cg.shared.global";
+			if cc >= 80 {
+				assert!(ptx.contains(mma) && ptx.contains(cp_async), "{arch}: no mma/cp.async");
+			} else {
+				// mma m16n8k32 s8 does not exist before sm_80: the kernel is left out.
+				assert!(!ptx.contains(MMA_GEMM_KERNEL) && !ptx.contains(mma), "{arch}");
+			}
 			assert!(ptx.contains(".shared"), "{arch}: no shared memory");
-			eprintln!(
-				"{arch}: {} bytes of PTX in {:.2?} ({shared} bytes of shared memory per block)",
-				ptx.len(),
-				start.elapsed()
-			);
+			eprintln!("{arch}: {} bytes of PTX in {:.2?}", ptx.len(), start.elapsed());
 		}
 	}
 
@@ -894,14 +1278,37 @@ pub(crate) mod tests {
 			return;
 		}
 		// NVRTC runs ptxas: the kernels assemble for real devices (registers, shared memory).
-		for arch in ["sm_61", "sm_80", "sm_90"] {
+		for (cc, arch) in [(61, "sm_61"), (80, "sm_80"), (90, "sm_90")] {
 			let start = Instant::now();
 			let cubin = compile_cubin(arch).unwrap_or_else(|e| panic!("{e:#}"));
-			for entry in [GEN_KERNEL, GEMM_KERNEL] {
+			for entry in entries(cc) {
 				let name = entry.as_bytes();
 				assert!(cubin.windows(name.len()).any(|w| w == name), "{arch}: no {entry}");
 			}
 			eprintln!("{arch}: {} bytes of CUBIN in {:.2?}", cubin.len(), start.elapsed());
+		}
+	}
+
+	#[test]
+	fn ptxas_fits_the_tensor_core_gemm_without_spills() {
+		if !nvrtc_or_fail() {
+			return;
+		}
+		// ptxas's report (NVRTC's log with -v) for the mma kernel: no local memory, the shared
+		// memory the tiles need, and at most 255 registers (2 blocks of 128 threads per SM).
+		for arch in ["sm_80", "sm_86", "sm_89", "sm_90"] {
+			let report = ptxas_report(arch).unwrap_or_else(|e| panic!("{e:#}"));
+			let (regs, spills, shared) = report
+				.get(MMA_GEMM_KERNEL)
+				.copied()
+				.unwrap_or_else(|| panic!("{arch}: no ptxas report for {MMA_GEMM_KERNEL}"));
+			eprintln!(
+				"{arch}: {MMA_GEMM_KERNEL} uses {regs} registers, {shared} bytes of shared memory, \
+				 {spills} bytes of spills"
+			);
+			assert_eq!(spills, 0, "{arch}: {MMA_GEMM_KERNEL} spills registers");
+			assert_eq!(shared, MMA_SHARED_BYTES, "{arch}: shared memory");
+			assert!(regs <= 255, "{arch}: {regs} registers");
 		}
 	}
 
@@ -952,21 +1359,40 @@ pub(crate) mod tests {
 			},
 			Err(e) => panic!("KILN_REQUIRE_GPU=1 but {e:#}"),
 		};
-		eprintln!("running on {}", cuda.name());
-		for (index, shape) in shapes().into_iter().enumerate() {
-			let seed = [index as u8 ^ 0x3e; 32];
-			for plan in [Plan::new(&seed, shape), Plan::with_limits(&seed, shape, 2, 1)] {
-				let buffers = cuda.run(&plan, true).unwrap();
-				check(&seed, &plan, &buffers, &format!("GPU {shape:?}"));
-			}
-		}
-		for v in poc::VECTORS {
-			let report = bench(&cuda, &v.seed, v.shape).unwrap();
-			assert_eq!(hex::encode(report.root), v.root);
-		}
+		let cc = cuda.device().compute_capability;
+		let forced = kernel_from_env(std::env::var(KERNEL_ENV).ok().as_deref()).unwrap();
+		assert_eq!(Some(cuda.kernel()), forced.or(GemmKernel::for_device(cc)), "the kernel");
 		let shape = Shape { m: 1024, n: 1024, k: 4096 };
-		let seed = [9; 32];
-		let c = cuda.gemm(&seed, shape).unwrap();
-		assert!(c == Cpu::new(None).gemm(&seed, shape).unwrap(), "GPU 1024×1024×4096");
+		let cpu = Cpu::new(None).gemm(&[9; 32], shape).unwrap();
+		// Every kernel the device runs, forced in turn.
+		for kernel in GemmKernel::ALL.into_iter().filter(|k| cc >= k.min_compute_capability()) {
+			let cuda = Cuda::new(0, Some(kernel)).unwrap();
+			let (regs, shared) = cuda.gemm_resources().unwrap();
+			eprintln!(
+				"running on {}: {regs} registers, {shared} bytes of shared memory",
+				cuda.name()
+			);
+			for (index, shape) in shapes().into_iter().enumerate() {
+				let seed = [index as u8 ^ 0x3e; 32];
+				for plan in
+					[Plan::new(&seed, shape, kernel), Plan::with_limits(&seed, shape, kernel, 2, 1)]
+				{
+					let buffers = cuda.run(&plan, true).unwrap();
+					check(
+						&seed,
+						&plan,
+						&buffers,
+						&format!("GPU, {} kernel, {shape:?}", kernel.name()),
+					);
+				}
+			}
+			for v in poc::VECTORS {
+				let report = bench(&cuda, &v.seed, v.shape).unwrap();
+				assert_eq!(hex::encode(report.root), v.root);
+			}
+			let c = cuda.gemm(&[9; 32], shape).unwrap();
+			assert!(c == cpu, "GPU, {} kernel, 1024×1024×4096", kernel.name());
+			eprintln!("{} kernel: equal to the CPU bit for bit", kernel.name());
+		}
 	}
 }

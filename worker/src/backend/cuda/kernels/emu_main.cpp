@@ -1,18 +1,18 @@
-// The worker tests' stand-in for the GPU: runs the launch plan that cuda.rs would send to the
-// device (read from stdin) through the kernels of gemm.cu compiled for the host on top of
-// emu.h, then writes every buffer to stdout.
+// The worker tests' stand-in for the GPU: runs the launch plan that cuda/mod.rs would send to
+// the device (read from stdin) through the kernels of gemm.cu and gemm_mma.cu compiled for
+// the host on top of emu.h, then writes every buffer to stdout.
 //
 // stdin, one item per line:
 //   buffers <words of buffer 0> <words of buffer 1> ...
 //   launch <kernel> <grid x y z> <block x y z> <arg>...   arg: buf:<i> | u32:<v> | u64:<v>
-// argv[1]: forward | reverse (the order fibers run in within a phase).
+// argv[1]: forward | reverse (the order warps and lanes run in; see emu.h).
 // stdout: the buffers one after another, each as its words of int32 little-endian.
 //
 // Every buffer sits just before an inaccessible page (and just after one), so a kernel that
 // reads or writes past the end of a buffer crashes instead of passing by luck.
 
 #include "emu.h"
-// The kernels, with cuda.rs's #defines in front (written by the test).
+// The kernels, with cuda/mod.rs's #defines in front (written by the test).
 #include "kernels.cu"
 
 #include <iostream>
@@ -79,7 +79,7 @@ unsigned long long u64_arg(const Arg& a) {
 }
 
 // The launch's arguments, bound to the kernel's parameter types the way cuLaunchKernel
-// would see them (checked one by one against what cuda.rs pushed).
+// would see them (checked one by one against what cuda/mod.rs pushed).
 struct Launch {
 	std::string kernel;
 	std::vector<Arg> args;
@@ -96,6 +96,12 @@ void run_gemm_i8(void* p) {
 	const auto& a = ((Launch*)p)->args;
 	kiln_gemm_i8(buffer_arg(a[0]), buffer_arg(a[1]), buffer_arg(a[2]), u32_arg(a[3]),
 	             u32_arg(a[4]), u32_arg(a[5]));
+}
+
+void run_gemm_i8_mma(void* p) {
+	const auto& a = ((Launch*)p)->args;
+	kiln_gemm_i8_mma(buffer_arg(a[0]), buffer_arg(a[1]), buffer_arg(a[2]), u32_arg(a[3]),
+	                 u32_arg(a[4]), u32_arg(a[5]));
 }
 
 } // namespace
@@ -160,6 +166,9 @@ int main(int argc, char** argv) {
 			} else if (launch.kernel == "kiln_gemm_i8") {
 				run = run_gemm_i8;
 				arity = 6;
+			} else if (launch.kernel == "kiln_gemm_i8_mma") {
+				run = run_gemm_i8_mma;
+				arity = 6;
 			} else {
 				fail("unknown kernel " + launch.kernel);
 			}
@@ -180,7 +189,7 @@ int main(int argc, char** argv) {
 	if (fflush(stdout) != 0) {
 		fail("write failed");
 	}
-	std::cerr << "emu: " << launches << " launches, " << emu::barriers << " barrier waits ("
-	          << order << ")" << std::endl;
+	std::cerr << "emu: " << launches << " launches, " << emu::barriers << " barrier waits, "
+	          << emu::warp_mmas << " warp mma.sync (" << order << ")" << std::endl;
 	return 0;
 }

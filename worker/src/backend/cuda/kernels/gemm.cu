@@ -1,20 +1,22 @@
-// PoC-GEMM v1 kernels (SPEC §4), compiled at run time with NVRTC by worker/src/cuda.rs.
+// PoC-GEMM v1 kernels (SPEC §4), compiled at run time with NVRTC by cuda/mod.rs: the
+// generator and the __dp4a GEMM (any device from sm_61); gemm_mma.cu, appended to this file,
+// has the tensor-core GEMM.
 //
 // The same text is also compiled as host C++ by the worker's tests, on top of
 // kernels/emu.h (one fiber per CUDA thread, switched at __syncthreads), so it must stay
 // within plain C++: fixed-width types spelled as C types, no CUDA headers, no templates
-// that need the CUDA toolkit. cuda.rs prepends the tile sizes as #defines (KILN_TILE_M,
-// KILN_TILE_N, KILN_TILE_KQ, KILN_THREADS_X, KILN_THREADS_Y), so Rust owns the launch
-// geometry.
+// that need the CUDA toolkit. cuda/mod.rs prepends the tile sizes as #defines (KILN_TILE_M,
+// KILN_TILE_N, KILN_TILE_KQ, KILN_THREADS_X, KILN_THREADS_Y, and KILN_MMA_* for
+// gemm_mma.cu), so Rust owns the launch geometry.
 //
 // Operand layout ("packed"): a matrix of `rows` × k int8 is stored as rows × kq 32-bit
-// words, kq = k rounded up to a multiple of 4·KILN_TILE_KQ, divided by 4. Word w of a row
-// holds elements t = 4w .. 4w+3, element 4w in the low byte; elements t >= k are 0, so the
-// padding adds nothing to any dot product. A is packed as m rows (row i = A[i, ·]) and B as
+// words, kq = k rounded up to a multiple of 64, divided by 4 (a multiple of KILN_TILE_KQ and
+// of KILN_MMA_KQ). Word w of a row holds elements t = 4w .. 4w+3, element 4w in the low
+// byte; elements t >= k are 0, so the padding adds nothing to any dot product. A is packed as m rows (row i = A[i, ·]) and B as
 // n rows of Bᵀ (row j = B[·, j]), so both are consumed along k, four elements per __dp4a.
 
 #ifndef KILN_TILE_M
-#error "cuda.rs defines the tile sizes"
+#error "cuda/mod.rs defines the tile sizes"
 #endif
 
 #define KILN_THREADS (KILN_THREADS_X * KILN_THREADS_Y)
