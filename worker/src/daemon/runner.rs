@@ -353,11 +353,13 @@ mod tests {
 	async fn a_long_job_runs_in_the_background_and_a_short_one_at_once() {
 		let dir = tempfile::tempdir().unwrap();
 		let core = core(dir.path());
-		// A loop that burns its fuel: seconds of work (about 6 s here), then the out-of-fuel result.
+		// A loop that burns its fuel: seconds of work, then the out-of-fuel result. 8e9 fuel took
+		// about 6 s on one machine and under FIRST_WAIT on a faster one (an AMD EPYC burns over
+		// 4e9 a second), so it is 40e9: about 10 s there, well past the first wait anywhere.
 		let spin = wat::parse_str(r#"(module (func (export "_start") (loop (br 0))))"#).unwrap();
 		let module = cached(&core, &spin);
 		let input = cached(&core, b"");
-		let long = spec(Workload::Wasm { module, input, fuel: 8_000_000_000 });
+		let long = spec(Workload::Wasm { module, input, fuel: 40_000_000_000 });
 		let shape = Workload::Gemm { m: 8, n: 8, k: 4, seed: [1; 32] };
 		let mut runner = JobRunner::new(core);
 		runner.specs.insert(1, long);
@@ -390,7 +392,7 @@ mod tests {
 			assert!(started.elapsed() < Duration::from_secs(120), "the loop never ran out of fuel");
 		};
 		assert_eq!(output.bytes, b"kiln/wasm/failed out-of-fuel");
-		eprintln!("8e9 fuel burnt in {:.1} s", started.elapsed().as_secs_f64());
+		eprintln!("40e9 fuel burnt in {:.1} s", started.elapsed().as_secs_f64());
 		// A job that ends is stopped.
 		runner.specs.insert(3, runner.specs[&1].clone());
 		assert_eq!(runner.run(3).await, Run::Running);
