@@ -68,22 +68,36 @@ for r in section("wasm"):
     out.append("")
 
 chain = {r["report"]["scenario"]: r["report"] for r in section("chain")}
+
+
+def per_full_block(report):
+    """How many of the load's transactions a block whose normal class is full holds: the
+    fullest block's count scaled to the whole class (the load generator does not always fill
+    a block: it waits for finality every few blocks)."""
+    best = max((b for b in report["records"] if b["ours"]), key=lambda b: b["ours"], default=None)
+    if best is None or best["normal_weight"] == 0:
+        return 0.0
+    return best["ours"] * best["normal_max"] / best["normal_weight"]
+
+
 if chain:
     # Published single-node figure of the Polkadot SDK: 1 457 signed transfers/s (6 s blocks).
     sdk_transfers_per_s = 1457.0
     out.append("| Chain load (dev node, 32 accounts) | included | blocks | per block | block weight used (normal class) "
-               "| tx/s over the load | full-block rate (peak ÷ 6 s) |")
-    out.append("|---|---|---|---|---|---|---|")
+               "| tx/s over the load | per full block (fullest, scaled) | full-block rate (÷ 6 s) |")
+    out.append("|---|---|---|---|---|---|---|---|")
     for name, r in chain.items():
         s = r["summary"]
         weights = ", ".join(f"{w:.0f} %" for w in s["weight_percent"])
+        full = per_full_block(r)
         out.append(f"| {name} | {s['included']} of {s['submitted']} | {s['blocks']} | {s['per_block']} | {weights} "
-                   f"| {s['tx_per_s']:.0f} | {s['peak_per_block'] / 6:.0f} |")
+                   f"| {s['tx_per_s']:.0f} | {full:.0f} | {full / 6:.0f} |")
     out.append("")
     prepared = {int(k): v for r in section("prepared") for k, v in r["ms"].items()}
     lines = []
     for name, r in chain.items():
-        full = [b for b in r["records"] if b["ours"] and b["normal_weight"] >= 0.99 * b["normal_max"]]
+        # Blocks at least 80 % full: their build time is mostly the load's transactions.
+        full = [b for b in r["records"] if b["ours"] and b["normal_weight"] >= 0.8 * b["normal_max"]]
         for b in full:
             ms = prepared.get(b["number"])
             if ms:
@@ -97,11 +111,11 @@ if chain:
         out.extend(lines)
         out.append("")
     if "transfers" in chain:
-        t = chain["transfers"]["summary"]["peak_per_block"] / 6
+        t = per_full_block(chain["transfers"]) / 6
         out.append(f"Transfers at the full-block rate: **{t / sdk_transfers_per_s:.2f}×** the Polkadot SDK's published "
                    f"single-node figure (1 457 signed transfers/s).")
     if "transfers" in chain and "bids" in chain:
-        ratio = chain["bids"]["summary"]["peak_per_block"] / max(chain["transfers"]["summary"]["peak_per_block"], 1)
+        ratio = per_full_block(chain["bids"]) / max(per_full_block(chain["transfers"]), 1)
         out.append(f"`place_bid` per full block ÷ transfers per full block: **{ratio:.2f}×** "
                    f"({goal(ratio >= 0.8)}: ≥ 0.8, SPEC §7).")
     out.append("")
