@@ -14,8 +14,9 @@
 #          (scripts/bench/anchors.py), then every CPU kernel this machine runs, forced.
 #   Wasm   `kiln-worker bench --wasm` on examples/wasm-jobs' crunch module: the worker's
 #          sandbox against plain wasmtime.
-#   Chain  `kiln-loadgen` against a fresh `kiln-node --dev`: pre-signed transfers, then
-#          place_bid, from 32 accounts, counted from the blocks that include them.
+#   Chain  `kiln-loadgen` against a fresh `kiln-node --dev`: pre-signed transfers, then new
+#          bids, replaced bids and job creations, from 32 accounts, counted from the blocks
+#          that include them.
 # The chain scale section is not built yet (see the README).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -76,6 +77,8 @@ if [[ $quick == 1 ]]; then
 	wasm_runs=2
 	load_transfers=3200
 	load_bids=3200
+	load_rebids=1600
+	load_jobs=800
 else
 	shapes=("1024 1024 4096" "4096 4096 8192")
 	path_shape="1024 1024 4096"
@@ -84,6 +87,8 @@ else
 	wasm_runs=5
 	load_transfers=12800
 	load_bids=9600
+	load_rebids=9600
+	load_jobs=6400
 fi
 
 if runs gemm; then
@@ -130,7 +135,7 @@ echo "  $wasm"
 fi
 
 if runs chain; then
-step "chain: kiln-loadgen against a fresh kiln-node --dev (transfers, then bids)"
+step "chain: kiln-loadgen against a fresh kiln-node --dev (transfers, bids, rebids, jobs)"
 rpc_port=9966
 "$KILN_BIN/kiln-node" --dev --tmp --rpc-port "$rpc_port" --port 30366 --no-prometheus \
 	--no-telemetry >"$out/node.log" 2>&1 &
@@ -142,9 +147,13 @@ for _ in $(seq 60); do
 		"http://127.0.0.1:$rpc_port" >/dev/null && break
 	sleep 1
 done
-for scenario in transfers bids; do
-	txs=$load_transfers
-	[[ $scenario == bids ]] && txs=$load_bids
+for scenario in transfers bids rebids jobs; do
+	case $scenario in
+	transfers) txs=$load_transfers ;;
+	bids) txs=$load_bids ;;
+	rebids) txs=$load_rebids ;;
+	jobs) txs=$load_jobs ;;
+	esac
 	load=$("$KILN_BIN/kiln-loadgen" --url "ws://127.0.0.1:$rpc_port" --scenario "$scenario" \
 		--accounts 32 --txs "$txs" --json)
 	echo "{\"section\":\"chain\",\"report\":$load}" >>"$results"

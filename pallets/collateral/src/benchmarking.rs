@@ -4,7 +4,7 @@ use super::*;
 use crate::Pallet as Collateral;
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, EnsureOrigin, Get};
-use frame_system::RawOrigin;
+use kiln_support::benchmarking::signed;
 use sp_runtime::{traits::Bounded, Perbill, Saturating};
 
 fn funded<T: Config>(name: &'static str) -> T::AccountId {
@@ -31,8 +31,9 @@ mod benchmarks {
 		let who = funded::<T>("provider");
 		let amount = min_bond::<T>();
 
+		let origin = signed::<T>(&who);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), amount);
+		_(origin, amount);
 
 		assert_last_event::<T>(Event::Bonded { who, amount }.into());
 	}
@@ -43,8 +44,9 @@ mod benchmarks {
 		Collateral::<T>::do_bond(&who, min_bond::<T>())?;
 		let amount = min_bond::<T>();
 
+		let origin = signed::<T>(&who);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), amount);
+		_(origin, amount);
 
 		assert_last_event::<T>(Event::Bonded { who, amount }.into());
 		Ok(())
@@ -64,8 +66,9 @@ mod benchmarks {
 			);
 		}
 
+		let origin = signed::<T>(&who);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), unit);
+		_(origin, unit);
 
 		let ledger = Ledgers::<T>::get(&who).ok_or(BenchmarkError::Stop("no ledger"))?;
 		assert_eq!(ledger.unlocking.len() as u32, chunks);
@@ -91,8 +94,9 @@ mod benchmarks {
 			frame_system::Pallet::<T>::block_number() + period,
 		);
 
+		let origin = signed::<T>(&who);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()));
+		_(origin);
 
 		assert!(!Ledgers::<T>::contains_key(&who));
 		assert_last_event::<T>(

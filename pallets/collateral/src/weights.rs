@@ -61,8 +61,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Configuration` (r:1 w:0)
 	/// Proof: `Collateral::Configuration` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalBonded` (r:1 w:1)
@@ -71,31 +69,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Collateral::CounterForLedgers` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn bond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `191`
+		//  Measured:  `51`
 		//  Estimated: `3866`
-		// Minimum execution time: 54_042_000 picoseconds.
-		Weight::from_parts(56_314_000, 0)
+		// Minimum execution time: 51_448_000 picoseconds.
+		Weight::from_parts(54_021_000, 0)
 			.saturating_add(Weight::from_parts(0, 3866))
-			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Collateral::Ledgers` (r:1 w:1)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalBonded` (r:1 w:1)
 	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `400`
+		//  Measured:  `260`
 		//  Estimated: `3866`
-		// Minimum execution time: 56_255_000 picoseconds.
-		Weight::from_parts(58_908_000, 0)
+		// Minimum execution time: 53_440_000 picoseconds.
+		Weight::from_parts(55_964_000, 0)
 			.saturating_add(Weight::from_parts(0, 3866))
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	/// Storage: `Collateral::Ledgers` (r:1 w:1)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
@@ -109,8 +105,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `520`
 		//  Estimated: `4419`
-		// Minimum execution time: 16_434_000 picoseconds.
-		Weight::from_parts(17_546_000, 0)
+		// Minimum execution time: 16_255_000 picoseconds.
+		Weight::from_parts(17_356_000, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -123,8 +119,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ProofOfCompute::OpenChallenge` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalBonded` (r:1 w:1)
 	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::CounterForLedgers` (r:1 w:1)
@@ -132,15 +126,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `c` is `[1, 16]`.
 	fn withdraw_unbonded(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `450 + c * (20 ±0)`
+		//  Measured:  `310 + c * (20 ±0)`
 		//  Estimated: `4419`
-		// Minimum execution time: 49_304_000 picoseconds.
-		Weight::from_parts(52_546_657, 0)
+		// Minimum execution time: 47_471_000 picoseconds.
+		Weight::from_parts(50_319_300, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
-			// Standard Error: 1_128
-			.saturating_add(Weight::from_parts(89_573, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(7))
-			.saturating_add(T::DbWeight::get().writes(5))
+			// Standard Error: 984
+			.saturating_add(Weight::from_parts(75_078, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Collateral::Configuration` (r:0 w:1)
 	/// Proof: `Collateral::Configuration` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
@@ -148,8 +142,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_826_000 picoseconds.
-		Weight::from_parts(4_216_000, 0)
+		// Minimum execution time: 3_795_000 picoseconds.
+		Weight::from_parts(4_176_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -161,8 +155,6 @@ impl WeightInfo for () {
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Configuration` (r:1 w:0)
 	/// Proof: `Collateral::Configuration` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalBonded` (r:1 w:1)
@@ -171,31 +163,29 @@ impl WeightInfo for () {
 	/// Proof: `Collateral::CounterForLedgers` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn bond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `191`
+		//  Measured:  `51`
 		//  Estimated: `3866`
-		// Minimum execution time: 54_042_000 picoseconds.
-		Weight::from_parts(56_314_000, 0)
+		// Minimum execution time: 51_448_000 picoseconds.
+		Weight::from_parts(54_021_000, 0)
 			.saturating_add(Weight::from_parts(0, 3866))
-			.saturating_add(ParityDbWeight::get().reads(6))
-			.saturating_add(ParityDbWeight::get().writes(5))
+			.saturating_add(ParityDbWeight::get().reads(5))
+			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	/// Storage: `Collateral::Ledgers` (r:1 w:1)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalBonded` (r:1 w:1)
 	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `400`
+		//  Measured:  `260`
 		//  Estimated: `3866`
-		// Minimum execution time: 56_255_000 picoseconds.
-		Weight::from_parts(58_908_000, 0)
+		// Minimum execution time: 53_440_000 picoseconds.
+		Weight::from_parts(55_964_000, 0)
 			.saturating_add(Weight::from_parts(0, 3866))
-			.saturating_add(ParityDbWeight::get().reads(4))
-			.saturating_add(ParityDbWeight::get().writes(4))
+			.saturating_add(ParityDbWeight::get().reads(3))
+			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	/// Storage: `Collateral::Ledgers` (r:1 w:1)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
@@ -209,8 +199,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `520`
 		//  Estimated: `4419`
-		// Minimum execution time: 16_434_000 picoseconds.
-		Weight::from_parts(17_546_000, 0)
+		// Minimum execution time: 16_255_000 picoseconds.
+		Weight::from_parts(17_356_000, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -223,8 +213,6 @@ impl WeightInfo for () {
 	/// Proof: `ProofOfCompute::OpenChallenge` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalBonded` (r:1 w:1)
 	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::CounterForLedgers` (r:1 w:1)
@@ -232,15 +220,15 @@ impl WeightInfo for () {
 	/// The range of component `c` is `[1, 16]`.
 	fn withdraw_unbonded(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `450 + c * (20 ±0)`
+		//  Measured:  `310 + c * (20 ±0)`
 		//  Estimated: `4419`
-		// Minimum execution time: 49_304_000 picoseconds.
-		Weight::from_parts(52_546_657, 0)
+		// Minimum execution time: 47_471_000 picoseconds.
+		Weight::from_parts(50_319_300, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
-			// Standard Error: 1_128
-			.saturating_add(Weight::from_parts(89_573, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(7))
-			.saturating_add(ParityDbWeight::get().writes(5))
+			// Standard Error: 984
+			.saturating_add(Weight::from_parts(75_078, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(6))
+			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	/// Storage: `Collateral::Configuration` (r:0 w:1)
 	/// Proof: `Collateral::Configuration` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
@@ -248,8 +236,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_826_000 picoseconds.
-		Weight::from_parts(4_216_000, 0)
+		// Minimum execution time: 3_795_000 picoseconds.
+		Weight::from_parts(4_176_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}

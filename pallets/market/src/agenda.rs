@@ -119,14 +119,15 @@ impl<T: Config> Pallet<T> {
 		per_job(T::WeightInfo::close_auctions).saturating_add(T::DbWeight::get().reads_writes(1, 1))
 	}
 
-	/// One missed deadline, and its record.
+	/// One missed deadline and its record (the benchmark writes each job's outcome).
 	fn fail_weight() -> Weight {
-		per_job(T::WeightInfo::fail_jobs).saturating_add(crate::records::record_weight::<T>())
+		per_job(T::WeightInfo::fail_jobs)
 	}
 
-	/// One settlement, and its record.
+	/// One settlement and its record, its kind's price list perhaps another than the
+	/// benchmark's.
 	fn settle_weight() -> Weight {
-		per_job(T::WeightInfo::settle_jobs).saturating_add(crate::records::record_weight::<T>())
+		per_job(T::WeightInfo::settle_jobs).saturating_add(crate::records::other_kind_prices::<T>())
 	}
 
 	/// The most one block's agenda can cost: every slot taken by the most expensive kind of

@@ -10,11 +10,12 @@ use frame_support::{
 	traits::{fungible::Mutate, EnsureOrigin, Get},
 	BoundedVec,
 };
-use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::{
 	result_commitment, Backend, Collateral, ContentRef, JobId, JobSpec, Requirements, Workload,
 	MAX_ENTRY_LEN, MAX_URI_LEN,
 };
+use kiln_support::benchmarking::signed;
 use sp_runtime::{
 	traits::{One, Saturating},
 	Perbill,
@@ -145,8 +146,9 @@ mod benchmarks {
 		let last = close.saturating_add((AGENDA_SEARCH - 1).into());
 		fill_agendas::<T>(last.saturating_add(spec.execution_blocks), AGENDA_SEARCH - 1);
 
+		let origin = signed::<T>(&client);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(client.clone()), spec);
+		_(origin, spec);
 
 		let job = Jobs::<T>::get(0).ok_or(BenchmarkError::Stop("no job"))?;
 		assert_eq!(job.bidding_ends, last);
@@ -162,8 +164,9 @@ mod benchmarks {
 		let job = job_with_bids::<T>(&client, &bidders[..b as usize])?;
 		let caller = bidders[b as usize].clone();
 
+		let origin = signed::<T>(&caller);
 		#[extrinsic_call]
-		place_bid(RawOrigin::Signed(caller), job, units::<T>(1));
+		place_bid(origin, job, units::<T>(1));
 
 		assert_eq!(Bids::<T>::get(job).len() as u32, b + 1);
 		Ok(())
@@ -181,8 +184,9 @@ mod benchmarks {
 		let caller = bidders[max as usize].clone();
 		let dearest = bidders[max as usize - 1].clone();
 
+		let origin = signed::<T>(&caller);
 		#[extrinsic_call]
-		place_bid(RawOrigin::Signed(caller.clone()), job, units::<T>(1));
+		place_bid(origin, job, units::<T>(1));
 
 		let bids = Bids::<T>::get(job);
 		assert_eq!(bids.len() as u32, max);
@@ -200,8 +204,9 @@ mod benchmarks {
 		let job = job_with_bids::<T>(&client, &bidders)?;
 		let caller = bidders[b as usize - 1].clone();
 
+		let origin = signed::<T>(&caller);
 		#[extrinsic_call]
-		place_bid(RawOrigin::Signed(caller.clone()), job, units::<T>(1));
+		place_bid(origin, job, units::<T>(1));
 
 		let bids = Bids::<T>::get(job);
 		assert_eq!(bids.len() as u32, b);
@@ -217,8 +222,9 @@ mod benchmarks {
 		let job = job_with_bids::<T>(&client, &bidders)?;
 		let caller = bidders[b as usize - 1].clone();
 
+		let origin = signed::<T>(&caller);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller), job);
+		_(origin, job);
 
 		assert_eq!(Bids::<T>::get(job).len() as u32, b - 1);
 		Ok(())
@@ -230,8 +236,9 @@ mod benchmarks {
 		let bidders = providers::<T>(0, b)?;
 		let job = job_with_bids::<T>(&client, &bidders)?;
 
+		let origin = signed::<T>(&client);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(client), job);
+		_(origin, job);
 
 		assert!(!Bids::<T>::contains_key(job));
 		Ok(())
@@ -241,8 +248,9 @@ mod benchmarks {
 	fn commit_result() -> Result<(), BenchmarkError> {
 		let (jobs, winners, _) = awarded_jobs::<T>(1)?;
 
+		let origin = signed::<T>(&winners[0]);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(winners[0].clone()), jobs[0], [3; 32]);
+		_(origin, jobs[0], [3; 32]);
 
 		Ok(())
 	}
@@ -256,8 +264,9 @@ mod benchmarks {
 		let settles = now::<T>().saturating_add(window);
 		fill_agendas::<T>(settles, AGENDA_SEARCH);
 
+		let origin = signed::<T>(&winners[0]);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(winners[0].clone()), jobs[0], output, [1; 32]);
+		_(origin, jobs[0], output, [1; 32]);
 
 		assert_eq!(crate::agenda::JobAgenda::<T>::line(), vec![(settles, jobs[0])]);
 
@@ -273,8 +282,10 @@ mod benchmarks {
 		let later = close.saturating_add(Configuration::<T>::get().retention_blocks);
 		frame_system::Pallet::<T>::set_block_number(later);
 
+		// Anyone may drop the record and the deposit goes back to the client, so the caller's
+		// account is not whitelisted: the client's, read and written, is another's.
 		#[extrinsic_call]
-		_(RawOrigin::Signed(client), job);
+		_(frame_system::RawOrigin::Signed(client), job);
 
 		assert!(!Jobs::<T>::contains_key(job));
 		Ok(())

@@ -410,7 +410,7 @@ pub mod pallet {
 		/// Creates a job: `max_price + verification_fee` goes into escrow and a deposit for
 		/// the record on hold; the auction starts now.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::create_job().saturating_add(T::DbWeight::get().reads_writes(1, 1)))]
+		#[pallet::weight(T::WeightInfo::create_job())]
 		pub fn create_job(origin: OriginFor<T>, spec: JobSpecOf<T>) -> DispatchResult {
 			let client = ensure_signed(origin)?;
 			Self::do_create_job(&client, spec).map(|_| ())

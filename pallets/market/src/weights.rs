@@ -67,8 +67,6 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Market::Configuration` (r:1 w:0)
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(141), added: 636, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Market::NextJobId` (r:1 w:1)
@@ -91,13 +89,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
 	fn create_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1525`
+		//  Measured:  `1351`
 		//  Estimated: `53126`
-		// Minimum execution time: 153_891_000 picoseconds.
-		Weight::from_parts(165_629_000, 0)
+		// Minimum execution time: 154_462_000 picoseconds.
+		Weight::from_parts(162_284_000, 0)
 			.saturating_add(Weight::from_parts(0, 53126))
-			.saturating_add(T::DbWeight::get().reads(30))
-			.saturating_add(T::DbWeight::get().writes(28))
+			.saturating_add(T::DbWeight::get().reads(29))
+			.saturating_add(T::DbWeight::get().writes(27))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -109,22 +107,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Ledgers` (r:1 w:0)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[0, 31]`.
 	fn place_bid(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2181 + b * (116 ±0)`
+		//  Measured:  `2108 + b * (110 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 63_515_000 picoseconds.
-		Weight::from_parts(70_682_636, 0)
+		// Minimum execution time: 63_536_000 picoseconds.
+		Weight::from_parts(68_810_992, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 7_246
-			.saturating_add(Weight::from_parts(467_588, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(7))
-			.saturating_add(T::DbWeight::get().writes(3))
+			// Standard Error: 5_327
+			.saturating_add(Weight::from_parts(486_714, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -136,19 +132,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Ledgers` (r:1 w:0)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn place_bid_evicting() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5544`
+		//  Measured:  `5404`
 		//  Estimated: `6326`
-		// Minimum execution time: 114_502_000 picoseconds.
-		Weight::from_parts(122_404_000, 0)
+		// Minimum execution time: 109_945_000 picoseconds.
+		Weight::from_parts(118_729_000, 0)
 			.saturating_add(Weight::from_parts(0, 6326))
-			.saturating_add(T::DbWeight::get().reads(9))
-			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().reads(8))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -165,11 +161,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1902 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 26_660_000 picoseconds.
-		Weight::from_parts(29_820_209, 0)
+		// Minimum execution time: 27_251_000 picoseconds.
+		Weight::from_parts(30_158_644, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_888
-			.saturating_add(Weight::from_parts(408_976, 0).saturating_mul(b.into()))
+			// Standard Error: 3_463
+			.saturating_add(Weight::from_parts(376_548, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -179,26 +175,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Bids` (`max_values`: None, `max_size`: Some(2193), added: 4668, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[1, 32]`.
 	fn retract_bid(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1601 + b * (92 ±0)`
-		//  Estimated: `6196`
-		// Minimum execution time: 56_615_000 picoseconds.
-		Weight::from_parts(60_891_401, 0)
-			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 3_897
-			.saturating_add(Weight::from_parts(386_458, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(4))
+		//  Measured:  `1498 + b * (84 ±0)`
+		//  Estimated: `5658`
+		// Minimum execution time: 55_533_000 picoseconds.
+		Weight::from_parts(58_072_500, 0)
+			.saturating_add(Weight::from_parts(0, 5658))
+			// Standard Error: 3_158
+			.saturating_add(Weight::from_parts(369_243, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Bids` (r:1 w:1)
 	/// Proof: `Market::Bids` (`max_values`: None, `max_size`: Some(2193), added: 4668, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:33 w:33)
+	/// Storage: `System::Account` (r:32 w:32)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:33 w:33)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
@@ -215,16 +211,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `b` is `[0, 32]`.
 	fn cancel_job(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1699 + b * (232 ±0)`
+		//  Measured:  `1569 + b * (222 ±0)`
 		//  Estimated: `6478 + b * (2668 ±0)`
-		// Minimum execution time: 68_452_000 picoseconds.
-		Weight::from_parts(72_971_899, 0)
+		// Minimum execution time: 66_921_000 picoseconds.
+		Weight::from_parts(69_241_288, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 26_582
-			.saturating_add(Weight::from_parts(33_702_256, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(10))
+			// Standard Error: 31_085
+			.saturating_add(Weight::from_parts(33_107_725, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
-			.saturating_add(T::DbWeight::get().writes(10))
+			.saturating_add(T::DbWeight::get().writes(9))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(b.into())))
 			.saturating_add(Weight::from_parts(0, 2668).saturating_mul(b.into()))
 	}
@@ -236,8 +232,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1304`
 		//  Estimated: `4701`
-		// Minimum execution time: 19_559_000 picoseconds.
-		Weight::from_parts(20_861_000, 0)
+		// Minimum execution time: 20_611_000 picoseconds.
+		Weight::from_parts(22_274_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -258,8 +254,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2087`
 		//  Estimated: `28430`
-		// Minimum execution time: 56_615_000 picoseconds.
-		Weight::from_parts(59_590_000, 0)
+		// Minimum execution time: 56_825_000 picoseconds.
+		Weight::from_parts(60_051_000, 0)
 			.saturating_add(Weight::from_parts(0, 28430))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(13))
@@ -292,8 +288,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_206_000 picoseconds.
-		Weight::from_parts(4_617_000, 0)
+		// Minimum execution time: 3_955_000 picoseconds.
+		Weight::from_parts(4_397_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -320,11 +316,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1313 + n * (13214 ±0)`
 		//  Estimated: `3734 + n * (109728 ±0)`
-		// Minimum execution time: 3_856_000 picoseconds.
-		Weight::from_parts(4_006_000, 0)
+		// Minimum execution time: 3_765_000 picoseconds.
+		Weight::from_parts(3_895_000, 0)
 			.saturating_add(Weight::from_parts(0, 3734))
-			// Standard Error: 3_344_237
-			.saturating_add(Weight::from_parts(1_846_384_001, 0).saturating_mul(n.into()))
+			// Standard Error: 2_702_501
+			.saturating_add(Weight::from_parts(1_712_999_237, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((130_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -368,11 +364,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1231 + n * (1334 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_726_000 picoseconds.
-		Weight::from_parts(5_248_064, 0)
+		// Minimum execution time: 3_716_000 picoseconds.
+		Weight::from_parts(36_328_767, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 78_480
-			.saturating_add(Weight::from_parts(110_905_931, 0).saturating_mul(n.into()))
+			// Standard Error: 60_522
+			.saturating_add(Weight::from_parts(101_145_747, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(8))
@@ -412,11 +408,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1311 + n * (1568 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_695_000 picoseconds.
-		Weight::from_parts(3_836_000, 0)
+		// Minimum execution time: 3_616_000 picoseconds.
+		Weight::from_parts(21_834_818, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 59_074
-			.saturating_add(Weight::from_parts(138_473_987, 0).saturating_mul(n.into()))
+			// Standard Error: 88_134
+			.saturating_add(Weight::from_parts(127_611_585, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -429,8 +425,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	/// Storage: `Market::Configuration` (r:1 w:0)
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(141), added: 636, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Market::NextJobId` (r:1 w:1)
@@ -453,13 +447,13 @@ impl WeightInfo for () {
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
 	fn create_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1525`
+		//  Measured:  `1351`
 		//  Estimated: `53126`
-		// Minimum execution time: 153_891_000 picoseconds.
-		Weight::from_parts(165_629_000, 0)
+		// Minimum execution time: 154_462_000 picoseconds.
+		Weight::from_parts(162_284_000, 0)
 			.saturating_add(Weight::from_parts(0, 53126))
-			.saturating_add(ParityDbWeight::get().reads(30))
-			.saturating_add(ParityDbWeight::get().writes(28))
+			.saturating_add(ParityDbWeight::get().reads(29))
+			.saturating_add(ParityDbWeight::get().writes(27))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -471,22 +465,20 @@ impl WeightInfo for () {
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Ledgers` (r:1 w:0)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[0, 31]`.
 	fn place_bid(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2181 + b * (116 ±0)`
+		//  Measured:  `2108 + b * (110 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 63_515_000 picoseconds.
-		Weight::from_parts(70_682_636, 0)
+		// Minimum execution time: 63_536_000 picoseconds.
+		Weight::from_parts(68_810_992, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 7_246
-			.saturating_add(Weight::from_parts(467_588, 0).saturating_mul(b.into()))
-			.saturating_add(ParityDbWeight::get().reads(7))
-			.saturating_add(ParityDbWeight::get().writes(3))
+			// Standard Error: 5_327
+			.saturating_add(Weight::from_parts(486_714, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(6))
+			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -498,19 +490,19 @@ impl WeightInfo for () {
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Ledgers` (r:1 w:0)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn place_bid_evicting() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5544`
+		//  Measured:  `5404`
 		//  Estimated: `6326`
-		// Minimum execution time: 114_502_000 picoseconds.
-		Weight::from_parts(122_404_000, 0)
+		// Minimum execution time: 109_945_000 picoseconds.
+		Weight::from_parts(118_729_000, 0)
 			.saturating_add(Weight::from_parts(0, 6326))
-			.saturating_add(ParityDbWeight::get().reads(9))
-			.saturating_add(ParityDbWeight::get().writes(5))
+			.saturating_add(ParityDbWeight::get().reads(8))
+			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -527,11 +519,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1902 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 26_660_000 picoseconds.
-		Weight::from_parts(29_820_209, 0)
+		// Minimum execution time: 27_251_000 picoseconds.
+		Weight::from_parts(30_158_644, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_888
-			.saturating_add(Weight::from_parts(408_976, 0).saturating_mul(b.into()))
+			// Standard Error: 3_463
+			.saturating_add(Weight::from_parts(376_548, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -541,26 +533,26 @@ impl WeightInfo for () {
 	/// Proof: `Market::Bids` (`max_values`: None, `max_size`: Some(2193), added: 4668, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[1, 32]`.
 	fn retract_bid(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1601 + b * (92 ±0)`
-		//  Estimated: `6196`
-		// Minimum execution time: 56_615_000 picoseconds.
-		Weight::from_parts(60_891_401, 0)
-			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 3_897
-			.saturating_add(Weight::from_parts(386_458, 0).saturating_mul(b.into()))
-			.saturating_add(ParityDbWeight::get().reads(5))
-			.saturating_add(ParityDbWeight::get().writes(4))
+		//  Measured:  `1498 + b * (84 ±0)`
+		//  Estimated: `5658`
+		// Minimum execution time: 55_533_000 picoseconds.
+		Weight::from_parts(58_072_500, 0)
+			.saturating_add(Weight::from_parts(0, 5658))
+			// Standard Error: 3_158
+			.saturating_add(Weight::from_parts(369_243, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(4))
+			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Bids` (r:1 w:1)
 	/// Proof: `Market::Bids` (`max_values`: None, `max_size`: Some(2193), added: 4668, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:33 w:33)
+	/// Storage: `System::Account` (r:32 w:32)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:33 w:33)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
@@ -577,16 +569,16 @@ impl WeightInfo for () {
 	/// The range of component `b` is `[0, 32]`.
 	fn cancel_job(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1699 + b * (232 ±0)`
+		//  Measured:  `1569 + b * (222 ±0)`
 		//  Estimated: `6478 + b * (2668 ±0)`
-		// Minimum execution time: 68_452_000 picoseconds.
-		Weight::from_parts(72_971_899, 0)
+		// Minimum execution time: 66_921_000 picoseconds.
+		Weight::from_parts(69_241_288, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 26_582
-			.saturating_add(Weight::from_parts(33_702_256, 0).saturating_mul(b.into()))
-			.saturating_add(ParityDbWeight::get().reads(10))
+			// Standard Error: 31_085
+			.saturating_add(Weight::from_parts(33_107_725, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(9))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(b.into())))
-			.saturating_add(ParityDbWeight::get().writes(10))
+			.saturating_add(ParityDbWeight::get().writes(9))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(b.into())))
 			.saturating_add(Weight::from_parts(0, 2668).saturating_mul(b.into()))
 	}
@@ -598,8 +590,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1304`
 		//  Estimated: `4701`
-		// Minimum execution time: 19_559_000 picoseconds.
-		Weight::from_parts(20_861_000, 0)
+		// Minimum execution time: 20_611_000 picoseconds.
+		Weight::from_parts(22_274_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -620,8 +612,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2087`
 		//  Estimated: `28430`
-		// Minimum execution time: 56_615_000 picoseconds.
-		Weight::from_parts(59_590_000, 0)
+		// Minimum execution time: 56_825_000 picoseconds.
+		Weight::from_parts(60_051_000, 0)
 			.saturating_add(Weight::from_parts(0, 28430))
 			.saturating_add(ParityDbWeight::get().reads(14))
 			.saturating_add(ParityDbWeight::get().writes(13))
@@ -654,8 +646,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_206_000 picoseconds.
-		Weight::from_parts(4_617_000, 0)
+		// Minimum execution time: 3_955_000 picoseconds.
+		Weight::from_parts(4_397_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -682,11 +674,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1313 + n * (13214 ±0)`
 		//  Estimated: `3734 + n * (109728 ±0)`
-		// Minimum execution time: 3_856_000 picoseconds.
-		Weight::from_parts(4_006_000, 0)
+		// Minimum execution time: 3_765_000 picoseconds.
+		Weight::from_parts(3_895_000, 0)
 			.saturating_add(Weight::from_parts(0, 3734))
-			// Standard Error: 3_344_237
-			.saturating_add(Weight::from_parts(1_846_384_001, 0).saturating_mul(n.into()))
+			// Standard Error: 2_702_501
+			.saturating_add(Weight::from_parts(1_712_999_237, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().reads((130_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -730,11 +722,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1231 + n * (1334 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_726_000 picoseconds.
-		Weight::from_parts(5_248_064, 0)
+		// Minimum execution time: 3_716_000 picoseconds.
+		Weight::from_parts(36_328_767, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 78_480
-			.saturating_add(Weight::from_parts(110_905_931, 0).saturating_mul(n.into()))
+			// Standard Error: 60_522
+			.saturating_add(Weight::from_parts(101_145_747, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(11))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(8))
@@ -774,11 +766,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1311 + n * (1568 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_695_000 picoseconds.
-		Weight::from_parts(3_836_000, 0)
+		// Minimum execution time: 3_616_000 picoseconds.
+		Weight::from_parts(21_834_818, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 59_074
-			.saturating_add(Weight::from_parts(138_473_987, 0).saturating_mul(n.into()))
+			// Standard Error: 88_134
+			.saturating_add(Weight::from_parts(127_611_585, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(9))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(7))

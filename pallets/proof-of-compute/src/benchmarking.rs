@@ -10,11 +10,12 @@ use frame_support::{
 	traits::{EnsureOrigin, Get},
 	BoundedVec,
 };
-use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::{
 	poc::{self, Shape, LEAF_ENTRIES},
 	result_commitment, Collateral, JobId, ProviderRegistry, Verification, VerifiedMarket,
 };
+use kiln_support::benchmarking::signed;
 use sp_runtime::{
 	traits::{One, Saturating},
 	Perbill,
@@ -227,8 +228,9 @@ mod benchmarks {
 	fn commit_challenge() -> Result<(), BenchmarkError> {
 		let (id, who) = issued::<T>(0)?;
 
+		let origin = signed::<T>(&who);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), id, [7; 32]);
+		_(origin, id, [7; 32]);
 
 		assert!(matches!(
 			Challenges::<T>::get(id).map(|c| c.state),
@@ -254,8 +256,9 @@ mod benchmarks {
 		Pallet::<T>::unschedule(Task::Challenge(id), challenge.opens_at);
 		Challenges::<T>::insert(id, challenge);
 
+		let origin = signed::<T>(&who);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), id, BoundedVec::truncate_from(list));
+		_(origin, id, BoundedVec::truncate_from(list));
 
 		assert!(!Challenges::<T>::contains_key(id), "the challenge passed and ended");
 		assert_eq!(T::Registry::reputation(&who).map(|r| r.challenges_passed), Some(1));
@@ -426,8 +429,9 @@ mod benchmarks {
 		check.stage = SpotCheckStage::Committing;
 		SpotChecks::<T>::insert(job_id, check);
 
+		let origin = signed::<T>(&v);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(v), job_id, [4; 32]);
+		_(origin, job_id, [4; 32]);
 
 		assert_eq!(SpotChecks::<T>::get(job_id).map(|c| c.stage), Some(SpotCheckStage::Revealing));
 		Ok(())
@@ -449,8 +453,9 @@ mod benchmarks {
 			SpotChecks::<T>::iter().next().ok_or(BenchmarkError::Stop("no check"))?;
 		let last = check.verifiers[2].account.clone();
 
+		let origin = signed::<T>(&last);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(last), job_id, [2; 32], [2; 32]);
+		_(origin, job_id, [2; 32], [2; 32]);
 
 		assert!(!SpotChecks::<T>::contains_key(job_id));
 		assert!(T::Market::job(job_id).is_none(), "the job ended");

@@ -5,11 +5,11 @@ use super::*;
 use alloc::vec;
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, EnsureOrigin};
-use frame_system::RawOrigin;
 use kiln_primitives::{
 	Backends, Collateral, Endpoint, GpuSpec, HardwareProfile, ProviderRegistry, Region,
 	MAX_ENDPOINT_LEN, MAX_GPU_KINDS, MAX_GPU_MODEL_LEN,
 };
+use kiln_support::benchmarking::signed;
 use sp_runtime::traits::Bounded;
 
 /// The largest profile `max_gpus` allows: every GPU kind, the longest model names.
@@ -64,8 +64,9 @@ mod benchmarks {
 		let profile = largest_profile::<T>();
 		let who = bonded_provider::<T>(&profile)?;
 
+		let origin = signed::<T>(&who);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), profile, longest_endpoint());
+		_(origin, profile, longest_endpoint());
 
 		assert!(Pallet::<T>::is_active(&who));
 		Ok(())
@@ -79,8 +80,9 @@ mod benchmarks {
 		let who = bonded_provider::<T>(&largest_profile::<T>())?;
 		Pallet::<T>::do_register(&who, small, b"http://a".to_vec().try_into().unwrap_or_default())?;
 
+		let origin = signed::<T>(&who);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), largest_profile::<T>(), longest_endpoint());
+		_(origin, largest_profile::<T>(), longest_endpoint());
 
 		let record = Providers::<T>::get(&who).ok_or(BenchmarkError::Stop("not registered"))?;
 		assert_eq!(record.endpoint, longest_endpoint());
@@ -91,8 +93,9 @@ mod benchmarks {
 	fn pause() -> Result<(), BenchmarkError> {
 		let who = registered_provider::<T>()?;
 
+		let origin = signed::<T>(&who);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()));
+		_(origin);
 
 		assert!(!Pallet::<T>::is_active(&who));
 		Ok(())
@@ -103,8 +106,9 @@ mod benchmarks {
 		let who = registered_provider::<T>()?;
 		Pallet::<T>::do_pause(&who)?;
 
+		let origin = signed::<T>(&who);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()));
+		_(origin);
 
 		assert!(Pallet::<T>::is_active(&who));
 		Ok(())
@@ -114,8 +118,9 @@ mod benchmarks {
 	fn deregister() -> Result<(), BenchmarkError> {
 		let who = registered_provider::<T>()?;
 
+		let origin = signed::<T>(&who);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()));
+		_(origin);
 
 		assert!(!Providers::<T>::contains_key(&who));
 		Ok(())

@@ -64,8 +64,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Ledgers` (r:1 w:0)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::ActiveProviders` (r:1 w:1)
@@ -80,13 +78,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::ProviderIndex` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `403`
+		//  Measured:  `263`
 		//  Estimated: `4419`
-		// Minimum execution time: 66_780_000 picoseconds.
-		Weight::from_parts(69_805_000, 0)
+		// Minimum execution time: 63_916_000 picoseconds.
+		Weight::from_parts(67_191_000, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
-			.saturating_add(T::DbWeight::get().reads(8))
-			.saturating_add(T::DbWeight::get().writes(7))
+			.saturating_add(T::DbWeight::get().reads(7))
+			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
@@ -94,19 +92,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Ledgers` (r:1 w:0)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	fn update_profile() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `707`
+		//  Measured:  `567`
 		//  Estimated: `4419`
-		// Minimum execution time: 62_894_000 picoseconds.
-		Weight::from_parts(66_329_000, 0)
+		// Minimum execution time: 58_768_000 picoseconds.
+		Weight::from_parts(61_762_000, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
@@ -116,8 +112,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1071`
 		//  Estimated: `4419`
-		// Minimum execution time: 15_112_000 picoseconds.
-		Weight::from_parts(16_064_000, 0)
+		// Minimum execution time: 14_992_000 picoseconds.
+		Weight::from_parts(16_024_000, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -134,16 +130,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1273`
 		//  Estimated: `4419`
-		// Minimum execution time: 19_970_000 picoseconds.
-		Weight::from_parts(21_192_000, 0)
+		// Minimum execution time: 19_759_000 picoseconds.
+		Weight::from_parts(20_961_000, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::CounterForProviders` (r:1 w:1)
@@ -158,13 +152,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::ProviderAt` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn deregister() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1363`
+		//  Measured:  `1223`
 		//  Estimated: `4419`
-		// Minimum execution time: 53_239_000 picoseconds.
-		Weight::from_parts(56_375_000, 0)
+		// Minimum execution time: 50_156_000 picoseconds.
+		Weight::from_parts(53_240_000, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
-			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().writes(8))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `Providers::Configuration` (r:0 w:1)
 	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
@@ -172,8 +166,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_896_000 picoseconds.
-		Weight::from_parts(4_286_000, 0)
+		// Minimum execution time: 3_826_000 picoseconds.
+		Weight::from_parts(4_187_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -187,8 +181,6 @@ impl WeightInfo for () {
 	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Ledgers` (r:1 w:0)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::ActiveProviders` (r:1 w:1)
@@ -203,13 +195,13 @@ impl WeightInfo for () {
 	/// Proof: `Providers::ProviderIndex` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `403`
+		//  Measured:  `263`
 		//  Estimated: `4419`
-		// Minimum execution time: 66_780_000 picoseconds.
-		Weight::from_parts(69_805_000, 0)
+		// Minimum execution time: 63_916_000 picoseconds.
+		Weight::from_parts(67_191_000, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
-			.saturating_add(ParityDbWeight::get().reads(8))
-			.saturating_add(ParityDbWeight::get().writes(7))
+			.saturating_add(ParityDbWeight::get().reads(7))
+			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
@@ -217,19 +209,17 @@ impl WeightInfo for () {
 	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Ledgers` (r:1 w:0)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	fn update_profile() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `707`
+		//  Measured:  `567`
 		//  Estimated: `4419`
-		// Minimum execution time: 62_894_000 picoseconds.
-		Weight::from_parts(66_329_000, 0)
+		// Minimum execution time: 58_768_000 picoseconds.
+		Weight::from_parts(61_762_000, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
-			.saturating_add(ParityDbWeight::get().reads(5))
-			.saturating_add(ParityDbWeight::get().writes(3))
+			.saturating_add(ParityDbWeight::get().reads(4))
+			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
@@ -239,8 +229,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1071`
 		//  Estimated: `4419`
-		// Minimum execution time: 15_112_000 picoseconds.
-		Weight::from_parts(16_064_000, 0)
+		// Minimum execution time: 14_992_000 picoseconds.
+		Weight::from_parts(16_024_000, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -257,16 +247,14 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1273`
 		//  Estimated: `4419`
-		// Minimum execution time: 19_970_000 picoseconds.
-		Weight::from_parts(21_192_000, 0)
+		// Minimum execution time: 19_759_000 picoseconds.
+		Weight::from_parts(20_961_000, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::CounterForProviders` (r:1 w:1)
@@ -281,13 +269,13 @@ impl WeightInfo for () {
 	/// Proof: `Providers::ProviderAt` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn deregister() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1363`
+		//  Measured:  `1223`
 		//  Estimated: `4419`
-		// Minimum execution time: 53_239_000 picoseconds.
-		Weight::from_parts(56_375_000, 0)
+		// Minimum execution time: 50_156_000 picoseconds.
+		Weight::from_parts(53_240_000, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
-			.saturating_add(ParityDbWeight::get().reads(6))
-			.saturating_add(ParityDbWeight::get().writes(8))
+			.saturating_add(ParityDbWeight::get().reads(5))
+			.saturating_add(ParityDbWeight::get().writes(7))
 	}
 	/// Storage: `Providers::Configuration` (r:0 w:1)
 	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
@@ -295,8 +283,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_896_000 picoseconds.
-		Weight::from_parts(4_286_000, 0)
+		// Minimum execution time: 3_826_000 picoseconds.
+		Weight::from_parts(4_187_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}

@@ -1,9 +1,10 @@
 //! Helpers the Kiln pallets' benchmarks share (with `runtime-benchmarks` only): amounts in
 //! KILN, funded accounts and registered providers, each built through the traits the pallets
-//! already use to call each other.
+//! already use to call each other, and the origin of a signed call.
 
 use frame_benchmarking::{account, BenchmarkError};
 use frame_support::traits::fungible::Mutate;
+use frame_system::RawOrigin;
 use kiln_primitives::{Collateral, ProviderRegistry};
 use sp_runtime::traits::Saturating;
 
@@ -42,4 +43,17 @@ where
 	Col::bond_for_benchmark(&who, bond)?;
 	Reg::register_for_benchmark(&who)?;
 	Ok(who)
+}
+
+/// The origin of a call `who` signs, with `who`'s `System::Account` whitelisted (the SDK's
+/// `whitelist_account!`). `CheckNonce` and `ChargeTransactionPayment` read and write the
+/// signer's account in every signed transaction, and their weights charge it; the call's own
+/// reads and writes of it then hit the overlay, and the block writes it once. Counting them
+/// again in the call's weight charges the signer's account twice. The SDK's benchmarks do the
+/// same with `whitelisted_caller`. Call it in the setup, before `#[extrinsic_call]`.
+pub fn signed<T: frame_system::Config>(who: &T::AccountId) -> RawOrigin<T::AccountId> {
+	frame_benchmarking::benchmarking::add_to_whitelist(
+		frame_system::Account::<T>::hashed_key_for(who).into(),
+	);
+	RawOrigin::Signed(who.clone())
 }

@@ -8,8 +8,13 @@
 //! dispatch successes, block weight, tx/s.
 //!
 //! - `transfers`: `Balances.transfer_keep_alive` from each sender to the next.
-//! - `bids`: `Market.place_bid` from each provider on the jobs in turn, each bid cheaper than
-//!   the provider's last on that job (the first places the bid, the later ones replace it).
+//! - `bids`: new bids. `Market.place_bid` from each provider on a job it has not bid on yet
+//!   (as many jobs as rounds, each ending with a bid from every provider), so every bid
+//!   holds a deposit and grows a job's list: what an auction sees.
+//! - `rebids`: `Market.place_bid` from each provider on `--jobs` jobs in turn, each bid cheaper
+//!   than its last on that job: after the first round on a job, every bid replaces one.
+//! - `jobs`: `Market.create_job` from every sender, the bidding and execution periods spread
+//!   (as a population of clients spreads them), so that the agendas have room.
 
 mod count;
 
@@ -35,6 +40,8 @@ use tokio::sync::mpsc;
 enum Scenario {
 	Transfers,
 	Bids,
+	Rebids,
+	Jobs,
 }
 
 /// Sends a pre-signed load to a Kiln node and counts it from the blocks.
@@ -58,7 +65,7 @@ struct Args {
 	/// The account that funds the senders and creates the jobs.
 	#[arg(long, default_value = "//Alice")]
 	funder: String,
-	/// Jobs the providers bid on (`bids`; at most 32 are created per block).
+	/// Jobs the providers bid on (`rebids`; `bids` makes one per round).
 	#[arg(long, default_value_t = 16)]
 	jobs: u32,
 	/// Print the summary as one JSON object.
@@ -300,8 +307,36 @@ async fn fund(load: &Load, funder: &Keypair, senders: &[Keypair], amount: u128) 
 	setup(load, txs, "fund the senders").await
 }
 
+/// A CPU GEMM job open for bids for `bidding_blocks`.
+fn job_spec(max_price: u128, bidding_blocks: u32, execution_blocks: u32) -> JobSpec<u128, u32> {
+	JobSpec {
+		workload: Workload::Gemm { m: 64, n: 64, k: 64, seed: [7; 32] },
+		requirements: Requirements {
+			min_vram_mib: 0,
+			min_compute_capability: 0,
+			gpu_count: 0,
+			backend: Backend::Cpu,
+			region: None,
+			min_reputation: Default::default(),
+		},
+		max_price,
+		bidding_blocks,
+		execution_blocks,
+	}
+}
+
+fn create_job(spec: JobSpec<u128, u32>) -> impl Payload {
+	subxt::transactions::dynamic("Market", "create_job", (subxt::utils::Static(spec),))
+}
+
+/// Jobs per block of auction closes when the load's jobs are set up: each job takes two of a
+/// block's `MaxJobsPerBlock` (32) agenda entries, its close and its deadline (20 blocks on,
+/// where later jobs close), so 4 leaves room for jobs set up over four blocks.
+const JOBS_PER_CLOSE: u32 = 4;
+
 /// Bonds and registers every sender as a CPU provider, then has the funder create `jobs` jobs
-/// they may bid on; returns the jobs' ids and their price ceiling.
+/// they may bid on (their closes spread, [`JOBS_PER_CLOSE`] to a block, all after the load);
+/// returns the jobs' ids and their price ceiling.
 async fn market(
 	load: &Load,
 	funder: &Keypair,
@@ -337,29 +372,13 @@ async fn market(
 		.transpose()?
 		.unwrap_or(0);
 	let max_price = KILN;
-	let spec = JobSpec::<u128, u32> {
-		workload: Workload::Gemm { m: 64, n: 64, k: 64, seed: [7; 32] },
-		requirements: Requirements {
-			min_vram_mib: 0,
-			min_compute_capability: 0,
-			gpu_count: 0,
-			backend: Backend::Cpu,
-			region: None,
-			min_reputation: Default::default(),
-		},
-		max_price,
-		bidding_blocks: 500,
-		execution_blocks: 20,
-	};
+	// The bidding period is at most 600 blocks (an hour).
+	ensure!(jobs <= 300 * JOBS_PER_CLOSE, "at most {} jobs", 300 * JOBS_PER_CLOSE);
 	let nonce = next_nonce(load, funder).await?;
 	let txs = (0..jobs)
 		.map(|j| {
-			let call = subxt::transactions::dynamic(
-				"Market",
-				"create_job",
-				(subxt::utils::Static(spec.clone()),),
-			);
-			load.sign(funder, nonce + u64::from(j), &call)
+			let spec = job_spec(max_price, 300 + j / JOBS_PER_CLOSE, 20);
+			load.sign(funder, nonce + u64::from(j), &create_job(spec))
 		})
 		.collect::<Result<Vec<_>>>()?;
 	setup(load, txs, "create the jobs").await?;
@@ -413,6 +432,24 @@ async fn main() -> Result<()> {
 				args.accounts <= 32,
 				"`bids` takes at most 32 providers (the bids one job holds)"
 			);
+			// Round n: provider i bids on job (i + n) mod rounds, a job it has not bid on.
+			let (jobs, max_price) = market(&load, &funder, &senders, rounds as u32).await?;
+			let mut txs = Vec::new();
+			for n in 0..rounds {
+				for (i, p) in senders.iter().enumerate() {
+					let job = jobs[(i + n as usize) % jobs.len()];
+					let price = max_price - 1 - (i as u128);
+					let call = kiln::transactions().market().place_bid(job, price);
+					txs.push(load.sign(p, 2 + n, &call)?);
+				}
+			}
+			txs
+		},
+		Scenario::Rebids => {
+			ensure!(
+				args.accounts <= 32,
+				"`rebids` takes at most 32 providers (the bids one job holds)"
+			);
 			ensure!((1..=32).contains(&args.jobs), "--jobs must be 1 to 32");
 			let (jobs, max_price) = market(&load, &funder, &senders, args.jobs).await?;
 			let mut txs = Vec::new();
@@ -428,12 +465,27 @@ async fn main() -> Result<()> {
 			}
 			txs
 		},
+		Scenario::Jobs => {
+			// Periods spread over their ranges (bidding 10 to 600 blocks, execution 10 to
+			// 2 000), as clients with their own needs spread them, so that the agendas (32
+			// entries a block, two per job) are not what limits the load.
+			let mut txs = Vec::new();
+			for n in 0..rounds {
+				for (i, s) in senders.iter().enumerate() {
+					let t = n as u32 * args.accounts + i as u32;
+					let spec = job_spec(KILN / 10, 10 + t % 591, 10 + t.wrapping_mul(37) % 1_991);
+					txs.push(load.sign(s, n, &create_job(spec))?);
+				}
+			}
+			txs
+		},
 	};
 	let submitted = txs.len() as u64;
 	eprintln!("load: {submitted} {scenario} pre-signed from {} accounts; sending", args.accounts);
 	let effect = match args.scenario {
 		Scenario::Transfers => ("Balances", "Transfer"),
-		Scenario::Bids => ("Market", "BidPlaced"),
+		Scenario::Bids | Scenario::Rebids => ("Market", "BidPlaced"),
+		Scenario::Jobs => ("Market", "JobCreated"),
 	};
 	let (records, refused) =
 		load.send_and_count(txs, args.window, args.accounts as usize, &scenario, effect).await?;
