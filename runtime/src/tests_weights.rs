@@ -1,6 +1,6 @@
-//! What fills a block: the weight a transfer and each kind of bid is charged (base extrinsic,
-//! extensions and call, the call at its weight after dispatch), with the weights this runtime
-//! uses. SPEC §7 asks for `place_bid` at 0.8 × transfers or more; this prints where each kind
+//! What fills a block: the weight a transfer and each kind of bid or job creation is charged
+//! (base extrinsic, extensions and call, the call at its weight after dispatch), with the
+//! weights this runtime uses. SPEC §7 asks for `place_bid` at 0.8 × transfers or more; this prints where each kind
 //! of bid stands, and `scripts/bench.sh` measures it on a node.
 
 use crate::{tests::signed_extrinsic, Runtime, RuntimeCall};
@@ -70,5 +70,20 @@ fn a_transfer_against_each_kind_of_bid_in_charged_weight() {
 		}
 		// A changed bid moves no deposit: it never costs more than a new one.
 		assert!(Market::change_bid(max).all_lte(Market::place_bid(max - 1)));
+
+		// A job's creation, charged after dispatch by the full agendas it passed over.
+		let most = pallet_market::MOST_PASSED_ON_CREATE;
+		for (name, passed) in
+			[("job created, agendas free", 0), ("job created, most agendas full", most)]
+		{
+			let total = overhead + Market::create_job(passed);
+			println!(
+				"| {name} | {} | {} | {:.2} |",
+				micros(Market::create_job(passed)),
+				micros(total),
+				transfer_total.ref_time() as f64 / total.ref_time() as f64
+			);
+		}
+		assert!(Market::create_job(0).all_lt(Market::create_job(most)));
 	});
 }

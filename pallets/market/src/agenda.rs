@@ -19,6 +19,10 @@ use sp_runtime::{traits::Zero, DispatchError};
 
 pub use kiln_support::AGENDA_SEARCH;
 
+/// The most full agendas a new job passes over: its close's search and its deadline's each
+/// try `AGENDA_SEARCH` blocks, the last of which takes it.
+pub const MOST_PASSED_ON_CREATE: u32 = 2 * (AGENDA_SEARCH - 1);
+
 /// Where the market keeps its agenda.
 pub struct JobAgendaStorage<T>(core::marker::PhantomData<T>);
 

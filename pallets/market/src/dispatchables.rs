@@ -13,7 +13,7 @@ use kiln_primitives::{
 	Verification, UNAVAILABLE,
 };
 use sp_runtime::{
-	traits::{CheckedAdd, CheckedMul, Saturating, Zero},
+	traits::{CheckedAdd, CheckedMul, Saturating, UniqueSaturatedInto, Zero},
 	DispatchError, DispatchResult,
 };
 
@@ -44,10 +44,12 @@ impl<T: Config> Pallet<T> {
 			.ok_or(Error::<T>::Overflow)
 	}
 
+	/// Creates `client`'s job; returns its id and how many full agendas its close and its
+	/// deadline passed over (what `create_job` is charged by).
 	pub(crate) fn do_create_job(
 		client: &T::AccountId,
 		spec: JobSpecOf<T>,
-	) -> Result<JobId, DispatchError> {
+	) -> Result<(JobId, u32), DispatchError> {
 		let config = Configuration::<T>::get();
 		spec.validate(config.bidding_blocks, config.execution_blocks).map_err(Error::<T>::from)?;
 		let escrowed = config
@@ -61,8 +63,14 @@ impl<T: Config> Pallet<T> {
 		let next = job_id.checked_add(1).ok_or(Error::<T>::Overflow)?;
 		let now = frame_system::Pallet::<T>::block_number();
 
-		let bidding_ends = Self::schedule(job_id, now.saturating_add(spec.bidding_blocks))?;
-		let deadline = Self::schedule(job_id, bidding_ends.saturating_add(spec.execution_blocks))?;
+		let wanted_close = now.saturating_add(spec.bidding_blocks);
+		let bidding_ends = Self::schedule(job_id, wanted_close)?;
+		let wanted_deadline = bidding_ends.saturating_add(spec.execution_blocks);
+		let deadline = Self::schedule(job_id, wanted_deadline)?;
+		let passed: u32 = bidding_ends
+			.saturating_sub(wanted_close)
+			.saturating_add(deadline.saturating_sub(wanted_deadline))
+			.unique_saturated_into();
 		if !deposit.is_zero() {
 			asset::hold::<T>(client, deposit)?;
 		}
@@ -91,7 +99,7 @@ impl<T: Config> Pallet<T> {
 			max_price,
 			bidding_ends,
 		});
-		Ok(job_id)
+		Ok((job_id, passed))
 	}
 
 	/// Cancels a job whose auction runs; returns how many bids it had.

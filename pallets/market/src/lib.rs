@@ -51,6 +51,8 @@ mod verdicts;
 mod verification;
 pub mod weights;
 
+pub use agenda::MOST_PASSED_ON_CREATE;
+
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 #[cfg(test)]
@@ -408,12 +410,14 @@ pub mod pallet {
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
 		/// Creates a job: `max_price + verification_fee` goes into escrow and a deposit for
-		/// the record on hold; the auction starts now.
+		/// the record on hold; the auction starts now. Charged for the full agendas its close
+		/// and deadline passed over (the most before dispatch).
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::create_job())]
-		pub fn create_job(origin: OriginFor<T>, spec: JobSpecOf<T>) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::create_job(agenda::MOST_PASSED_ON_CREATE))]
+		pub fn create_job(origin: OriginFor<T>, spec: JobSpecOf<T>) -> DispatchResultWithPostInfo {
 			let client = ensure_signed(origin)?;
-			Self::do_create_job(&client, spec).map(|_| ())
+			let (_, passed) = Self::do_create_job(&client, spec)?;
+			Ok(Some(T::WeightInfo::create_job(passed)).into())
 		}
 
 		/// Bids `price` for running `job_id`, replacing the caller's earlier bid. A provider

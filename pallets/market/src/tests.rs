@@ -117,14 +117,28 @@ fn create_job_names_what_is_wrong_with_a_spec() {
 
 #[test]
 fn a_full_agenda_pushes_jobs_to_later_blocks_then_refuses() {
+	use crate::WeightInfo as _;
+	use frame_support::dispatch::GetDispatchInfo;
+	type W = <Test as crate::Config>::WeightInfo;
 	build_and_execute(|| {
+		// Charged before dispatch: both searches passing over every agenda but the last.
+		let call = crate::Call::<Test>::create_job { spec: spec(100) };
+		let most = crate::agenda::MOST_PASSED_ON_CREATE;
+		assert_eq!(most, 2 * (crate::agenda::AGENDA_SEARCH - 1));
+		assert_eq!(call.get_dispatch_info().call_weight, W::create_job(most));
 		// 3 jobs per block, searched over 10 blocks: closes on 6..=15, deadlines on 16..=25.
+		// Each is charged, after dispatch, for the full agendas it passed over: its close
+		// passes over i / 3, its deadline (moved as far) none.
 		for i in 0..30u64 {
-			let job = create(CLIENT, 100);
+			let post = Market::create_job(RuntimeOrigin::signed(CLIENT), spec(100)).unwrap();
+			let passed = (i / 3) as u32;
+			assert_eq!(post.actual_weight, Some(W::create_job(passed)), "job {i}");
+			let job = crate::NextJobId::<Test>::get() - 1;
 			let record = Jobs::<Test>::get(job).unwrap();
 			assert_eq!(record.bidding_ends, 6 + i / 3, "job {i}");
 			assert_eq!(record.deadline, 16 + i / 3, "job {i}");
 		}
+		assert!(W::create_job(0).all_lt(W::create_job(most)), "passing over agendas costs");
 		assert_noop!(
 			Market::create_job(RuntimeOrigin::signed(CLIENT), spec(100)),
 			Error::<Test>::AgendaFull

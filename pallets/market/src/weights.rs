@@ -46,7 +46,7 @@ use core::marker::PhantomData;
 
 /// Weight functions needed for `pallet_market`.
 pub trait WeightInfo {
-	fn create_job() -> Weight;
+	fn create_job(s: u32, ) -> Weight;
 	fn place_bid(b: u32, ) -> Weight;
 	fn place_bid_evicting() -> Weight;
 	fn change_bid(b: u32, ) -> Weight;
@@ -73,7 +73,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Market::AgendaLineEnds` (r:1 w:0)
 	/// Proof: `Market::AgendaLineEnds` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Agenda` (r:19 w:19)
+	/// Storage: `Market::Agenda` (r:20 w:20)
 	/// Proof: `Market::Agenda` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
@@ -87,15 +87,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
-	fn create_job() -> Weight {
+	/// The range of component `s` is `[0, 18]`.
+	fn create_job(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1351`
-		//  Estimated: `53126`
-		// Minimum execution time: 154_462_000 picoseconds.
-		Weight::from_parts(162_284_000, 0)
-			.saturating_add(Weight::from_parts(0, 53126))
-			.saturating_add(T::DbWeight::get().reads(29))
-			.saturating_add(T::DbWeight::get().writes(27))
+		//  Measured:  `497 + s * (47 ±0)`
+		//  Estimated: `6478 + s * (2744 ±0)`
+		// Minimum execution time: 106_099_000 picoseconds.
+		Weight::from_parts(113_409_947, 0)
+			.saturating_add(Weight::from_parts(0, 6478))
+			// Standard Error: 3_451
+			.saturating_add(Weight::from_parts(3_216_667, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(12))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(10))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2744).saturating_mul(s.into()))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -114,11 +120,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2108 + b * (110 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 63_536_000 picoseconds.
-		Weight::from_parts(68_810_992, 0)
+		// Minimum execution time: 64_046_000 picoseconds.
+		Weight::from_parts(69_706_649, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 5_327
-			.saturating_add(Weight::from_parts(486_714, 0).saturating_mul(b.into()))
+			// Standard Error: 4_451
+			.saturating_add(Weight::from_parts(489_654, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -140,8 +146,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `5404`
 		//  Estimated: `6326`
-		// Minimum execution time: 109_945_000 picoseconds.
-		Weight::from_parts(118_729_000, 0)
+		// Minimum execution time: 113_651_000 picoseconds.
+		Weight::from_parts(120_440_000, 0)
 			.saturating_add(Weight::from_parts(0, 6326))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -161,11 +167,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1902 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 27_251_000 picoseconds.
-		Weight::from_parts(30_158_644, 0)
+		// Minimum execution time: 26_781_000 picoseconds.
+		Weight::from_parts(29_349_985, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_463
-			.saturating_add(Weight::from_parts(376_548, 0).saturating_mul(b.into()))
+			// Standard Error: 3_411
+			.saturating_add(Weight::from_parts(456_440, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -182,11 +188,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1498 + b * (84 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 55_533_000 picoseconds.
-		Weight::from_parts(58_072_500, 0)
+		// Minimum execution time: 56_295_000 picoseconds.
+		Weight::from_parts(58_687_385, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_158
-			.saturating_add(Weight::from_parts(369_243, 0).saturating_mul(b.into()))
+			// Standard Error: 3_006
+			.saturating_add(Weight::from_parts(422_689, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -213,11 +219,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1569 + b * (222 ±0)`
 		//  Estimated: `6478 + b * (2668 ±0)`
-		// Minimum execution time: 66_921_000 picoseconds.
-		Weight::from_parts(69_241_288, 0)
+		// Minimum execution time: 67_812_000 picoseconds.
+		Weight::from_parts(73_249_338, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 31_085
-			.saturating_add(Weight::from_parts(33_107_725, 0).saturating_mul(b.into()))
+			// Standard Error: 21_773
+			.saturating_add(Weight::from_parts(33_960_372, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -232,8 +238,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1304`
 		//  Estimated: `4701`
-		// Minimum execution time: 20_611_000 picoseconds.
-		Weight::from_parts(22_274_000, 0)
+		// Minimum execution time: 21_211_000 picoseconds.
+		Weight::from_parts(22_644_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -254,8 +260,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2087`
 		//  Estimated: `28430`
-		// Minimum execution time: 56_825_000 picoseconds.
-		Weight::from_parts(60_051_000, 0)
+		// Minimum execution time: 57_967_000 picoseconds.
+		Weight::from_parts(61_151_000, 0)
 			.saturating_add(Weight::from_parts(0, 28430))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(13))
@@ -276,8 +282,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1448`
 		//  Estimated: `4701`
-		// Minimum execution time: 45_478_000 picoseconds.
-		Weight::from_parts(48_412_000, 0)
+		// Minimum execution time: 46_610_000 picoseconds.
+		Weight::from_parts(49_554_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -288,8 +294,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_955_000 picoseconds.
-		Weight::from_parts(4_397_000, 0)
+		// Minimum execution time: 4_187_000 picoseconds.
+		Weight::from_parts(4_636_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -316,11 +322,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1313 + n * (13214 ±0)`
 		//  Estimated: `3734 + n * (109728 ±0)`
-		// Minimum execution time: 3_765_000 picoseconds.
-		Weight::from_parts(3_895_000, 0)
+		// Minimum execution time: 3_926_000 picoseconds.
+		Weight::from_parts(4_046_000, 0)
 			.saturating_add(Weight::from_parts(0, 3734))
-			// Standard Error: 2_702_501
-			.saturating_add(Weight::from_parts(1_712_999_237, 0).saturating_mul(n.into()))
+			// Standard Error: 1_648_658
+			.saturating_add(Weight::from_parts(1_853_309_107, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((130_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -364,11 +370,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1231 + n * (1334 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_716_000 picoseconds.
-		Weight::from_parts(36_328_767, 0)
+		// Minimum execution time: 3_715_000 picoseconds.
+		Weight::from_parts(31_670_197, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 60_522
-			.saturating_add(Weight::from_parts(101_145_747, 0).saturating_mul(n.into()))
+			// Standard Error: 91_177
+			.saturating_add(Weight::from_parts(106_482_286, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(8))
@@ -408,11 +414,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1311 + n * (1568 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_616_000 picoseconds.
-		Weight::from_parts(21_834_818, 0)
+		// Minimum execution time: 3_656_000 picoseconds.
+		Weight::from_parts(20_499_497, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 88_134
-			.saturating_add(Weight::from_parts(127_611_585, 0).saturating_mul(n.into()))
+			// Standard Error: 114_090
+			.saturating_add(Weight::from_parts(136_094_569, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -431,7 +437,7 @@ impl WeightInfo for () {
 	/// Proof: `Market::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Market::AgendaLineEnds` (r:1 w:0)
 	/// Proof: `Market::AgendaLineEnds` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Agenda` (r:19 w:19)
+	/// Storage: `Market::Agenda` (r:20 w:20)
 	/// Proof: `Market::Agenda` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
@@ -445,15 +451,21 @@ impl WeightInfo for () {
 	/// Proof: `Market::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
-	fn create_job() -> Weight {
+	/// The range of component `s` is `[0, 18]`.
+	fn create_job(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1351`
-		//  Estimated: `53126`
-		// Minimum execution time: 154_462_000 picoseconds.
-		Weight::from_parts(162_284_000, 0)
-			.saturating_add(Weight::from_parts(0, 53126))
-			.saturating_add(ParityDbWeight::get().reads(29))
-			.saturating_add(ParityDbWeight::get().writes(27))
+		//  Measured:  `497 + s * (47 ±0)`
+		//  Estimated: `6478 + s * (2744 ±0)`
+		// Minimum execution time: 106_099_000 picoseconds.
+		Weight::from_parts(113_409_947, 0)
+			.saturating_add(Weight::from_parts(0, 6478))
+			// Standard Error: 3_451
+			.saturating_add(Weight::from_parts(3_216_667, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(12))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
+			.saturating_add(ParityDbWeight::get().writes(10))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2744).saturating_mul(s.into()))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -472,11 +484,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2108 + b * (110 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 63_536_000 picoseconds.
-		Weight::from_parts(68_810_992, 0)
+		// Minimum execution time: 64_046_000 picoseconds.
+		Weight::from_parts(69_706_649, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 5_327
-			.saturating_add(Weight::from_parts(486_714, 0).saturating_mul(b.into()))
+			// Standard Error: 4_451
+			.saturating_add(Weight::from_parts(489_654, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
@@ -498,8 +510,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `5404`
 		//  Estimated: `6326`
-		// Minimum execution time: 109_945_000 picoseconds.
-		Weight::from_parts(118_729_000, 0)
+		// Minimum execution time: 113_651_000 picoseconds.
+		Weight::from_parts(120_440_000, 0)
 			.saturating_add(Weight::from_parts(0, 6326))
 			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().writes(4))
@@ -519,11 +531,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1902 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 27_251_000 picoseconds.
-		Weight::from_parts(30_158_644, 0)
+		// Minimum execution time: 26_781_000 picoseconds.
+		Weight::from_parts(29_349_985, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_463
-			.saturating_add(Weight::from_parts(376_548, 0).saturating_mul(b.into()))
+			// Standard Error: 3_411
+			.saturating_add(Weight::from_parts(456_440, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -540,11 +552,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1498 + b * (84 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 55_533_000 picoseconds.
-		Weight::from_parts(58_072_500, 0)
+		// Minimum execution time: 56_295_000 picoseconds.
+		Weight::from_parts(58_687_385, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_158
-			.saturating_add(Weight::from_parts(369_243, 0).saturating_mul(b.into()))
+			// Standard Error: 3_006
+			.saturating_add(Weight::from_parts(422_689, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
@@ -571,11 +583,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1569 + b * (222 ±0)`
 		//  Estimated: `6478 + b * (2668 ±0)`
-		// Minimum execution time: 66_921_000 picoseconds.
-		Weight::from_parts(69_241_288, 0)
+		// Minimum execution time: 67_812_000 picoseconds.
+		Weight::from_parts(73_249_338, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 31_085
-			.saturating_add(Weight::from_parts(33_107_725, 0).saturating_mul(b.into()))
+			// Standard Error: 21_773
+			.saturating_add(Weight::from_parts(33_960_372, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(9))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(b.into())))
 			.saturating_add(ParityDbWeight::get().writes(9))
@@ -590,8 +602,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1304`
 		//  Estimated: `4701`
-		// Minimum execution time: 20_611_000 picoseconds.
-		Weight::from_parts(22_274_000, 0)
+		// Minimum execution time: 21_211_000 picoseconds.
+		Weight::from_parts(22_644_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -612,8 +624,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2087`
 		//  Estimated: `28430`
-		// Minimum execution time: 56_825_000 picoseconds.
-		Weight::from_parts(60_051_000, 0)
+		// Minimum execution time: 57_967_000 picoseconds.
+		Weight::from_parts(61_151_000, 0)
 			.saturating_add(Weight::from_parts(0, 28430))
 			.saturating_add(ParityDbWeight::get().reads(14))
 			.saturating_add(ParityDbWeight::get().writes(13))
@@ -634,8 +646,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1448`
 		//  Estimated: `4701`
-		// Minimum execution time: 45_478_000 picoseconds.
-		Weight::from_parts(48_412_000, 0)
+		// Minimum execution time: 46_610_000 picoseconds.
+		Weight::from_parts(49_554_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(5))
@@ -646,8 +658,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_955_000 picoseconds.
-		Weight::from_parts(4_397_000, 0)
+		// Minimum execution time: 4_187_000 picoseconds.
+		Weight::from_parts(4_636_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -674,11 +686,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1313 + n * (13214 ±0)`
 		//  Estimated: `3734 + n * (109728 ±0)`
-		// Minimum execution time: 3_765_000 picoseconds.
-		Weight::from_parts(3_895_000, 0)
+		// Minimum execution time: 3_926_000 picoseconds.
+		Weight::from_parts(4_046_000, 0)
 			.saturating_add(Weight::from_parts(0, 3734))
-			// Standard Error: 2_702_501
-			.saturating_add(Weight::from_parts(1_712_999_237, 0).saturating_mul(n.into()))
+			// Standard Error: 1_648_658
+			.saturating_add(Weight::from_parts(1_853_309_107, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().reads((130_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -722,11 +734,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1231 + n * (1334 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_716_000 picoseconds.
-		Weight::from_parts(36_328_767, 0)
+		// Minimum execution time: 3_715_000 picoseconds.
+		Weight::from_parts(31_670_197, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 60_522
-			.saturating_add(Weight::from_parts(101_145_747, 0).saturating_mul(n.into()))
+			// Standard Error: 91_177
+			.saturating_add(Weight::from_parts(106_482_286, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(11))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(8))
@@ -766,11 +778,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1311 + n * (1568 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_616_000 picoseconds.
-		Weight::from_parts(21_834_818, 0)
+		// Minimum execution time: 3_656_000 picoseconds.
+		Weight::from_parts(20_499_497, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 88_134
-			.saturating_add(Weight::from_parts(127_611_585, 0).saturating_mul(n.into()))
+			// Standard Error: 114_090
+			.saturating_add(Weight::from_parts(136_094_569, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(9))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(7))
