@@ -184,6 +184,7 @@ type Migrations = (
 	pallet_proof_of_compute::migrations::V3<Runtime>,
 	pallet_market::migrations::V1<Runtime>,
 	pallet_market::migrations::V2<Runtime>,
+	pallet_market::migrations::V3<Runtime>,
 );
 
 /// Executive: handles dispatch to the various pallets.

@@ -162,14 +162,7 @@ fn play(price: Balance, provider: Provider, first: Verifier) -> Played {
 	let client = CLIENT.to_account_id();
 	let spec = JobSpec {
 		workload: Workload::Wasm { module: content(b"module"), input: content(b"input"), fuel: 1 },
-		requirements: Requirements {
-			min_vram_mib: 0,
-			min_compute_capability: 0,
-			gpu_count: 0,
-			backend: Backend::Cpu,
-			region: None,
-			min_reputation: Perbill::zero(),
-		},
+		requirements: Requirements::any_cpu(),
 		max_price: price,
 		bidding_blocks: MarketDefaults::get().bidding_blocks.0,
 		execution_blocks: MarketDefaults::get().execution_blocks.0 * 60,

@@ -1,4 +1,5 @@
-//! What fills a block: the weight a transfer and each kind of bid or job creation is charged
+//! What fills a block: the weight a transfer and each kind of bid, job creation, commitment
+//! and reveal is charged
 //! (base extrinsic, extensions and call, the call at its weight after dispatch), with the
 //! weights this runtime uses. SPEC §7 asks for `place_bid` at 0.8 × transfers or more; this prints where each kind
 //! of bid stands, and `scripts/bench.sh` measures it on a node.
@@ -85,5 +86,38 @@ fn a_transfer_against_each_kind_of_bid_in_charged_weight() {
 			);
 		}
 		assert!(Market::create_job(0).all_lt(Market::create_job(most)));
+
+		// A provider's result: charged before dispatch with what verification may add (a
+		// spot-check draw at the commit, the sampled check at the reveal), never refunded.
+		let output = kiln_primitives::ContentRef {
+			hash: [0; 32],
+			len: 0,
+			uri: frame_support::BoundedVec::truncate_from(vec![b'x'; 256]),
+		};
+		for (name, call) in [
+			(
+				"result committed",
+				RuntimeCall::Market(pallet_market::Call::commit_result {
+					job_id: 0,
+					commitment: [0; 32],
+				}),
+			),
+			(
+				"result revealed",
+				RuntimeCall::Market(pallet_market::Call::reveal_result {
+					job_id: 0,
+					output: output.clone(),
+					salt: [0; 32],
+				}),
+			),
+		] {
+			let call = call.get_dispatch_info().call_weight;
+			println!(
+				"| {name} | {} | {} | {:.2} |",
+				micros(call),
+				micros(overhead + call),
+				transfer_total.ref_time() as f64 / (overhead + call).ref_time() as f64
+			);
+		}
 	});
 }

@@ -39,6 +39,29 @@ impl<T: Config> Collateral<T::AccountId> for Pallet<T> {
 		});
 	}
 
+	fn forfeit(who: &T::AccountId, amount: BalanceOf<T>, to: &T::AccountId) -> BalanceOf<T> {
+		let Some(mut ledger) = Ledgers::<T>::get(who) else { return Zero::zero() };
+		ledger.locked = ledger.locked.saturating_sub(amount);
+		let paid = amount.min(ledger.active);
+		if paid.is_zero() || asset::transfer_held::<T>(who, to, paid).is_err() {
+			// Nothing left to pay, or `to` cannot receive it (it would stay below the existential
+			// deposit): the deposit is only released.
+			Ledgers::<T>::insert(who, ledger);
+			return Zero::zero();
+		}
+		ledger.active = ledger.active.saturating_sub(paid);
+		ledger.locked = ledger.locked.min(ledger.active);
+		let remaining = ledger.active;
+		if ledger.is_empty() {
+			Ledgers::<T>::remove(who);
+		} else {
+			Ledgers::<T>::insert(who, ledger);
+		}
+		TotalBonded::<T>::mutate(|total| *total = total.saturating_sub(paid));
+		T::Hooks::on_forfeited(who, remaining);
+		paid
+	}
+
 	fn slash(
 		who: &T::AccountId,
 		amount: BalanceOf<T>,

@@ -53,6 +53,7 @@ parameter_types! {
 thread_local! {
 	static MINIMUM_BONDS: RefCell<BTreeMap<AccountId, Balance>> = const { RefCell::new(BTreeMap::new()) };
 	static SLASH_NOTES: RefCell<Vec<(AccountId, Balance)>> = const { RefCell::new(Vec::new()) };
+	static FORFEIT_NOTES: RefCell<Vec<(AccountId, Balance)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Stands in for the provider registry.
@@ -66,6 +67,10 @@ impl MockHooks {
 	pub fn slash_notes() -> Vec<(AccountId, Balance)> {
 		SLASH_NOTES.with(|n| n.borrow().clone())
 	}
+	/// `(who, remaining)` for each `on_forfeited` call so far.
+	pub fn forfeit_notes() -> Vec<(AccountId, Balance)> {
+		FORFEIT_NOTES.with(|n| n.borrow().clone())
+	}
 }
 
 impl CollateralHooks<AccountId, Balance> for MockHooks {
@@ -74,6 +79,9 @@ impl CollateralHooks<AccountId, Balance> for MockHooks {
 	}
 	fn on_slashed(who: &AccountId, remaining: Balance) {
 		SLASH_NOTES.with(|n| n.borrow_mut().push((*who, remaining)));
+	}
+	fn on_forfeited(who: &AccountId, remaining: Balance) {
+		FORFEIT_NOTES.with(|n| n.borrow_mut().push((*who, remaining)));
 	}
 	fn has_work_in_flight(_: &AccountId) -> bool {
 		false

@@ -199,6 +199,61 @@ fn lock_and_unlock_for_jobs() {
 }
 
 #[test]
+fn forfeit_pays_a_locked_deposit_to_the_receiver_without_a_slash() {
+	build_and_execute(|| {
+		bond(1, 500);
+		assert_ok!(Collateral::lock(&1, 100)); // a bid deposit
+		assert_ok!(Collateral::lock(&1, 200)); // a job's collateral
+		let issuance = Balances::total_issuance();
+		assert_eq!(Collateral::forfeit(&1, 100, &2), 100);
+		assert_eq!(free_balance(2), 1_100);
+		assert_eq!(free_balance(1), 500);
+		assert_eq!(asset::held::<Test>(&1), 400);
+		let ledger = Ledgers::<Test>::get(1).unwrap();
+		// The job's lock stays whole.
+		assert_eq!((ledger.active, ledger.locked), (400, 200));
+		assert_eq!(TotalBonded::<Test>::get(), 400);
+		assert_eq!(Balances::total_issuance(), issuance);
+		// Not a slash: no slash event, no slash total, no reputation hook.
+		assert_eq!(crate::TotalSlashed::<Test>::get(), 0);
+		assert_eq!(events(), vec![Event::Bonded { who: 1, amount: 500 }]);
+		assert!(MockHooks::slash_notes().is_empty());
+		assert_eq!(MockHooks::forfeit_notes(), vec![(1, 400)]);
+		// Nobody bonded: nothing to pay.
+		assert_eq!(Collateral::forfeit(&3, 100, &2), 0);
+	});
+}
+
+#[test]
+fn forfeit_pays_only_what_a_slash_left() {
+	build_and_execute(|| {
+		bond(1, 500);
+		assert_ok!(Collateral::lock(&1, 100));
+		assert_eq!(Collateral::slash(&1, 450, SlashReason::WrongResult, None), 450);
+		assert_eq!(Collateral::forfeit(&1, 100, &2), 50);
+		assert_eq!(free_balance(2), 1_050);
+		assert!(Ledgers::<Test>::get(1).is_none());
+		assert_eq!(TotalBonded::<Test>::get(), 0);
+		assert_eq!(MockHooks::forfeit_notes(), vec![(1, 0)]);
+	});
+}
+
+#[test]
+fn a_forfeit_the_receiver_cannot_take_only_releases_the_lock() {
+	build_and_execute(|| {
+		bond(1, 500);
+		assert_ok!(Collateral::lock(&1, ED - 1));
+		// Account 42 does not exist, and less than the existential deposit cannot create it.
+		assert_eq!(Collateral::forfeit(&1, ED - 1, &42), 0);
+		assert_eq!(free_balance(42), 0);
+		let ledger = Ledgers::<Test>::get(1).unwrap();
+		assert_eq!((ledger.active, ledger.locked), (500, 0));
+		assert_eq!(asset::held::<Test>(&1), 500);
+		assert!(MockHooks::forfeit_notes().is_empty());
+	});
+}
+
+#[test]
 fn slash_pays_the_reporter_its_share_and_the_treasury_the_rest() {
 	build_and_execute(|| {
 		bond(1, 500);

@@ -209,3 +209,30 @@ fn historical_roots_are_kept_for_history_depth_sessions() {
 		assert!((4..8).all(|i| HistoricalSessions::<Test>::get(i).is_some()));
 	});
 }
+
+/// A chain spec listing more validators than `MaxValidators` (5 in the mock) is refused when
+/// its genesis is built: the node does not start, rather than starting with a set cut short.
+/// This is the pallet's only `expect`, and it runs at genesis only, never in a block.
+#[test]
+#[should_panic(expected = "genesis: more validators than MaxValidators")]
+fn a_genesis_with_too_many_validators_is_refused() {
+	use sp_runtime::BuildStorage;
+	let _ = crate::GenesisConfig::<Test> { validators: (1..=6).collect() }.build_storage();
+}
+
+#[test]
+#[should_panic(expected = "genesis: fewer validators than MinValidators")]
+fn a_genesis_with_too_few_validators_is_refused() {
+	use sp_runtime::BuildStorage;
+	let _ = crate::GenesisConfig::<Test> { validators: vec![1] }.build_storage();
+}
+
+#[test]
+fn a_genesis_within_the_bounds_stores_the_set() {
+	use sp_runtime::BuildStorage;
+	let storage = crate::GenesisConfig::<Test> { validators: (1..=5).collect() }
+		.build_storage()
+		.expect("five validators are within the bounds");
+	sp_io::TestExternalities::from(storage)
+		.execute_with(|| assert_eq!(Validators::<Test>::get().into_inner(), vec![1, 2, 3, 4, 5]));
+}

@@ -7,23 +7,33 @@
 //! (or `max_price` when the winner's is the last), so bidding one's true cost is the best
 //! strategy.
 //!
-//! Every bid holds `bid_deposit` while it stands (finding 8 of issue 11: Sybil bids filled a
-//! job's list for free, shut honest bidders out, then retracted or paused so the job
-//! expired). A full list takes a new bid only if it is cheaper than the dearest, which leaves
-//! with its deposit; a retracted bid's deposit goes to the client, and so does the deposit of
-//! every bid the close passes over because its provider cannot take the job. Blocking a job
-//! therefore costs a full list of deposits, paid to the client it delayed; a losing or
-//! outbid bid costs nothing.
+//! Every bid locks `bid_deposit` of its provider's free collateral while it stands (finding 8
+//! of issue 11: Sybil bids filled a job's list for free, shut honest bidders out, then
+//! retracted or paused so the job expired). A full list takes a new bid only if it is cheaper
+//! than the dearest, which leaves with its deposit unlocked; a retracted bid's deposit is paid
+//! out of the bond to the client, and so is the deposit of every bid the close passes over
+//! because its provider cannot take the job. Blocking a job therefore costs a full list of
+//! deposits, paid to the client it delayed; a losing or outbid bid costs nothing.
+//!
+//! The deposit is a lock in the collateral ledger the bid reads anyway for its collateral
+//! check, not a hold of its own: a new bid writes one ledger instead of reading and writing
+//! the account's holds (a third of its weight before). At the close the winner's deposit lock
+//! becomes its job collateral lock.
 
 use crate::{
-	asset, Award, BidOf, BidRefusal, Bids, Config, Configuration, Error, Event, JobOf, JobState,
-	Jobs, Pallet, WeightInfo,
+	Award, BidOf, BidRefusal, Bids, Config, Configuration, Error, Event, JobOf, JobState, Jobs,
+	Pallet, WeightInfo,
 };
 use alloc::vec::Vec;
-use frame_support::{ensure, traits::Get, weights::Weight};
+use frame_support::{
+	ensure,
+	storage::{with_transaction, TransactionOutcome},
+	traits::Get,
+	weights::Weight,
+};
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::{Collateral, Ineligibility, JobEscrow, JobId, ProviderRegistry};
-use sp_runtime::{traits::Zero, DispatchError, Perbill};
+use sp_runtime::{traits::Zero, DispatchError, DispatchResult, Perbill};
 
 /// What a `place_bid` did, which decides the weight it is charged after dispatch: the three
 /// ways a bid is stored touch different storage (a changed bid keeps its deposit, an evicting
@@ -61,17 +71,27 @@ impl BidOutcome {
 }
 
 impl<T: Config> Pallet<T> {
-	/// Why `provider` may not bid `price` on `job`, if it may not.
+	/// Why `provider` may not bid `price` on `job`, if it may not. A new bid (`new`) must also
+	/// find its deposit free: at the close that lock is released before the job collateral is
+	/// locked, so free collateral of `max(job collateral, deposit)` covers both.
 	fn refusal(
 		provider: &T::AccountId,
 		job: &JobOf<T>,
 		price: crate::BalanceOf<T>,
 		config: &crate::ConfigRecordOf<T>,
+		new: bool,
 	) -> Option<BidRefusal> {
 		if let Err(reason) = T::Registry::check_eligible(provider, &job.spec.requirements) {
 			return Some(BidRefusal::Ineligible(reason));
 		}
-		match config.job_collateral.for_price(price) {
+		let needed = config.job_collateral.for_price(price).map(|needed| {
+			if new {
+				needed.max(config.bid_deposit)
+			} else {
+				needed
+			}
+		});
+		match needed {
 			Some(needed) if T::Collateral::free(provider) >= needed => None,
 			_ => Some(BidRefusal::Collateral),
 		}
@@ -95,15 +115,16 @@ impl<T: Config> Pallet<T> {
 		let mut bids = Bids::<T>::get(job_id);
 		let before = bids.len() as u32;
 		let config = Configuration::<T>::get();
+		let standing = bids.iter().position(|b| b.provider == *provider);
 
-		if let Some(reason) = Self::refusal(provider, &job, price, &config) {
+		if let Some(reason) = Self::refusal(provider, &job, price, &config, standing.is_none()) {
 			job.refusals.record(reason);
 			Jobs::<T>::insert(job_id, job);
 			Self::deposit_event(Event::BidRefused { job_id, provider: provider.clone(), reason });
 			return Ok(BidOutcome::Refused { before });
 		}
 
-		let (deposit, outcome) = match bids.iter().position(|b| b.provider == *provider) {
+		let (deposit, outcome) = match standing {
 			// A changed bid keeps the deposit it holds.
 			Some(i) => (bids.remove(i).deposit, BidOutcome::Changed { before }),
 			None => {
@@ -114,12 +135,12 @@ impl<T: Config> Pallet<T> {
 				} else {
 					None
 				};
-				asset::hold_bid::<T>(provider, config.bid_deposit)
-					.map_err(|_| Error::<T>::InsufficientBalance)?;
+				// Cannot fail: the refusal check found the deposit free.
+				Self::lock_deposit(provider, config.bid_deposit)?;
 				let outcome = match evict {
 					Some(i) => {
 						let evicted = bids.remove(i);
-						asset::release_bid::<T>(&evicted.provider, evicted.deposit);
+						Self::unlock_deposit(&evicted);
 						Self::deposit_event(Event::BidEvicted {
 							job_id,
 							provider: evicted.provider,
@@ -174,9 +195,27 @@ impl<T: Config> Pallet<T> {
 		Ok(before)
 	}
 
-	/// Gives `bid`'s deposit to the client.
+	/// Locks a new bid's deposit in its provider's collateral ledger (nothing for zero).
+	fn lock_deposit(provider: &T::AccountId, amount: crate::BalanceOf<T>) -> DispatchResult {
+		if amount.is_zero() {
+			return Ok(());
+		}
+		T::Collateral::lock(provider, amount).map_err(|_| Error::<T>::InsufficientBalance.into())
+	}
+
+	/// Releases `bid`'s deposit lock: the bid lost, was outbid or its job was cancelled.
+	fn unlock_deposit(bid: &BidOf<T>) {
+		if !bid.deposit.is_zero() {
+			T::Collateral::unlock(&bid.provider, bid.deposit);
+		}
+	}
+
+	/// Pays `bid`'s deposit out of its provider's bond to the client.
 	fn forfeit_deposit(job_id: JobId, client: &T::AccountId, bid: &BidOf<T>) {
-		let amount = asset::forfeit_bid::<T>(&bid.provider, client, bid.deposit);
+		if bid.deposit.is_zero() {
+			return;
+		}
+		let amount = T::Collateral::forfeit(&bid.provider, bid.deposit, client);
 		if !amount.is_zero() {
 			Self::deposit_event(Event::BidDepositForfeited {
 				job_id,
@@ -186,10 +225,10 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Returns the deposits of `bids` (the job was cancelled).
+	/// Releases the deposits of `bids` (the job was cancelled, or they lost).
 	pub(crate) fn return_deposits(bids: &[BidOf<T>]) {
 		for bid in bids {
-			asset::release_bid::<T>(&bid.provider, bid.deposit);
+			Self::unlock_deposit(bid);
 		}
 	}
 
@@ -210,8 +249,28 @@ impl<T: Config> Pallet<T> {
 		ranked.into_iter().map(|(_, _, bid)| bid).collect()
 	}
 
-	/// Locks the collateral of `bid`'s provider for `price` and marks the job started; or
-	/// says why that provider cannot take the job now.
+	/// [`Self::try_award`] in a storage layer of its own: a refusal leaves storage as it was,
+	/// the bid's deposit still locked (to be forfeited).
+	fn try_award_or_nothing(
+		bid: &BidOf<T>,
+		price: crate::BalanceOf<T>,
+		job: &JobOf<T>,
+		config: &crate::ConfigRecordOf<T>,
+		now: BlockNumberFor<T>,
+	) -> Result<crate::AwardOf<T>, BidRefusal> {
+		let outcome = with_transaction::<_, DispatchError, _>(|| {
+			match Self::try_award(bid, price, job, config, now) {
+				Ok(award) => TransactionOutcome::Commit(Ok(Ok(award))),
+				Err(refusal) => TransactionOutcome::Rollback(Ok(Err(refusal))),
+			}
+		});
+		// `with_transaction` fails only past its nesting limit, which a hook never reaches.
+		outcome.unwrap_or(Err(BidRefusal::Collateral))
+	}
+
+	/// Turns the deposit lock of `bid`'s provider into the job's collateral lock for `price`
+	/// and marks the job started; or says why that provider cannot take the job now (and may
+	/// leave storage changed: see [`Self::try_award_or_nothing`]).
 	fn try_award(
 		bid: &BidOf<T>,
 		price: crate::BalanceOf<T>,
@@ -223,17 +282,17 @@ impl<T: Config> Pallet<T> {
 		T::Registry::check_eligible(provider, &job.spec.requirements)
 			.map_err(BidRefusal::Ineligible)?;
 		let collateral = config.job_collateral.for_price(price).ok_or(BidRefusal::Collateral)?;
+		Self::unlock_deposit(bid);
 		T::Collateral::lock(provider, collateral).map_err(|_| BidRefusal::Collateral)?;
-		if T::Registry::job_started(provider).is_err() {
-			T::Collateral::unlock(provider, collateral);
-			return Err(BidRefusal::Ineligible(Ineligibility::NotProvider));
-		}
+		T::Registry::job_started(provider)
+			.map_err(|_| BidRefusal::Ineligible(Ineligibility::NotProvider))?;
 		Ok(Award { provider: provider.clone(), price, collateral, awarded_at: now })
 	}
 
 	/// Closes the auction of `job`: awards it to the best eligible bid or expires it with a
 	/// refund. Bids passed over because their provider cannot take the job forfeit their
-	/// deposits to the client; the winner's and every bid ranked after it get theirs back.
+	/// deposits to the client; the winner's deposit lock becomes its collateral lock, and every
+	/// bid ranked after it gets its deposit back.
 	pub(crate) fn close_auction(job_id: JobId, mut job: JobOf<T>, now: BlockNumberFor<T>) {
 		let bids = Bids::<T>::take(job_id).into_inner();
 		let config = Configuration::<T>::get();
@@ -246,7 +305,7 @@ impl<T: Config> Pallet<T> {
 			} else {
 				bid.price
 			};
-			match Self::try_award(bid, price, &job, &config, now) {
+			match Self::try_award_or_nothing(bid, price, &job, &config, now) {
 				Ok(award) => {
 					job.award = Some(award);
 					winner = Some((position, price));
@@ -276,7 +335,7 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::JobExpired { job_id });
 			return;
 		};
-		Self::return_deposits(&ranked[position..]);
+		Self::return_deposits(ranked.get(position.saturating_add(1)..).unwrap_or_default());
 		job.state = JobState::Awarded;
 		let deadline = job.deadline;
 		let provider = ranked[position].provider.clone();

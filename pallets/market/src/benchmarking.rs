@@ -105,6 +105,19 @@ fn providers<T: Config>(first: u32, count: u32) -> Result<Vec<T::AccountId>, Ben
 	(first..first.saturating_add(count)).map(provider::<T>).collect()
 }
 
+/// A job whose list takes the most bids (`MaxBidsPerJob`), bid on by the first `bids` of
+/// `bidders` registered providers; returns it and all of them.
+fn job_bid_on_by<T: Config>(
+	bidders: u32,
+	bids: u32,
+) -> Result<(JobId, Vec<T::AccountId>), BenchmarkError> {
+	Configuration::<T>::mutate(|c| c.max_bids_per_job = T::MaxBidsPerJob::get());
+	let client = funded::<T>("client", 0);
+	let bidders = providers::<T>(0, bidders)?;
+	let job = job_with_bids::<T>(&client, &bidders[..bids as usize])?;
+	Ok((job, bidders))
+}
+
 /// `n` jobs of one client awarded at the same block, each to a provider of its own (so that
 /// no storage read is shared between jobs); returns them, their providers and the block their
 /// deadline falls on.
@@ -168,10 +181,7 @@ mod benchmarks {
 	/// `b` bids already there, the list not full; the caller's is a new one.
 	#[benchmark]
 	fn place_bid(b: Linear<0, { T::MaxBidsPerJob::get() - 1 }>) -> Result<(), BenchmarkError> {
-		Configuration::<T>::mutate(|c| c.max_bids_per_job = T::MaxBidsPerJob::get());
-		let client = funded::<T>("client", 0);
-		let bidders = providers::<T>(0, b + 1)?;
-		let job = job_with_bids::<T>(&client, &bidders[..b as usize])?;
+		let (job, bidders) = job_bid_on_by::<T>(b + 1, b)?;
 		let caller = bidders[b as usize].clone();
 
 		let origin = signed::<T>(&caller);
@@ -187,10 +197,7 @@ mod benchmarks {
 	#[benchmark]
 	fn place_bid_evicting() -> Result<(), BenchmarkError> {
 		let max = T::MaxBidsPerJob::get();
-		Configuration::<T>::mutate(|c| c.max_bids_per_job = max);
-		let client = funded::<T>("client", 0);
-		let bidders = providers::<T>(0, max + 1)?;
-		let job = job_with_bids::<T>(&client, &bidders[..max as usize])?;
+		let (job, bidders) = job_bid_on_by::<T>(max + 1, max)?;
 		let caller = bidders[max as usize].clone();
 		let dearest = bidders[max as usize - 1].clone();
 
@@ -208,10 +215,7 @@ mod benchmarks {
 	/// `b` bids; the caller's is the last, and it changes its price (its deposit stays).
 	#[benchmark]
 	fn change_bid(b: Linear<1, { T::MaxBidsPerJob::get() }>) -> Result<(), BenchmarkError> {
-		Configuration::<T>::mutate(|c| c.max_bids_per_job = T::MaxBidsPerJob::get());
-		let client = funded::<T>("client", 0);
-		let bidders = providers::<T>(0, b)?;
-		let job = job_with_bids::<T>(&client, &bidders)?;
+		let (job, bidders) = job_bid_on_by::<T>(b, b)?;
 		let caller = bidders[b as usize - 1].clone();
 
 		let origin = signed::<T>(&caller);

@@ -105,7 +105,9 @@ pub mod pallet {
 	/// enum encoded the same way (`RevealRequest`), so records written before decode unchanged.
 	/// Version 1: bid deposits (`ConfigRecord::bid_deposit`, `Bid::deposit`; `migrations::V1`).
 	/// Version 2: `ConfigRecord::reputation_min_price` (`migrations::V2`).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	/// Version 3: bid deposits are collateral locks, not `HoldReason::BidDeposit` holds
+	/// (`migrations::V3`; the layout is unchanged).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -160,7 +162,8 @@ pub mod pallet {
 		/// The storage deposit for a job's record.
 		#[codec(index = 0)]
 		JobDeposit,
-		/// A bid's deposit, while the bid stands.
+		/// A bid's deposit while the bid stood, up to storage version 2; bid deposits are
+		/// collateral locks since (`migrations::V3` released these holds).
 		#[codec(index = 1)]
 		BidDeposit,
 	}
@@ -445,11 +448,11 @@ pub mod pallet {
 
 		/// Cancels the caller's job before its auction closes; the escrow is refunded.
 		#[pallet::call_index(3)]
-		#[pallet::weight(Pallet::<T>::cancel_weight(T::MaxBidsPerJob::get()))]
+		#[pallet::weight(T::WeightInfo::cancel_job(T::MaxBidsPerJob::get()))]
 		pub fn cancel_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResultWithPostInfo {
 			let client = ensure_signed(origin)?;
 			let bids = Self::do_cancel_job(&client, job_id)?;
-			Ok(Some(Self::cancel_weight(bids)).into())
+			Ok(Some(T::WeightInfo::cancel_job(bids)).into())
 		}
 
 		/// Commits the awarded provider to a result: `blake2_256(output_hash ‖ salt)`.

@@ -2,6 +2,7 @@
 //! from the runtime's `DefaultConfig`, never from a decoding failure) and every stored bid
 //! gains `deposit` (zero: bids placed before held nothing, and get nothing back). Version 2:
 //! the configuration gains `reputation_min_price` (from the runtime's `DefaultConfig`).
+//! Version 3: bid deposits move from `HoldReason::BidDeposit` holds into collateral locks.
 
 use crate::{BalanceOf, Bid, Bids, CollateralRule, Config, ConfigRecord, Configuration, Pallet};
 use codec::{Decode, Encode};
@@ -192,11 +193,56 @@ pub type V2<T> = VersionedMigration<
 	<T as frame_system::Config>::DbWeight,
 >;
 
+/// Moves every standing bid's deposit from its `HoldReason::BidDeposit` hold into a lock of
+/// its provider's collateral. A provider without that much free collateral gets its hold back
+/// and its bid stands without a deposit, as bids did before version 1.
+pub struct LockBidDepositsInCollateral<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> UncheckedOnRuntimeUpgrade for LockBidDepositsInCollateral<T> {
+	fn on_runtime_upgrade() -> Weight {
+		use kiln_primitives::Collateral;
+		let (mut lists, mut deposits) = (0u64, 0u64);
+		Bids::<T>::translate::<crate::BidsOf<T>, _>(|_job: JobId, mut bids| {
+			lists += 1;
+			for bid in bids.iter_mut().filter(|b| !b.deposit.is_zero()) {
+				deposits += 1;
+				let released = crate::asset::release_old_bid_hold::<T>(&bid.provider, bid.deposit);
+				bid.deposit = if T::Collateral::lock(&bid.provider, released).is_ok() {
+					released
+				} else {
+					Zero::zero()
+				};
+			}
+			Some(bids)
+		});
+		// Per deposit: the holds, the account and the ledger.
+		T::DbWeight::get().reads_writes(
+			lists.saturating_add(deposits.saturating_mul(3)),
+			lists.saturating_add(deposits.saturating_mul(3)),
+		)
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn post_upgrade(_state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+		Pallet::<T>::do_try_state()
+	}
+}
+
+/// Version 2 → 3.
+pub type V3<T> = VersionedMigration<
+	2,
+	3,
+	LockBidDepositsInCollateral<T>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
+
 #[cfg(test)]
 mod tests {
 	use super::*;
 	use crate::mock::*;
 	use frame_support::{
+		assert_ok,
 		storage::unhashed,
 		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
 	};
@@ -262,6 +308,45 @@ mod tests {
 			assert_eq!(now.reputation_min_price, market_config().reputation_min_price);
 			V2::<Test>::on_runtime_upgrade();
 			assert_eq!(Configuration::<Test>::get(), now);
+		});
+	}
+
+	#[test]
+	fn v3_moves_bid_deposit_holds_into_collateral_locks() {
+		use crate::{tests::create, HoldReason};
+		use frame_support::traits::fungible::{Inspect, InspectHold, MutateHold};
+		use kiln_primitives::Collateral as _;
+		build_and_execute(|| {
+			StorageVersion::new(2).put::<Market>();
+			let job = create(CLIENT, 1_000);
+			// Two bids of version 2, their deposits on hold; P2 has no free collateral left.
+			let reason: RuntimeHoldReason = HoldReason::BidDeposit.into();
+			for p in [P1, P2] {
+				assert_ok!(<Balances as MutateHold<_>>::hold(&reason, &p, BID_DEPOSIT));
+			}
+			assert_ok!(Collateral::lock(&P2, PROVIDER_BOND));
+			let old = vec![
+				Bid { provider: P1, price: 600, placed_at: 1, deposit: BID_DEPOSIT },
+				Bid { provider: P2, price: 500, placed_at: 1, deposit: BID_DEPOSIT },
+			];
+			Bids::<Test>::insert(job, BoundedVec::truncate_from(old));
+			let balances = [P1, P2].map(|p| Balances::balance(&p));
+
+			V3::<Test>::on_runtime_upgrade();
+
+			assert_eq!(Market::on_chain_storage_version(), StorageVersion::new(3));
+			for (p, before) in [P1, P2].into_iter().zip(balances) {
+				assert_eq!(Balances::balance_on_hold(&reason, &p), 0, "{p}'s bid hold");
+				assert_eq!(Balances::balance(&p), before + BID_DEPOSIT, "{p} got its hold back");
+			}
+			// P1's deposit is now a lock; P2's bid stands without one.
+			assert_eq!(Collateral::free(&P1), PROVIDER_BOND - BID_DEPOSIT);
+			let deposits: Vec<_> = Bids::<Test>::get(job).iter().map(|b| b.deposit).collect();
+			assert_eq!(deposits, vec![BID_DEPOSIT, 0]);
+			// Run again: the version gate makes it a no-op.
+			V3::<Test>::on_runtime_upgrade();
+			assert_eq!(Collateral::free(&P1), PROVIDER_BOND - BID_DEPOSIT);
+			Collateral::unlock(&P2, PROVIDER_BOND);
 		});
 	}
 }

@@ -19,12 +19,6 @@ pub(crate) fn other_kind_prices<T: Config>() -> Weight {
 }
 
 impl<T: Config> Pallet<T> {
-	/// `cancel_job` with `bids` bids (its benchmark counts the cancellation in the totals).
-	pub(crate) fn cancel_weight(bids: u32) -> Weight {
-		use crate::WeightInfo;
-		T::WeightInfo::cancel_job(bids)
-	}
-
 	/// Updates the running totals.
 	pub(crate) fn count(update: impl FnOnce(&mut MarketTotals<BalanceOf<T>>)) {
 		Totals::<T>::mutate(update);

@@ -2,7 +2,7 @@
 
 use crate::{mock::*, tests::*, BidRefusal, Configuration, Event, JobState, Jobs};
 use frame_support::assert_ok;
-use kiln_primitives::{Ineligibility, JobEscrow, Outcome, ProviderRegistry};
+use kiln_primitives::{Collateral as _, Ineligibility, JobEscrow, Outcome, ProviderRegistry};
 
 fn winner(job: u64) -> Option<(AccountId, Balance)> {
 	Jobs::<Test>::get(job).and_then(|j| j.award).map(|a| (a.provider, a.price))
@@ -117,8 +117,11 @@ fn a_winner_no_longer_eligible_at_the_close_is_passed_over_and_counted() {
 		let (client, p1, p3) = (free(CLIENT), free(P1), free(P3));
 		close(job); // ... the same block: `other` (created later) closes after `job`.
 		assert_eq!(winner(job), Some((P2, 200)));
+		// P1's deposit is paid out of its bond; its free balance stays.
 		assert_eq!((free(P1), free(CLIENT)), (p1, client + BID_DEPOSIT));
-		assert_eq!(free(P3), p3 + BID_DEPOSIT, "the losing bid's deposit comes back");
+		assert_eq!(Collateral::bonded(&P1), PROVIDER_BOND - BID_DEPOSIT);
+		assert_eq!(free(P3), p3);
+		assert_eq!(Collateral::free(&P3), PROVIDER_BOND, "the losing bid's deposit comes back");
 		assert_eq!(winner(other), None);
 		assert!(matches!(Jobs::<Test>::get(other).unwrap().state, JobState::Expired { at: 6 }));
 		// P2's collateral was taken by `job` (300 of 1 000), so `other` (950) could not lock.

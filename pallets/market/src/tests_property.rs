@@ -9,7 +9,7 @@
 
 use crate::{mock::*, Call, Configuration, JobState, Jobs, NextJobId};
 use frame_support::traits::{fungible::Inspect, UnfilteredDispatchable};
-use kiln_primitives::{result_commitment, JobId};
+use kiln_primitives::{result_commitment, Collateral as _, JobId};
 use std::collections::BTreeMap;
 
 const SEQUENCES: u64 = 400;
@@ -230,6 +230,7 @@ fn run_sequence(seed: u64, tally: &mut Tally) {
 		let issuance = Balances::total_issuance();
 		let treasury = Balances::total_balance(&TREASURY);
 		let mut ledger = Ledger::default();
+		let mut was_slashed = std::collections::BTreeSet::new();
 		System::reset_events();
 		for step in 0..STEPS {
 			let action = random_action(&mut rng);
@@ -278,14 +279,37 @@ fn run_sequence(seed: u64, tally: &mut Tally) {
 			if crate::agenda::JobAgenda::<Test>::waiting() > 0 {
 				tally.waiting_steps += 1;
 			}
-			// No bid deposit is left on hold without its bid (`try_state` checks bidders only).
+			// Every lock is a standing bid's deposit or a job's collateral: none is leaked. A
+			// slash may have clamped a provider's locks, never raised them.
+			let slashed: Vec<AccountId> = System::events()
+				.into_iter()
+				.filter_map(|r| match r.event {
+					RuntimeEvent::Collateral(pallet_collateral::Event::Slashed { who, .. }) => {
+						Some(who)
+					},
+					_ => None,
+				})
+				.collect();
+			was_slashed.extend(slashed);
 			for p in PROVIDERS {
-				let bids: Balance = crate::Bids::<Test>::iter_values()
+				let deposits: Balance = crate::Bids::<Test>::iter_values()
 					.flat_map(|bids| bids.into_iter())
 					.filter(|b| b.provider == p)
 					.map(|b| b.deposit)
 					.sum();
-				assert_eq!(crate::asset::bids_held::<Test>(&p), bids, "{where_}: {p}'s bid hold");
+				let collateral: Balance = crate::Jobs::<Test>::iter_values()
+					.filter(|j| j.state.ended_at().is_none())
+					.filter_map(|j| j.award)
+					.filter(|a| a.provider == p)
+					.map(|a| a.collateral)
+					.sum();
+				let locked = Collateral::bonded(&p) - Collateral::free(&p);
+				if was_slashed.contains(&p) {
+					assert!(locked <= deposits + collateral, "{where_}: {p}'s locks leaked");
+				} else {
+					assert_eq!(locked, deposits + collateral, "{where_}: {p}'s locks");
+				}
+				assert_eq!(crate::asset::bids_held::<Test>(&p), 0, "{where_}: {p}'s bid hold");
 			}
 			Market::do_try_state().unwrap_or_else(|e| panic!("{where_}: market {e:?}"));
 			try_state();

@@ -221,7 +221,8 @@ pub struct Bid<AccountId, Balance, BlockNumber> {
 	pub provider: AccountId,
 	pub price: Balance,
 	pub placed_at: BlockNumber,
-	/// What the bidder has on hold for this bid (`bid_deposit` when it was first placed).
+	/// What the bid keeps locked of its provider's collateral (`bid_deposit` when it was first
+	/// placed).
 	pub deposit: Balance,
 }
 

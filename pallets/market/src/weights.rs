@@ -92,11 +92,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `497 + s * (47 ±0)`
 		//  Estimated: `6478 + s * (2744 ±0)`
-		// Minimum execution time: 106_099_000 picoseconds.
-		Weight::from_parts(113_409_947, 0)
+		// Minimum execution time: 103_846_000 picoseconds.
+		Weight::from_parts(110_599_531, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 3_451
-			.saturating_add(Weight::from_parts(3_216_667, 0).saturating_mul(s.into()))
+			// Standard Error: 2_636
+			.saturating_add(Weight::from_parts(3_158_867, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -111,21 +111,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(141), added: 636, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
-	/// Storage: `Collateral::Ledgers` (r:1 w:0)
+	/// Storage: `Collateral::Ledgers` (r:1 w:1)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[0, 31]`.
 	fn place_bid(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2108 + b * (110 ±0)`
+		//  Measured:  `1929 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 64_046_000 picoseconds.
-		Weight::from_parts(69_706_649, 0)
+		// Minimum execution time: 30_245_000 picoseconds.
+		Weight::from_parts(34_541_378, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 4_451
-			.saturating_add(Weight::from_parts(489_654, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(6))
+			// Standard Error: 3_172
+			.saturating_add(Weight::from_parts(365_120, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
@@ -136,21 +134,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(141), added: 636, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
-	/// Storage: `Collateral::Ledgers` (r:1 w:0)
+	/// Storage: `Collateral::Ledgers` (r:2 w:2)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn place_bid_evicting() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5404`
-		//  Estimated: `6326`
-		// Minimum execution time: 113_651_000 picoseconds.
-		Weight::from_parts(120_440_000, 0)
-			.saturating_add(Weight::from_parts(0, 6326))
-			.saturating_add(T::DbWeight::get().reads(8))
-			.saturating_add(T::DbWeight::get().writes(4))
+		//  Measured:  `4800`
+		//  Estimated: `6742`
+		// Minimum execution time: 47_311_000 picoseconds.
+		Weight::from_parts(49_905_000, 0)
+			.saturating_add(Weight::from_parts(0, 6742))
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -167,11 +161,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1902 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 26_781_000 picoseconds.
-		Weight::from_parts(29_349_985, 0)
+		// Minimum execution time: 26_630_000 picoseconds.
+		Weight::from_parts(29_507_168, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_411
-			.saturating_add(Weight::from_parts(456_440, 0).saturating_mul(b.into()))
+			// Standard Error: 2_880
+			.saturating_add(Weight::from_parts(340_962, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -179,35 +173,43 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Bids` (r:1 w:1)
 	/// Proof: `Market::Bids` (`max_values`: None, `max_size`: Some(2193), added: 4668, mode: `MaxEncodedLen`)
+	/// Storage: `Collateral::Ledgers` (r:1 w:1)
+	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Collateral::TotalBonded` (r:1 w:1)
+	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:1)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Configuration` (r:1 w:0)
+	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[1, 32]`.
 	fn retract_bid(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1498 + b * (84 ±0)`
+		//  Measured:  `2150 + b * (111 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 56_295_000 picoseconds.
-		Weight::from_parts(58_687_385, 0)
+		// Minimum execution time: 74_372_000 picoseconds.
+		Weight::from_parts(79_428_139, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_006
-			.saturating_add(Weight::from_parts(422_689, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().writes(3))
+			// Standard Error: 4_342
+			.saturating_add(Weight::from_parts(513_052, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(8))
+			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Bids` (r:1 w:1)
 	/// Proof: `Market::Bids` (`max_values`: None, `max_size`: Some(2193), added: 4668, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:32 w:32)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:33 w:33)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Collateral::Ledgers` (r:32 w:32)
+	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
 	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
 	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Agenda` (r:2 w:2)
@@ -217,18 +219,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `b` is `[0, 32]`.
 	fn cancel_job(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1569 + b * (222 ±0)`
-		//  Estimated: `6478 + b * (2668 ±0)`
-		// Minimum execution time: 67_812_000 picoseconds.
-		Weight::from_parts(73_249_338, 0)
+		//  Measured:  `1734 + b * (170 ±0)`
+		//  Estimated: `6478 + b * (2876 ±0)`
+		// Minimum execution time: 65_839_000 picoseconds.
+		Weight::from_parts(74_924_444, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 21_773
-			.saturating_add(Weight::from_parts(33_960_372, 0).saturating_mul(b.into()))
+			// Standard Error: 5_746
+			.saturating_add(Weight::from_parts(4_177_812, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(b.into())))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(b.into())))
-			.saturating_add(Weight::from_parts(0, 2668).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(b.into())))
+			.saturating_add(Weight::from_parts(0, 2876).saturating_mul(b.into()))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -238,8 +240,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1304`
 		//  Estimated: `4701`
-		// Minimum execution time: 21_211_000 picoseconds.
-		Weight::from_parts(22_644_000, 0)
+		// Minimum execution time: 20_481_000 picoseconds.
+		Weight::from_parts(22_264_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -260,8 +262,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2087`
 		//  Estimated: `28430`
-		// Minimum execution time: 57_967_000 picoseconds.
-		Weight::from_parts(61_151_000, 0)
+		// Minimum execution time: 57_186_000 picoseconds.
+		Weight::from_parts(61_312_000, 0)
 			.saturating_add(Weight::from_parts(0, 28430))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(13))
@@ -282,8 +284,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1448`
 		//  Estimated: `4701`
-		// Minimum execution time: 46_610_000 picoseconds.
-		Weight::from_parts(49_554_000, 0)
+		// Minimum execution time: 46_069_000 picoseconds.
+		Weight::from_parts(48_724_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -294,8 +296,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_187_000 picoseconds.
-		Weight::from_parts(4_636_000, 0)
+		// Minimum execution time: 4_026_000 picoseconds.
+		Weight::from_parts(4_496_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -309,28 +311,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Bids` (`max_values`: None, `max_size`: Some(2193), added: 4668, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Configuration` (r:1 w:0)
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(141), added: 636, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:1024 w:32)
+	/// Storage: `Providers::Providers` (r:1024 w:1024)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
-	/// Storage: `Collateral::Ledgers` (r:1024 w:32)
+	/// Storage: `Collateral::Ledgers` (r:1024 w:1024)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1024 w:1024)
+	/// Storage: `Balances::Holds` (r:992 w:992)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1025 w:1025)
+	/// Storage: `System::Account` (r:993 w:993)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Collateral::TotalBonded` (r:1 w:1)
+	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Configuration` (r:1 w:0)
+	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn close_auctions(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1313 + n * (13214 ±0)`
+		//  Measured:  `1283 + n * (13113 ±0)`
 		//  Estimated: `3734 + n * (109728 ±0)`
-		// Minimum execution time: 3_926_000 picoseconds.
-		Weight::from_parts(4_046_000, 0)
+		// Minimum execution time: 3_725_000 picoseconds.
+		Weight::from_parts(3_886_000, 0)
 			.saturating_add(Weight::from_parts(0, 3734))
-			// Standard Error: 1_648_658
-			.saturating_add(Weight::from_parts(1_853_309_107, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().reads((130_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(2))
-			.saturating_add(T::DbWeight::get().writes((68_u64).saturating_mul(n.into())))
+			// Standard Error: 3_206_957
+			.saturating_add(Weight::from_parts(2_414_200_618, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().reads((128_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().writes((128_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 109728).saturating_mul(n.into()))
 	}
 	/// Storage: `Market::Agenda` (r:1 w:1)
@@ -357,10 +363,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalSlashed` (r:1 w:1)
 	/// Proof: `Collateral::TotalSlashed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Configuration` (r:1 w:0)
-	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:32 w:32)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Configuration` (r:1 w:0)
+	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Outcomes` (r:0 w:32)
@@ -370,11 +376,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1231 + n * (1334 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_715_000 picoseconds.
-		Weight::from_parts(31_670_197, 0)
+		// Minimum execution time: 3_766_000 picoseconds.
+		Weight::from_parts(25_473_187, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 91_177
-			.saturating_add(Weight::from_parts(106_482_286, 0).saturating_mul(n.into()))
+			// Standard Error: 75_220
+			.saturating_add(Weight::from_parts(107_095_738, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(8))
@@ -414,11 +420,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1311 + n * (1568 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_656_000 picoseconds.
-		Weight::from_parts(20_499_497, 0)
+		// Minimum execution time: 3_745_000 picoseconds.
+		Weight::from_parts(3_876_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 114_090
-			.saturating_add(Weight::from_parts(136_094_569, 0).saturating_mul(n.into()))
+			// Standard Error: 69_963
+			.saturating_add(Weight::from_parts(136_505_954, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -456,11 +462,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `497 + s * (47 ±0)`
 		//  Estimated: `6478 + s * (2744 ±0)`
-		// Minimum execution time: 106_099_000 picoseconds.
-		Weight::from_parts(113_409_947, 0)
+		// Minimum execution time: 103_846_000 picoseconds.
+		Weight::from_parts(110_599_531, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 3_451
-			.saturating_add(Weight::from_parts(3_216_667, 0).saturating_mul(s.into()))
+			// Standard Error: 2_636
+			.saturating_add(Weight::from_parts(3_158_867, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(12))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(10))
@@ -475,21 +481,19 @@ impl WeightInfo for () {
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(141), added: 636, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
-	/// Storage: `Collateral::Ledgers` (r:1 w:0)
+	/// Storage: `Collateral::Ledgers` (r:1 w:1)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[0, 31]`.
 	fn place_bid(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2108 + b * (110 ±0)`
+		//  Measured:  `1929 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 64_046_000 picoseconds.
-		Weight::from_parts(69_706_649, 0)
+		// Minimum execution time: 30_245_000 picoseconds.
+		Weight::from_parts(34_541_378, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 4_451
-			.saturating_add(Weight::from_parts(489_654, 0).saturating_mul(b.into()))
-			.saturating_add(ParityDbWeight::get().reads(6))
+			// Standard Error: 3_172
+			.saturating_add(Weight::from_parts(365_120, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
@@ -500,21 +504,17 @@ impl WeightInfo for () {
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(141), added: 636, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:0)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
-	/// Storage: `Collateral::Ledgers` (r:1 w:0)
+	/// Storage: `Collateral::Ledgers` (r:2 w:2)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn place_bid_evicting() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5404`
-		//  Estimated: `6326`
-		// Minimum execution time: 113_651_000 picoseconds.
-		Weight::from_parts(120_440_000, 0)
-			.saturating_add(Weight::from_parts(0, 6326))
-			.saturating_add(ParityDbWeight::get().reads(8))
-			.saturating_add(ParityDbWeight::get().writes(4))
+		//  Measured:  `4800`
+		//  Estimated: `6742`
+		// Minimum execution time: 47_311_000 picoseconds.
+		Weight::from_parts(49_905_000, 0)
+			.saturating_add(Weight::from_parts(0, 6742))
+			.saturating_add(ParityDbWeight::get().reads(6))
+			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -531,11 +531,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1902 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 26_781_000 picoseconds.
-		Weight::from_parts(29_349_985, 0)
+		// Minimum execution time: 26_630_000 picoseconds.
+		Weight::from_parts(29_507_168, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_411
-			.saturating_add(Weight::from_parts(456_440, 0).saturating_mul(b.into()))
+			// Standard Error: 2_880
+			.saturating_add(Weight::from_parts(340_962, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -543,35 +543,43 @@ impl WeightInfo for () {
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Bids` (r:1 w:1)
 	/// Proof: `Market::Bids` (`max_values`: None, `max_size`: Some(2193), added: 4668, mode: `MaxEncodedLen`)
+	/// Storage: `Collateral::Ledgers` (r:1 w:1)
+	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Collateral::TotalBonded` (r:1 w:1)
+	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Providers` (r:1 w:1)
+	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Configuration` (r:1 w:0)
+	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// The range of component `b` is `[1, 32]`.
 	fn retract_bid(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1498 + b * (84 ±0)`
+		//  Measured:  `2150 + b * (111 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 56_295_000 picoseconds.
-		Weight::from_parts(58_687_385, 0)
+		// Minimum execution time: 74_372_000 picoseconds.
+		Weight::from_parts(79_428_139, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_006
-			.saturating_add(Weight::from_parts(422_689, 0).saturating_mul(b.into()))
-			.saturating_add(ParityDbWeight::get().reads(4))
-			.saturating_add(ParityDbWeight::get().writes(3))
+			// Standard Error: 4_342
+			.saturating_add(Weight::from_parts(513_052, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(8))
+			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Bids` (r:1 w:1)
 	/// Proof: `Market::Bids` (`max_values`: None, `max_size`: Some(2193), added: 4668, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:32 w:32)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:33 w:33)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Collateral::Ledgers` (r:32 w:32)
+	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
 	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
 	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Agenda` (r:2 w:2)
@@ -581,18 +589,18 @@ impl WeightInfo for () {
 	/// The range of component `b` is `[0, 32]`.
 	fn cancel_job(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1569 + b * (222 ±0)`
-		//  Estimated: `6478 + b * (2668 ±0)`
-		// Minimum execution time: 67_812_000 picoseconds.
-		Weight::from_parts(73_249_338, 0)
+		//  Measured:  `1734 + b * (170 ±0)`
+		//  Estimated: `6478 + b * (2876 ±0)`
+		// Minimum execution time: 65_839_000 picoseconds.
+		Weight::from_parts(74_924_444, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 21_773
-			.saturating_add(Weight::from_parts(33_960_372, 0).saturating_mul(b.into()))
+			// Standard Error: 5_746
+			.saturating_add(Weight::from_parts(4_177_812, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(9))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(b.into())))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(b.into())))
 			.saturating_add(ParityDbWeight::get().writes(9))
-			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(b.into())))
-			.saturating_add(Weight::from_parts(0, 2668).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(b.into())))
+			.saturating_add(Weight::from_parts(0, 2876).saturating_mul(b.into()))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -602,8 +610,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1304`
 		//  Estimated: `4701`
-		// Minimum execution time: 21_211_000 picoseconds.
-		Weight::from_parts(22_644_000, 0)
+		// Minimum execution time: 20_481_000 picoseconds.
+		Weight::from_parts(22_264_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -624,8 +632,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2087`
 		//  Estimated: `28430`
-		// Minimum execution time: 57_967_000 picoseconds.
-		Weight::from_parts(61_151_000, 0)
+		// Minimum execution time: 57_186_000 picoseconds.
+		Weight::from_parts(61_312_000, 0)
 			.saturating_add(Weight::from_parts(0, 28430))
 			.saturating_add(ParityDbWeight::get().reads(14))
 			.saturating_add(ParityDbWeight::get().writes(13))
@@ -646,8 +654,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1448`
 		//  Estimated: `4701`
-		// Minimum execution time: 46_610_000 picoseconds.
-		Weight::from_parts(49_554_000, 0)
+		// Minimum execution time: 46_069_000 picoseconds.
+		Weight::from_parts(48_724_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(5))
@@ -658,8 +666,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_187_000 picoseconds.
-		Weight::from_parts(4_636_000, 0)
+		// Minimum execution time: 4_026_000 picoseconds.
+		Weight::from_parts(4_496_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -673,28 +681,32 @@ impl WeightInfo for () {
 	/// Proof: `Market::Bids` (`max_values`: None, `max_size`: Some(2193), added: 4668, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Configuration` (r:1 w:0)
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(141), added: 636, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Providers` (r:1024 w:32)
+	/// Storage: `Providers::Providers` (r:1024 w:1024)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
-	/// Storage: `Collateral::Ledgers` (r:1024 w:32)
+	/// Storage: `Collateral::Ledgers` (r:1024 w:1024)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1024 w:1024)
+	/// Storage: `Balances::Holds` (r:992 w:992)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1025 w:1025)
+	/// Storage: `System::Account` (r:993 w:993)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Collateral::TotalBonded` (r:1 w:1)
+	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Configuration` (r:1 w:0)
+	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn close_auctions(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1313 + n * (13214 ±0)`
+		//  Measured:  `1283 + n * (13113 ±0)`
 		//  Estimated: `3734 + n * (109728 ±0)`
-		// Minimum execution time: 3_926_000 picoseconds.
-		Weight::from_parts(4_046_000, 0)
+		// Minimum execution time: 3_725_000 picoseconds.
+		Weight::from_parts(3_886_000, 0)
 			.saturating_add(Weight::from_parts(0, 3734))
-			// Standard Error: 1_648_658
-			.saturating_add(Weight::from_parts(1_853_309_107, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(4))
-			.saturating_add(ParityDbWeight::get().reads((130_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(2))
-			.saturating_add(ParityDbWeight::get().writes((68_u64).saturating_mul(n.into())))
+			// Standard Error: 3_206_957
+			.saturating_add(Weight::from_parts(2_414_200_618, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(5))
+			.saturating_add(ParityDbWeight::get().reads((128_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(3))
+			.saturating_add(ParityDbWeight::get().writes((128_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 109728).saturating_mul(n.into()))
 	}
 	/// Storage: `Market::Agenda` (r:1 w:1)
@@ -721,10 +733,10 @@ impl WeightInfo for () {
 	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalSlashed` (r:1 w:1)
 	/// Proof: `Collateral::TotalSlashed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Configuration` (r:1 w:0)
-	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:32 w:32)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Configuration` (r:1 w:0)
+	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Outcomes` (r:0 w:32)
@@ -734,11 +746,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1231 + n * (1334 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_715_000 picoseconds.
-		Weight::from_parts(31_670_197, 0)
+		// Minimum execution time: 3_766_000 picoseconds.
+		Weight::from_parts(25_473_187, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 91_177
-			.saturating_add(Weight::from_parts(106_482_286, 0).saturating_mul(n.into()))
+			// Standard Error: 75_220
+			.saturating_add(Weight::from_parts(107_095_738, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(11))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(8))
@@ -778,11 +790,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1311 + n * (1568 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_656_000 picoseconds.
-		Weight::from_parts(20_499_497, 0)
+		// Minimum execution time: 3_745_000 picoseconds.
+		Weight::from_parts(3_876_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 114_090
-			.saturating_add(Weight::from_parts(136_094_569, 0).saturating_mul(n.into()))
+			// Standard Error: 69_963
+			.saturating_add(Weight::from_parts(136_505_954, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(9))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(7))

@@ -224,6 +224,21 @@ pub struct Requirements {
 	pub min_reputation: Perbill,
 }
 
+impl Requirements {
+	/// A CPU job that any provider with the CPU backend may take: no GPU, any region, no
+	/// reputation minimum.
+	pub fn any_cpu() -> Self {
+		Self {
+			min_vram_mib: 0,
+			min_compute_capability: 0,
+			gpu_count: 0,
+			backend: Backend::Cpu,
+			region: None,
+			min_reputation: Perbill::zero(),
+		}
+	}
+}
+
 /// Why a provider may not take a job; the market counts these per job so a client can see
 /// why nobody bid.
 #[derive(
@@ -298,8 +313,7 @@ mod tests {
 		assert_eq!((cpu_only.gpu_count(), cpu_only.bond_units()), (0, 1));
 		assert_eq!(good.bond_units(), 6);
 		// It can take CPU jobs and nothing that needs a GPU.
-		let cpu_job = Requirements { gpu_count: 0, backend: Backend::Cpu, ..req(0, 0, 0) };
-		assert_eq!(cpu_only.check(&cpu_job), Ok(()));
+		assert_eq!(cpu_only.check(&Requirements::any_cpu()), Ok(()));
 		assert_eq!(cpu_only.check(&req(0, 0, 1)), Err(Ineligibility::Backend));
 		assert_eq!(profile(vec![gpu("", 1, 1, 1)]).validate(8), Err(ProfileError::InvalidGpuModel));
 		let mut bad_region = good.clone();

@@ -214,14 +214,7 @@ mod tests {
 	fn spec(workload: Workload) -> JobSpec<u128, u32> {
 		JobSpec {
 			workload,
-			requirements: Requirements {
-				min_vram_mib: 0,
-				min_compute_capability: 0,
-				gpu_count: 0,
-				backend: Backend::Cpu,
-				region: None,
-				min_reputation: Perbill::zero(),
-			},
+			requirements: Requirements::any_cpu(),
 			max_price: 1_000,
 			bidding_blocks: 10,
 			execution_blocks: 100,

@@ -65,6 +65,12 @@ pub trait Collateral<AccountId> {
 	fn lock(who: &AccountId, amount: Self::Balance) -> DispatchResult;
 	/// Unlocks up to `amount` (less if a slash took part of the locked collateral).
 	fn unlock(who: &AccountId, amount: Self::Balance);
+	/// Pays up to `amount` of `who`'s locked bond (a bid deposit) to `to`'s free balance and
+	/// returns what was paid: the lock and the bond both shrink by it. Less is paid when a
+	/// slash took part of the bond, nothing when `to` cannot receive it (the lock is released).
+	/// Not a slash: no reputation is lost, but a bond left below its minimum pauses the
+	/// provider ([`CollateralHooks::on_forfeited`]).
+	fn forfeit(who: &AccountId, amount: Self::Balance, to: &AccountId) -> Self::Balance;
 	/// Slashes up to `amount` (what there is, if less is bonded) and returns what was slashed;
 	/// `slash_reward_share` of it goes to `reporter`, the rest to the Treasury.
 	fn slash(
@@ -86,6 +92,8 @@ pub trait CollateralHooks<AccountId, Balance> {
 	fn minimum_bond(who: &AccountId) -> Balance;
 	/// `who` was slashed and has `remaining` bonded.
 	fn on_slashed(who: &AccountId, remaining: Balance);
+	/// `who` forfeited part of its bond (a bid deposit) and has `remaining` bonded.
+	fn on_forfeited(_who: &AccountId, _remaining: Balance) {}
 	/// `who` has work whose verdict may still slash it (jobs in flight, an open hardware
 	/// challenge): what it unbonded stays until that work ends, so it cannot be taken out of
 	/// reach of the slash, whatever the unbonding period.

@@ -111,7 +111,6 @@ impl<T: Config> CollateralHooks<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	}
 
 	fn on_slashed(who: &T::AccountId, remaining: BalanceOf<T>) {
-		let minimum = Self::minimum_bond(who);
 		let Some(mut record) = Providers::<T>::get(who) else {
 			return crate::RetiredReputation::<T>::mutate(who, |r| {
 				if let Some(r) = r {
@@ -120,6 +119,27 @@ impl<T: Config> CollateralHooks<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			});
 		};
 		record.reputation.record(Outcome::Slashed);
+		Self::store_pausing_if_underbonded(who, record, remaining);
+	}
+
+	fn on_forfeited(who: &T::AccountId, remaining: BalanceOf<T>) {
+		// A forfeited bid deposit is no misbehaviour: the reputation stays, only the bond's
+		// minimum is enforced.
+		if let Some(record) = Providers::<T>::get(who) {
+			Self::store_pausing_if_underbonded(who, record, remaining);
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Stores `record`, paused as `Underbonded` first if it was active and `remaining` is below
+	/// its minimum bond.
+	fn store_pausing_if_underbonded(
+		who: &T::AccountId,
+		mut record: crate::ProviderRecordOf<T>,
+		remaining: BalanceOf<T>,
+	) {
+		let minimum = Self::minimum_bond(who);
 		let pause = record.status == ProviderStatus::Active && remaining < minimum;
 		if pause {
 			record.status = ProviderStatus::Underbonded;

@@ -305,6 +305,28 @@ fn a_slash_under_the_minimum_pauses_the_provider_until_it_bonds_again() {
 }
 
 #[test]
+fn a_forfeit_under_the_minimum_pauses_the_provider_but_costs_no_reputation() {
+	build_and_execute(|| {
+		bond(1, 2 * MIN_BOND_PER_GPU + 50);
+		register(1, 2);
+		// A bid deposit of 60, locked then forfeited to account 2.
+		assert_ok!(Collateral::lock(&1, 60));
+		assert_eq!(Collateral::forfeit(&1, 50, &2), 50);
+		assert_eq!(status(1), ProviderStatus::Active);
+		assert_eq!(Collateral::forfeit(&1, 10, &2), 10);
+		assert_eq!(status(1), ProviderStatus::Underbonded);
+		assert_eq!(ActiveProviders::<Test>::get(), 0);
+		assert_eq!(
+			events().last(),
+			Some(&Event::Paused { provider: 1, reason: PauseReason::Underbonded })
+		);
+		assert_eq!(Providers::reputation(&1).unwrap().slashes, 0);
+		assert_ok!(Collateral::bond_extra(RuntimeOrigin::signed(1), 10));
+		assert_ok!(Providers::resume(RuntimeOrigin::signed(1)));
+	});
+}
+
+#[test]
 fn eligibility_names_the_reason() {
 	build_and_execute(|| {
 		assert_eq!(

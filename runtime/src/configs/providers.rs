@@ -41,6 +41,10 @@ impl CollateralHooks<AccountId, Balance> for BondUsers {
 		<Providers as CollateralHooks<AccountId, Balance>>::on_slashed(who, remaining)
 	}
 
+	fn on_forfeited(who: &AccountId, remaining: Balance) {
+		<Providers as CollateralHooks<AccountId, Balance>>::on_forfeited(who, remaining)
+	}
+
 	fn has_work_in_flight(who: &AccountId) -> bool {
 		<Providers as CollateralHooks<AccountId, Balance>>::has_work_in_flight(who)
 			|| crate::ProofOfCompute::has_open_challenge(who)

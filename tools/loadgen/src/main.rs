@@ -10,7 +10,7 @@
 //! - `transfers`: `Balances.transfer_keep_alive` from each sender to the next.
 //! - `bids`: new bids. `Market.place_bid` from each provider on a job it has not bid on yet
 //!   (as many jobs as rounds, each ending with a bid from every provider), so every bid
-//!   holds a deposit and grows a job's list: what an auction sees.
+//!   locks a deposit and grows a job's list: what an auction sees.
 //! - `rebids`: `Market.place_bid` from each provider on `--jobs` jobs in turn, each bid cheaper
 //!   than its last on that job: after the first round on a job, every bid replaces one.
 //! - `jobs`: `Market.create_job` from every sender, the bidding and execution periods spread
@@ -24,7 +24,7 @@ use count::{summarize, BlockRecord};
 use futures::future::join_all;
 use kiln_primitives::{
 	currency::KILN,
-	hardware::{Backend, Backends, HardwareProfile, Region, Requirements},
+	hardware::{Backends, HardwareProfile, Region, Requirements},
 	job::{JobSpec, Workload},
 };
 use kiln_worker::chain::{self, kiln, Connection, KilnConfig};
@@ -311,14 +311,7 @@ async fn fund(load: &Load, funder: &Keypair, senders: &[Keypair], amount: u128) 
 fn job_spec(max_price: u128, bidding_blocks: u32, execution_blocks: u32) -> JobSpec<u128, u32> {
 	JobSpec {
 		workload: Workload::Gemm { m: 64, n: 64, k: 64, seed: [7; 32] },
-		requirements: Requirements {
-			min_vram_mib: 0,
-			min_compute_capability: 0,
-			gpu_count: 0,
-			backend: Backend::Cpu,
-			region: None,
-			min_reputation: Default::default(),
-		},
+		requirements: Requirements::any_cpu(),
 		max_price,
 		bidding_blocks,
 		execution_blocks,
@@ -334,6 +327,9 @@ fn create_job(spec: JobSpec<u128, u32>) -> impl Payload {
 /// where later jobs close), so 4 leaves room for jobs set up over four blocks.
 const JOBS_PER_CLOSE: u32 = 4;
 
+/// What each provider of the market loads bonds.
+const BOND: u128 = 500 * KILN;
+
 /// Bonds and registers every sender as a CPU provider, then has the funder create `jobs` jobs
 /// they may bid on (their closes spread, [`JOBS_PER_CLOSE`] to a block, all after the load);
 /// returns the jobs' ids and their price ceiling.
@@ -345,7 +341,9 @@ async fn market(
 ) -> Result<(Vec<u64>, u128)> {
 	let mut txs = Vec::new();
 	for (i, p) in providers.iter().enumerate() {
-		txs.push(load.sign(p, 0, &kiln::transactions().collateral().bond(200 * KILN))?);
+		// Each standing bid locks its deposit (1 KILN) of this bond, and each needs the job
+		// collateral of a 1 KILN bid (6 KILN) free besides: 500 KILN carry 490 standing bids.
+		txs.push(load.sign(p, 0, &kiln::transactions().collateral().bond(BOND))?);
 		let profile = HardwareProfile {
 			gpus: Default::default(),
 			cpu_cores: 2,
@@ -432,6 +430,7 @@ async fn main() -> Result<()> {
 				args.accounts <= 32,
 				"`bids` takes at most 32 providers (the bids one job holds)"
 			);
+			ensure!(rounds <= 490, "`bids` takes at most 490 rounds (the bond's deposits)");
 			// Round n: provider i bids on job (i + n) mod rounds, a job it has not bid on.
 			let (jobs, max_price) = market(&load, &funder, &senders, rounds as u32).await?;
 			let mut txs = Vec::new();

@@ -32,10 +32,8 @@ pub struct Capacity {
 	pub cuda_usable: bool,
 	/// Largest content (module, input, CUDA source) or output the worker takes, in bytes.
 	pub max_content_bytes: u64,
-	/// Bonded collateral not locked by jobs.
+	/// Bonded collateral not locked by jobs or bid deposits.
 	pub free_collateral: u128,
-	/// Free balance (the bid deposit is held from it).
-	pub free_balance: u128,
 	pub in_flight: u32,
 	pub max_concurrent_jobs: u32,
 }
@@ -116,7 +114,7 @@ impl fmt::Display for Skip {
 				write!(f, "it needs {} of collateral, {} is free", K(*needed), K(*free))
 			},
 			Skip::BidDeposit { needed, free } => {
-				write!(f, "the bid deposit is {}, the free balance {}", K(*needed), K(*free))
+				write!(f, "the bid deposit is {}, the free collateral {}", K(*needed), K(*free))
 			},
 		}
 	}
@@ -177,8 +175,10 @@ pub fn decide(
 	if needed > capacity.free_collateral {
 		return Err(Skip::Collateral { needed, free: capacity.free_collateral });
 	}
-	if terms.bid_deposit > capacity.free_balance {
-		return Err(Skip::BidDeposit { needed: terms.bid_deposit, free: capacity.free_balance });
+	// The deposit is locked from the same collateral until the close, which swaps it for the
+	// job collateral: the chain wants the larger of the two free.
+	if terms.bid_deposit > capacity.free_collateral {
+		return Err(Skip::BidDeposit { needed: terms.bid_deposit, free: capacity.free_collateral });
 	}
 	Ok(price)
 }

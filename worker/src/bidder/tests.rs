@@ -7,23 +7,12 @@ fn content(len: u64) -> ContentRef {
 	ContentRef { hash: [1; 32], len, uri: b"https://example.org/x".to_vec().try_into().unwrap() }
 }
 
-fn cpu_requirements() -> Requirements {
-	Requirements {
-		min_vram_mib: 0,
-		min_compute_capability: 0,
-		gpu_count: 0,
-		backend: Backend::Cpu,
-		region: None,
-		min_reputation: Default::default(),
-	}
-}
-
 fn wasm_job(fuel: u64, max_price: u128) -> OpenJob {
 	OpenJob {
 		id: 1,
 		spec: JobSpec {
 			workload: Workload::Wasm { module: content(1000), input: content(100), fuel },
-			requirements: cpu_requirements(),
+			requirements: Requirements::any_cpu(),
 			max_price,
 			bidding_blocks: 5,
 			execution_blocks: 10,
@@ -39,7 +28,7 @@ fn gpu_job() -> OpenJob {
 		min_compute_capability: 80,
 		gpu_count: 1,
 		backend: Backend::Cuda,
-		..cpu_requirements()
+		..Requirements::any_cpu()
 	};
 	job.spec.workload = Workload::Gemm { m: 64, n: 64, k: 64, seed: [0; 32] };
 	job
@@ -57,7 +46,6 @@ fn cpu_only() -> Capacity {
 		cuda_usable: false,
 		max_content_bytes: 1 << 20,
 		free_collateral: 100 * KILN,
-		free_balance: 100 * KILN,
 		in_flight: 0,
 		max_concurrent_jobs: 2,
 	}
@@ -168,8 +156,13 @@ fn never_beyond_its_means_or_its_concurrency() {
 		decide(&job, &poor, &terms(), &policy()),
 		Err(Skip::Collateral { needed: 13 * KILN + KILN / 2, free: 13 * KILN })
 	);
-	let broke = Capacity { free_balance: 0, ..cpu_only() };
-	assert!(matches!(decide(&job, &broke, &terms(), &policy()), Err(Skip::BidDeposit { .. })));
+	// A deposit above the job collateral must be free too.
+	let dear_deposit = Terms { bid_deposit: 20 * KILN, ..terms() };
+	let enough_for_the_job = Capacity { free_collateral: 15 * KILN, ..cpu_only() };
+	assert_eq!(
+		decide(&job, &enough_for_the_job, &dear_deposit, &policy()),
+		Err(Skip::BidDeposit { needed: 20 * KILN, free: 15 * KILN })
+	);
 	let busy = Capacity { in_flight: 2, ..cpu_only() };
 	assert_eq!(decide(&job, &busy, &terms(), &policy()), Err(Skip::Busy { in_flight: 2, max: 2 }));
 	let mut bid = job.clone();

@@ -513,7 +513,6 @@ impl Daemon {
 			return Ok(());
 		}
 		let ledger = at.ledger(me).await?.unwrap_or_default();
-		let free_balance = at.free_balance(me).await?;
 		let in_flight = jobs
 			.iter()
 			.filter(|j| j.award.as_ref().is_some_and(|(w, _)| w == me) && !j.phase.ended())
@@ -523,7 +522,6 @@ impl Daemon {
 			cuda_usable: self.cuda_usable,
 			max_content_bytes: self.max_content_bytes,
 			free_collateral: ledger.active.saturating_sub(ledger.locked),
-			free_balance,
 			in_flight: in_flight + self.bid_on.len() as u32,
 			max_concurrent_jobs: self.max_concurrent_jobs,
 		};
@@ -561,11 +559,12 @@ impl Daemon {
 							let sent = self.bid_on.get(&job.id).map_or(0, |(_, n)| *n);
 							self.bid_on.insert(job.id, (block, sent + 1));
 							capacity.in_flight += 1;
-							let collateral = terms.collateral(price).unwrap_or(u128::MAX);
+							// The deposit is locked now, the collateral at the award: count
+							// the larger against the next bids.
+							let collateral =
+								terms.collateral(price).unwrap_or(u128::MAX).max(terms.bid_deposit);
 							capacity.free_collateral =
 								capacity.free_collateral.saturating_sub(collateral);
-							capacity.free_balance =
-								capacity.free_balance.saturating_sub(terms.bid_deposit);
 						},
 						Err(e) => {
 							self.metrics.bids.with_label_values(&["failed"]).inc();

@@ -335,14 +335,7 @@ mod tests {
 	fn spec(workload: Workload) -> JobSpec<u128, u32> {
 		JobSpec {
 			workload,
-			requirements: kiln_primitives::Requirements {
-				min_vram_mib: 0,
-				min_compute_capability: 0,
-				gpu_count: 0,
-				backend: kiln_primitives::Backend::Cpu,
-				region: None,
-				min_reputation: Default::default(),
-			},
+			requirements: kiln_primitives::Requirements::any_cpu(),
 			max_price: 1,
 			bidding_blocks: 3,
 			execution_blocks: 10,
