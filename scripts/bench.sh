@@ -17,7 +17,8 @@
 #   Chain  `kiln-loadgen` against a fresh `kiln-node --dev`: pre-signed transfers, then new
 #          bids, replaced bids and job creations, from 32 accounts, counted from the blocks
 #          that include them.
-# The chain scale section is not built yet (see the README).
+# Chain scale (state and weight with 10 to 100 000 providers) is a runtime test, not a load:
+# `cargo test --release -p kiln-runtime tests_scale -- --nocapture` prints its table.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$KILN_ROOT"
