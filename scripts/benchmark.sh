@@ -6,10 +6,16 @@
 #   - each Polkadot SDK pallet the runtime uses: `benchmark pallet` with the CLI's default
 #     template into runtime/src/weights/<pallet>.rs (an impl of that pallet's WeightInfo);
 #   - `overhead`: `benchmark overhead` into runtime/src/weights/{block,extrinsic}_weights.rs
-#     (the cost of an empty block and of one no-op extrinsic with every extension).
+#     (the cost of an empty block and of one no-op extrinsic with every extension);
+#   - `storage`: `benchmark storage` into runtime/src/weights/paritydb_weights.rs (the
+#     runtime's `DbWeight`: twice the average read and write, writes batched 1 000 to a
+#     storage root, on the dev chain plus STATE_ACCOUNTS (200 000) endowed accounts, about
+#     as many as a JSON genesis takes: 500 000 exhaust the runtime's allocator). The average,
+#     because a block's database time is a sum over thousands of accesses; twice it, as
+#     public ParityDB chains set theirs, for the state to grow into before the next run.
 # The command line lands in each file's header.
 #   scripts/benchmark.sh                          # everything
-#   scripts/benchmark.sh kiln | sdk | overhead    # one group
+#   scripts/benchmark.sh kiln | sdk | overhead | storage    # one group
 #   scripts/benchmark.sh pallet_market pallet_balances
 # STEPS and REPEAT override the defaults (50 and 20); NO_BUILD=1 reuses the last benchmark
 # build (kiln-node-benchmarks). Run it on a quiet machine: anything else using the CPU
@@ -24,7 +30,7 @@ kiln=(pallet_collateral pallet_providers pallet_market pallet_proof_of_compute p
 sdk=(frame_system frame_system_extensions pallet_balances pallet_transaction_payment pallet_timestamp
 	pallet_sudo pallet_collective pallet_membership)
 targets=()
-for arg in "${@:-kiln sdk overhead}"; do
+for arg in "${@:-storage kiln sdk overhead}"; do
 	for name in $arg; do
 		case $name in
 		kiln) targets+=("${kiln[@]}") ;;
@@ -51,6 +57,23 @@ open(sys.argv[1], "wb").write(bytes.fromhex(code[2:]))' "$runtime"
 fi
 
 for target in "${targets[@]}"; do
+	if [[ $target == storage ]]; then
+		accounts=${STATE_ACCOUNTS:-200000}
+		step "benchmarking the database on the dev chain plus $accounts accounts"
+		spec="$CARGO_TARGET_DIR/bench/big-state.json"
+		db="$CARGO_TARGET_DIR/bench/big-state-db"
+		mkdir -p "$(dirname "$spec")"
+		rm -rf "$db"
+		"$bench_node" build-spec --chain dev 2>/dev/null |
+			scripts/bench/big-state-spec.py "$accounts" >"$spec"
+		"$bench_node" benchmark storage \
+			--chain "$spec" --base-path "$db" --database paritydb --state-version 1 \
+			--disable-pov-recorder --keys-limit 50000 --batch-size 1000 --mul 2 \
+			--header scripts/weights-header.txt \
+			--weight-path runtime/src/weights
+		rm -rf "$db" "$spec"
+		continue
+	fi
 	if [[ $target == overhead ]]; then
 		step "benchmarking the block and extrinsic overhead"
 		"$bench_node" benchmark overhead \
@@ -70,7 +93,7 @@ for target in "${targets[@]}"; do
 	elif [[ " ${sdk[*]} " == *" $target "* ]]; then
 		args=(--output "runtime/src/weights/$target.rs")
 	else
-		echo "unknown benchmark target $target (kiln, sdk, overhead or a pallet of either)" >&2
+		echo "unknown benchmark target $target (kiln, sdk, overhead, storage or a pallet of kiln or sdk)" >&2
 		exit 1
 	fi
 	step "benchmarking $target ($steps steps, $repeat repeats)"
