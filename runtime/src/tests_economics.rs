@@ -27,9 +27,7 @@ use frame_support::{
 	assert_ok,
 	traits::{fungible::Mutate, OnInitialize},
 };
-use kiln_primitives::{
-	result_commitment, Backend, ContentRef, JobId, JobSpec, Requirements, Workload,
-};
+use kiln_primitives::{result_commitment, ContentRef, JobId, JobSpec, Requirements, Workload};
 use pallet_market::{JobState, Jobs, RevealRequest};
 use pallet_proof_of_compute::{SpotCheckStage, SpotChecks};
 use sp_keyring::Sr25519Keyring;

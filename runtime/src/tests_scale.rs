@@ -28,7 +28,7 @@ use frame_support::{
 	traits::{Get, PalletsInfoAccess},
 	weights::Weight,
 };
-use kiln_primitives::{result_commitment, Backend, JobId, JobSpec, Requirements, Workload};
+use kiln_primitives::{result_commitment, JobId, JobSpec, Requirements, Workload};
 use pallet_market::Jobs;
 use sp_runtime::{
 	traits::{BlakeTwo256, Dispatchable, Hash, Header as _},

@@ -52,11 +52,7 @@ impl<T: Config> Collateral<T::AccountId> for Pallet<T> {
 		ledger.active = ledger.active.saturating_sub(paid);
 		ledger.locked = ledger.locked.min(ledger.active);
 		let remaining = ledger.active;
-		if ledger.is_empty() {
-			Ledgers::<T>::remove(who);
-		} else {
-			Ledgers::<T>::insert(who, ledger);
-		}
+		Self::store_ledger(who, ledger);
 		TotalBonded::<T>::mutate(|total| *total = total.saturating_sub(paid));
 		T::Hooks::on_forfeited(who, remaining);
 		paid
@@ -82,6 +78,15 @@ impl<T: Config> Collateral<T::AccountId> for Pallet<T> {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Stores `who`'s ledger, or removes it once nothing is bonded or unbonding.
+	pub(crate) fn store_ledger(who: &T::AccountId, ledger: LedgerOf<T>) {
+		if ledger.is_empty() {
+			Ledgers::<T>::remove(who);
+		} else {
+			Ledgers::<T>::insert(who, ledger);
+		}
+	}
+
 	/// Takes up to `amount` from `who`'s ledger (active first, then the newest unlocking
 	/// chunks), pays the reporter's share and sends the rest to the Treasury.
 	pub(crate) fn do_slash(
@@ -98,11 +103,7 @@ impl<T: Config> Pallet<T> {
 
 		pay_out_slash::<T>(who, slashed, reporter);
 		let remaining = ledger.active;
-		if ledger.is_empty() {
-			Ledgers::<T>::remove(who);
-		} else {
-			Ledgers::<T>::insert(who, ledger);
-		}
+		Self::store_ledger(who, ledger);
 		TotalBonded::<T>::mutate(|total| *total = total.saturating_sub(slashed));
 		TotalSlashed::<T>::mutate(|total| *total = total.saturating_add(slashed));
 		Self::deposit_event(Event::Slashed { who: who.clone(), amount: slashed, reason });

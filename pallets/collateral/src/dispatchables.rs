@@ -95,11 +95,7 @@ impl<T: Config> Pallet<T> {
 
 		asset::release::<T>(who, amount)?;
 		let withdrawn = chunks_before.saturating_sub(ledger.unlocking.len() as u32);
-		if ledger.is_empty() {
-			Ledgers::<T>::remove(who);
-		} else {
-			Ledgers::<T>::insert(who, ledger);
-		}
+		Self::store_ledger(who, ledger);
 		TotalBonded::<T>::put(total);
 		Self::deposit_event(Event::Withdrawn { who: who.clone(), amount });
 		Ok(withdrawn)

@@ -249,28 +249,10 @@ impl<T: Config> Pallet<T> {
 		ranked.into_iter().map(|(_, _, bid)| bid).collect()
 	}
 
-	/// [`Self::try_award`] in a storage layer of its own: a refusal leaves storage as it was,
-	/// the bid's deposit still locked (to be forfeited).
-	fn try_award_or_nothing(
-		bid: &BidOf<T>,
-		price: crate::BalanceOf<T>,
-		job: &JobOf<T>,
-		config: &crate::ConfigRecordOf<T>,
-		now: BlockNumberFor<T>,
-	) -> Result<crate::AwardOf<T>, BidRefusal> {
-		let outcome = with_transaction::<_, DispatchError, _>(|| {
-			match Self::try_award(bid, price, job, config, now) {
-				Ok(award) => TransactionOutcome::Commit(Ok(Ok(award))),
-				Err(refusal) => TransactionOutcome::Rollback(Ok(Err(refusal))),
-			}
-		});
-		// `with_transaction` fails only past its nesting limit, which a hook never reaches.
-		outcome.unwrap_or(Err(BidRefusal::Collateral))
-	}
-
 	/// Turns the deposit lock of `bid`'s provider into the job's collateral lock for `price`
-	/// and marks the job started; or says why that provider cannot take the job now (and may
-	/// leave storage changed: see [`Self::try_award_or_nothing`]).
+	/// and marks the job started; or says why that provider cannot take the job now. Runs in a
+	/// storage layer of its own: a refusal leaves storage as it was, the bid's deposit still
+	/// locked (to be forfeited).
 	fn try_award(
 		bid: &BidOf<T>,
 		price: crate::BalanceOf<T>,
@@ -279,14 +261,23 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 	) -> Result<crate::AwardOf<T>, BidRefusal> {
 		let provider = &bid.provider;
-		T::Registry::check_eligible(provider, &job.spec.requirements)
-			.map_err(BidRefusal::Ineligible)?;
-		let collateral = config.job_collateral.for_price(price).ok_or(BidRefusal::Collateral)?;
-		Self::unlock_deposit(bid);
-		T::Collateral::lock(provider, collateral).map_err(|_| BidRefusal::Collateral)?;
-		T::Registry::job_started(provider)
-			.map_err(|_| BidRefusal::Ineligible(Ineligibility::NotProvider))?;
-		Ok(Award { provider: provider.clone(), price, collateral, awarded_at: now })
+		let attempt = || {
+			T::Registry::check_eligible(provider, &job.spec.requirements)
+				.map_err(BidRefusal::Ineligible)?;
+			let collateral =
+				config.job_collateral.for_price(price).ok_or(BidRefusal::Collateral)?;
+			Self::unlock_deposit(bid);
+			T::Collateral::lock(provider, collateral).map_err(|_| BidRefusal::Collateral)?;
+			T::Registry::job_started(provider)
+				.map_err(|_| BidRefusal::Ineligible(Ineligibility::NotProvider))?;
+			Ok(Award { provider: provider.clone(), price, collateral, awarded_at: now })
+		};
+		let outcome = with_transaction::<_, DispatchError, _>(|| match attempt() {
+			Ok(award) => TransactionOutcome::Commit(Ok(Ok(award))),
+			Err(refusal) => TransactionOutcome::Rollback(Ok(Err(refusal))),
+		});
+		// `with_transaction` fails only past its nesting limit, which a hook never reaches.
+		outcome.unwrap_or(Err(BidRefusal::Collateral))
 	}
 
 	/// Closes the auction of `job`: awards it to the best eligible bid or expires it with a
@@ -305,7 +296,7 @@ impl<T: Config> Pallet<T> {
 			} else {
 				bid.price
 			};
-			match Self::try_award_or_nothing(bid, price, &job, &config, now) {
+			match Self::try_award(bid, price, &job, &config, now) {
 				Ok(award) => {
 					job.award = Some(award);
 					winner = Some((position, price));

@@ -6,8 +6,8 @@ use frame_support::{assert_noop, assert_ok};
 use kiln_primitives::{
 	dispute_answer,
 	poc::{reference::Tree, Shape},
-	result_commitment, Backend, Collateral as _, ContentRef, JobId, JobSpec, ProviderRegistry,
-	Rejection, Requirements, Workload,
+	result_commitment, Collateral as _, ContentRef, JobId, JobSpec, ProviderRegistry, Rejection,
+	Requirements, Workload,
 };
 use pallet_market::{Event as MarketEvent, JobState, Jobs, RevealRequest};
 use sp_runtime::Perbill;
@@ -43,14 +43,7 @@ pub(crate) fn content(bytes: &[u8]) -> ContentRef {
 
 /// A CPU job anyone registered can run.
 pub(crate) fn requirements() -> Requirements {
-	Requirements {
-		min_vram_mib: 0,
-		min_compute_capability: 0,
-		gpu_count: 0,
-		backend: Backend::Cpu,
-		region: None,
-		min_reputation: Perbill::zero(),
-	}
+	Requirements::any_cpu()
 }
 
 /// A job of `workload` awarded to `provider` at `PRICE`, with an execution window shorter
