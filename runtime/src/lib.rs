@@ -185,6 +185,8 @@ type Migrations = (
 	pallet_market::migrations::V1<Runtime>,
 	pallet_market::migrations::V2<Runtime>,
 	pallet_market::migrations::V3<Runtime>,
+	pallet_market::migrations::V4<Runtime>,
+	pallet_escrow::migrations::V1<Runtime>,
 );
 
 /// Executive: handles dispatch to the various pallets.

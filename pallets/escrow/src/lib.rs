@@ -9,7 +9,7 @@
 //! `try_state` proves that, for every client, the escrows of its jobs add up to its hold.
 //!
 //! Layout: `escrow_impl.rs` (the trait), `asset.rs` (every currency operation),
-//! `invariants.rs` (`try_state`).
+//! `invariants.rs` (`try_state`), `migrations.rs`.
 
 //!
 //! # Reference
@@ -24,6 +24,7 @@ extern crate alloc;
 mod asset;
 mod escrow_impl;
 mod invariants;
+pub mod migrations;
 
 #[cfg(test)]
 mod mock;
@@ -45,7 +46,7 @@ pub mod pallet {
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
 	/// Version 0: the layout since the first release (no migration yet).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -90,7 +91,7 @@ pub mod pallet {
 	/// deposit for its records).
 	#[pallet::storage]
 	pub type Escrows<T: Config> =
-		CountedStorageMap<_, Twox64Concat, JobId, EscrowRecordOf<T>, OptionQuery>;
+		StorageMap<_, Twox64Concat, JobId, EscrowRecordOf<T>, OptionQuery>;
 
 	/// Sum of all escrows.
 	#[pallet::storage]

@@ -49,7 +49,7 @@ fn escrows_of_several_jobs_share_one_hold_per_client() {
 		assert_ok!(Escrow::lock(3, &OTHER_CLIENT, 400));
 		assert_eq!(asset::held::<Test>(&CLIENT), 500);
 		assert_eq!(TotalEscrowed::<Test>::get(), 900);
-		assert_eq!(Escrows::<Test>::count(), 3);
+		assert_eq!(Escrows::<Test>::iter().count(), 3);
 		// Paying out of job 1 never touches job 2's funds.
 		assert_noop!(Escrow::release_to(1, &PROVIDER, 201), Error::<Test>::ExceedsEscrow);
 		assert_ok!(Escrow::release_to(1, &PROVIDER, 200));

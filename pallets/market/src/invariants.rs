@@ -33,10 +33,8 @@ impl<T: Config> Pallet<T> {
 			}
 		};
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
-		let mut count = 0u32;
 		let mut expected_entries = 0usize;
 		for (id, job) in Jobs::<T>::iter() {
-			count = count.checked_add(1).ok_or("job count overflows")?;
 			if id >= NextJobId::<T>::get() {
 				return Err("a job id was never handed out".into());
 			}
@@ -80,9 +78,6 @@ impl<T: Config> Pallet<T> {
 			{
 				return Err("a bid list has a duplicate, the client's or an invalid price".into());
 			}
-		}
-		if count != Jobs::<T>::count() {
-			return Err("the job counter is wrong".into());
 		}
 		let mut agenda_entries = 0usize;
 		for (_, jobs) in Agenda::<T>::iter() {

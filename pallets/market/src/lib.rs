@@ -107,7 +107,7 @@ pub mod pallet {
 	/// Version 2: `ConfigRecord::reputation_min_price` (`migrations::V2`).
 	/// Version 3: bid deposits are collateral locks, not `HoldReason::BidDeposit` holds
 	/// (`migrations::V3`; the layout is unchanged).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -182,9 +182,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
 
-	/// Every job until its record is dropped (each holds a deposit).
+	/// Every job until its record is dropped (each holds a deposit). Not counted: a counter
+	/// would cost every job's creation and removal a read and a write, and nothing reads it.
 	#[pallet::storage]
-	pub type Jobs<T: Config> = CountedStorageMap<_, Twox64Concat, JobId, JobOf<T>, OptionQuery>;
+	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>, OptionQuery>;
 
 	/// The bids of each job whose auction runs, in the order they were placed.
 	#[pallet::storage]

@@ -3,11 +3,13 @@
 //! gains `deposit` (zero: bids placed before held nothing, and get nothing back). Version 2:
 //! the configuration gains `reputation_min_price` (from the runtime's `DefaultConfig`).
 //! Version 3: bid deposits move from `HoldReason::BidDeposit` holds into collateral locks.
+//! Version 4: `Jobs` is no longer counted, so its counter (`CounterForJobs`) is removed.
 
 use crate::{BalanceOf, Bid, Bids, CollateralRule, Config, ConfigRecord, Configuration, Pallet};
 use codec::{Decode, Encode};
 use frame_support::{
 	migrations::VersionedMigration,
+	storage_alias,
 	traits::{Get, UncheckedOnRuntimeUpgrade},
 	weights::Weight,
 	BoundedVec,
@@ -237,6 +239,31 @@ pub type V3<T> = VersionedMigration<
 	<T as frame_system::Config>::DbWeight,
 >;
 
+/// The counter of `Jobs` up to version 3.
+#[storage_alias]
+type CounterForJobs<T: Config> =
+	StorageValue<Pallet<T>, u32, frame_support::pallet_prelude::ValueQuery>;
+
+/// Removes `CounterForJobs` (the jobs themselves are stored as they were).
+pub struct DropJobCounter<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> UncheckedOnRuntimeUpgrade for DropJobCounter<T> {
+	fn on_runtime_upgrade() -> Weight {
+		CounterForJobs::<T>::kill();
+		T::DbWeight::get().writes(1)
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn post_upgrade(_state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+		frame_support::ensure!(!CounterForJobs::<T>::exists(), "the job counter is still there");
+		Pallet::<T>::do_try_state()
+	}
+}
+
+/// Version 3 → 4.
+pub type V4<T> =
+	VersionedMigration<3, 4, DropJobCounter<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -347,6 +374,30 @@ mod tests {
 			V3::<Test>::on_runtime_upgrade();
 			assert_eq!(Collateral::free(&P1), PROVIDER_BOND - BID_DEPOSIT);
 			Collateral::unlock(&P2, PROVIDER_BOND);
+		});
+	}
+
+	#[test]
+	fn v4_removes_the_job_counter_and_keeps_the_jobs() {
+		use crate::{tests::create, Jobs};
+		build_and_execute(|| {
+			StorageVersion::new(3).put::<Market>();
+			let jobs = [create(CLIENT, 1_000), create(CLIENT, 2_000)];
+			let records = jobs.map(Jobs::<Test>::get);
+			// The counter as version 3's `CountedStorageMap` kept it.
+			CounterForJobs::<Test>::put(2);
+
+			V4::<Test>::on_runtime_upgrade();
+
+			assert_eq!(Market::on_chain_storage_version(), StorageVersion::new(4));
+			assert!(!CounterForJobs::<Test>::exists());
+			assert_eq!(jobs.map(Jobs::<Test>::get), records);
+			assert!(records.iter().all(Option::is_some));
+			// Run again: the version gate makes it a no-op.
+			CounterForJobs::<Test>::put(9);
+			V4::<Test>::on_runtime_upgrade();
+			assert_eq!(CounterForJobs::<Test>::get(), 9);
+			CounterForJobs::<Test>::kill();
 		});
 	}
 }

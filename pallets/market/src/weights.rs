@@ -79,27 +79,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
 	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
-	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Jobs` (r:1 w:1)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
-	/// Storage: `Market::CounterForJobs` (r:1 w:1)
-	/// Proof: `Market::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Jobs` (r:0 w:1)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 18]`.
 	fn create_job(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `497 + s * (47 ±0)`
 		//  Estimated: `6478 + s * (2744 ±0)`
-		// Minimum execution time: 103_846_000 picoseconds.
-		Weight::from_parts(110_599_531, 0)
+		// Minimum execution time: 102_994_000 picoseconds.
+		Weight::from_parts(110_133_134, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 2_636
-			.saturating_add(Weight::from_parts(3_158_867, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(12))
+			// Standard Error: 3_062
+			.saturating_add(Weight::from_parts(3_255_021, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes(10))
+			.saturating_add(T::DbWeight::get().writes(8))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2744).saturating_mul(s.into()))
 	}
@@ -116,13 +112,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `b` is `[0, 31]`.
 	fn place_bid(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1929 + b * (96 ±0)`
+		//  Measured:  `1906 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 30_245_000 picoseconds.
-		Weight::from_parts(34_541_378, 0)
+		// Minimum execution time: 30_395_000 picoseconds.
+		Weight::from_parts(35_771_601, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_172
-			.saturating_add(Weight::from_parts(365_120, 0).saturating_mul(b.into()))
+			// Standard Error: 5_087
+			.saturating_add(Weight::from_parts(485_812, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -138,10 +134,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	fn place_bid_evicting() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4800`
+		//  Measured:  `4777`
 		//  Estimated: `6742`
-		// Minimum execution time: 47_311_000 picoseconds.
-		Weight::from_parts(49_905_000, 0)
+		// Minimum execution time: 47_972_000 picoseconds.
+		Weight::from_parts(54_382_000, 0)
 			.saturating_add(Weight::from_parts(0, 6742))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -159,13 +155,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `b` is `[1, 32]`.
 	fn change_bid(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1902 + b * (96 ±0)`
+		//  Measured:  `1879 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 26_630_000 picoseconds.
-		Weight::from_parts(29_507_168, 0)
+		// Minimum execution time: 26_800_000 picoseconds.
+		Weight::from_parts(28_311_536, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 2_880
-			.saturating_add(Weight::from_parts(340_962, 0).saturating_mul(b.into()))
+			// Standard Error: 3_662
+			.saturating_add(Weight::from_parts(546_743, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -188,13 +184,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `b` is `[1, 32]`.
 	fn retract_bid(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2150 + b * (111 ±0)`
+		//  Measured:  `2127 + b * (111 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 74_372_000 picoseconds.
-		Weight::from_parts(79_428_139, 0)
+		// Minimum execution time: 76_384_000 picoseconds.
+		Weight::from_parts(78_973_099, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 4_342
-			.saturating_add(Weight::from_parts(513_052, 0).saturating_mul(b.into()))
+			// Standard Error: 4_512
+			.saturating_add(Weight::from_parts(754_740, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
@@ -210,8 +206,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
-	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Agenda` (r:2 w:2)
 	/// Proof: `Market::Agenda` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
@@ -219,16 +213,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `b` is `[0, 32]`.
 	fn cancel_job(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1734 + b * (170 ±0)`
+		//  Measured:  `1688 + b * (170 ±0)`
 		//  Estimated: `6478 + b * (2876 ±0)`
-		// Minimum execution time: 65_839_000 picoseconds.
-		Weight::from_parts(74_924_444, 0)
+		// Minimum execution time: 61_993_000 picoseconds.
+		Weight::from_parts(69_008_005, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 5_746
-			.saturating_add(Weight::from_parts(4_177_812, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(9))
+			// Standard Error: 5_792
+			.saturating_add(Weight::from_parts(4_533_176, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(b.into())))
-			.saturating_add(T::DbWeight::get().writes(9))
+			.saturating_add(T::DbWeight::get().writes(8))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(b.into())))
 			.saturating_add(Weight::from_parts(0, 2876).saturating_mul(b.into()))
 	}
@@ -238,10 +232,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
 	fn commit_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1304`
+		//  Measured:  `1281`
 		//  Estimated: `4701`
-		// Minimum execution time: 20_481_000 picoseconds.
-		Weight::from_parts(22_264_000, 0)
+		// Minimum execution time: 20_030_000 picoseconds.
+		Weight::from_parts(21_352_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -260,10 +254,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::AgendaLine` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	fn reveal_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2087`
+		//  Measured:  `2064`
 		//  Estimated: `28430`
-		// Minimum execution time: 57_186_000 picoseconds.
-		Weight::from_parts(61_312_000, 0)
+		// Minimum execution time: 56_184_000 picoseconds.
+		Weight::from_parts(60_281_000, 0)
 			.saturating_add(Weight::from_parts(0, 28430))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(13))
@@ -276,19 +270,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `Market::CounterForJobs` (r:1 w:1)
-	/// Proof: `Market::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Outcomes` (r:0 w:1)
 	/// Proof: `Market::Outcomes` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn drop_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1448`
+		//  Measured:  `1425`
 		//  Estimated: `4701`
-		// Minimum execution time: 46_069_000 picoseconds.
-		Weight::from_parts(48_724_000, 0)
+		// Minimum execution time: 44_177_000 picoseconds.
+		Weight::from_parts(46_740_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Market::Configuration` (r:0 w:1)
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(141), added: 636, mode: `MaxEncodedLen`)
@@ -296,8 +288,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_026_000 picoseconds.
-		Weight::from_parts(4_496_000, 0)
+		// Minimum execution time: 4_216_000 picoseconds.
+		Weight::from_parts(4_657_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -326,13 +318,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 32]`.
 	fn close_auctions(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1283 + n * (13113 ±0)`
+		//  Measured:  `1260 + n * (13113 ±0)`
 		//  Estimated: `3734 + n * (109728 ±0)`
-		// Minimum execution time: 3_725_000 picoseconds.
-		Weight::from_parts(3_886_000, 0)
+		// Minimum execution time: 3_865_000 picoseconds.
+		Weight::from_parts(4_036_000, 0)
 			.saturating_add(Weight::from_parts(0, 3734))
-			// Standard Error: 3_206_957
-			.saturating_add(Weight::from_parts(2_414_200_618, 0).saturating_mul(n.into()))
+			// Standard Error: 3_664_455
+			.saturating_add(Weight::from_parts(2_498_432_884, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((128_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -353,8 +345,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:33 w:33)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
-	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Ledgers` (r:32 w:32)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Configuration` (r:1 w:0)
@@ -374,16 +364,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 32]`.
 	fn fail_jobs(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1231 + n * (1334 ±0)`
+		//  Measured:  `1185 + n * (1334 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_766_000 picoseconds.
-		Weight::from_parts(25_473_187, 0)
+		// Minimum execution time: 3_905_000 picoseconds.
+		Weight::from_parts(9_020_923, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 75_220
-			.saturating_add(Weight::from_parts(107_095_738, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(11))
+			// Standard Error: 83_911
+			.saturating_add(Weight::from_parts(106_986_466, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(8))
+			.saturating_add(T::DbWeight::get().writes(7))
 			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3711).saturating_mul(n.into()))
 	}
@@ -403,8 +393,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:34 w:34)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
-	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Ledgers` (r:32 w:32)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:32 w:32)
@@ -418,16 +406,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 32]`.
 	fn settle_jobs(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1311 + n * (1568 ±0)`
+		//  Measured:  `1265 + n * (1568 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_745_000 picoseconds.
-		Weight::from_parts(3_876_000, 0)
+		// Minimum execution time: 3_876_000 picoseconds.
+		Weight::from_parts(11_819_683, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 69_963
-			.saturating_add(Weight::from_parts(136_505_954, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(9))
+			// Standard Error: 78_598
+			.saturating_add(Weight::from_parts(135_728_031, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(7))
+			.saturating_add(T::DbWeight::get().writes(6))
 			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3711).saturating_mul(n.into()))
 	}
@@ -449,27 +437,23 @@ impl WeightInfo for () {
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
 	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
-	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Jobs` (r:1 w:1)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
-	/// Storage: `Market::CounterForJobs` (r:1 w:1)
-	/// Proof: `Market::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Jobs` (r:0 w:1)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[0, 18]`.
 	fn create_job(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `497 + s * (47 ±0)`
 		//  Estimated: `6478 + s * (2744 ±0)`
-		// Minimum execution time: 103_846_000 picoseconds.
-		Weight::from_parts(110_599_531, 0)
+		// Minimum execution time: 102_994_000 picoseconds.
+		Weight::from_parts(110_133_134, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 2_636
-			.saturating_add(Weight::from_parts(3_158_867, 0).saturating_mul(s.into()))
-			.saturating_add(ParityDbWeight::get().reads(12))
+			// Standard Error: 3_062
+			.saturating_add(Weight::from_parts(3_255_021, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(9))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
-			.saturating_add(ParityDbWeight::get().writes(10))
+			.saturating_add(ParityDbWeight::get().writes(8))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2744).saturating_mul(s.into()))
 	}
@@ -486,13 +470,13 @@ impl WeightInfo for () {
 	/// The range of component `b` is `[0, 31]`.
 	fn place_bid(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1929 + b * (96 ±0)`
+		//  Measured:  `1906 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 30_245_000 picoseconds.
-		Weight::from_parts(34_541_378, 0)
+		// Minimum execution time: 30_395_000 picoseconds.
+		Weight::from_parts(35_771_601, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_172
-			.saturating_add(Weight::from_parts(365_120, 0).saturating_mul(b.into()))
+			// Standard Error: 5_087
+			.saturating_add(Weight::from_parts(485_812, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
@@ -508,10 +492,10 @@ impl WeightInfo for () {
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	fn place_bid_evicting() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4800`
+		//  Measured:  `4777`
 		//  Estimated: `6742`
-		// Minimum execution time: 47_311_000 picoseconds.
-		Weight::from_parts(49_905_000, 0)
+		// Minimum execution time: 47_972_000 picoseconds.
+		Weight::from_parts(54_382_000, 0)
 			.saturating_add(Weight::from_parts(0, 6742))
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(3))
@@ -529,13 +513,13 @@ impl WeightInfo for () {
 	/// The range of component `b` is `[1, 32]`.
 	fn change_bid(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1902 + b * (96 ±0)`
+		//  Measured:  `1879 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 26_630_000 picoseconds.
-		Weight::from_parts(29_507_168, 0)
+		// Minimum execution time: 26_800_000 picoseconds.
+		Weight::from_parts(28_311_536, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 2_880
-			.saturating_add(Weight::from_parts(340_962, 0).saturating_mul(b.into()))
+			// Standard Error: 3_662
+			.saturating_add(Weight::from_parts(546_743, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -558,13 +542,13 @@ impl WeightInfo for () {
 	/// The range of component `b` is `[1, 32]`.
 	fn retract_bid(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2150 + b * (111 ±0)`
+		//  Measured:  `2127 + b * (111 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 74_372_000 picoseconds.
-		Weight::from_parts(79_428_139, 0)
+		// Minimum execution time: 76_384_000 picoseconds.
+		Weight::from_parts(78_973_099, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 4_342
-			.saturating_add(Weight::from_parts(513_052, 0).saturating_mul(b.into()))
+			// Standard Error: 4_512
+			.saturating_add(Weight::from_parts(754_740, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
@@ -580,8 +564,6 @@ impl WeightInfo for () {
 	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
-	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Agenda` (r:2 w:2)
 	/// Proof: `Market::Agenda` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
@@ -589,16 +571,16 @@ impl WeightInfo for () {
 	/// The range of component `b` is `[0, 32]`.
 	fn cancel_job(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1734 + b * (170 ±0)`
+		//  Measured:  `1688 + b * (170 ±0)`
 		//  Estimated: `6478 + b * (2876 ±0)`
-		// Minimum execution time: 65_839_000 picoseconds.
-		Weight::from_parts(74_924_444, 0)
+		// Minimum execution time: 61_993_000 picoseconds.
+		Weight::from_parts(69_008_005, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 5_746
-			.saturating_add(Weight::from_parts(4_177_812, 0).saturating_mul(b.into()))
-			.saturating_add(ParityDbWeight::get().reads(9))
+			// Standard Error: 5_792
+			.saturating_add(Weight::from_parts(4_533_176, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(b.into())))
-			.saturating_add(ParityDbWeight::get().writes(9))
+			.saturating_add(ParityDbWeight::get().writes(8))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(b.into())))
 			.saturating_add(Weight::from_parts(0, 2876).saturating_mul(b.into()))
 	}
@@ -608,10 +590,10 @@ impl WeightInfo for () {
 	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
 	fn commit_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1304`
+		//  Measured:  `1281`
 		//  Estimated: `4701`
-		// Minimum execution time: 20_481_000 picoseconds.
-		Weight::from_parts(22_264_000, 0)
+		// Minimum execution time: 20_030_000 picoseconds.
+		Weight::from_parts(21_352_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -630,10 +612,10 @@ impl WeightInfo for () {
 	/// Proof: `Market::AgendaLine` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	fn reveal_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2087`
+		//  Measured:  `2064`
 		//  Estimated: `28430`
-		// Minimum execution time: 57_186_000 picoseconds.
-		Weight::from_parts(61_312_000, 0)
+		// Minimum execution time: 56_184_000 picoseconds.
+		Weight::from_parts(60_281_000, 0)
 			.saturating_add(Weight::from_parts(0, 28430))
 			.saturating_add(ParityDbWeight::get().reads(14))
 			.saturating_add(ParityDbWeight::get().writes(13))
@@ -646,19 +628,17 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `Market::CounterForJobs` (r:1 w:1)
-	/// Proof: `Market::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Outcomes` (r:0 w:1)
 	/// Proof: `Market::Outcomes` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn drop_job() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1448`
+		//  Measured:  `1425`
 		//  Estimated: `4701`
-		// Minimum execution time: 46_069_000 picoseconds.
-		Weight::from_parts(48_724_000, 0)
+		// Minimum execution time: 44_177_000 picoseconds.
+		Weight::from_parts(46_740_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
-			.saturating_add(ParityDbWeight::get().reads(5))
-			.saturating_add(ParityDbWeight::get().writes(5))
+			.saturating_add(ParityDbWeight::get().reads(4))
+			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	/// Storage: `Market::Configuration` (r:0 w:1)
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(141), added: 636, mode: `MaxEncodedLen`)
@@ -666,8 +646,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_026_000 picoseconds.
-		Weight::from_parts(4_496_000, 0)
+		// Minimum execution time: 4_216_000 picoseconds.
+		Weight::from_parts(4_657_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -696,13 +676,13 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[0, 32]`.
 	fn close_auctions(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1283 + n * (13113 ±0)`
+		//  Measured:  `1260 + n * (13113 ±0)`
 		//  Estimated: `3734 + n * (109728 ±0)`
-		// Minimum execution time: 3_725_000 picoseconds.
-		Weight::from_parts(3_886_000, 0)
+		// Minimum execution time: 3_865_000 picoseconds.
+		Weight::from_parts(4_036_000, 0)
 			.saturating_add(Weight::from_parts(0, 3734))
-			// Standard Error: 3_206_957
-			.saturating_add(Weight::from_parts(2_414_200_618, 0).saturating_mul(n.into()))
+			// Standard Error: 3_664_455
+			.saturating_add(Weight::from_parts(2_498_432_884, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().reads((128_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3))
@@ -723,8 +703,6 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:33 w:33)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
-	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Ledgers` (r:32 w:32)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Configuration` (r:1 w:0)
@@ -744,16 +722,16 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[0, 32]`.
 	fn fail_jobs(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1231 + n * (1334 ±0)`
+		//  Measured:  `1185 + n * (1334 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_766_000 picoseconds.
-		Weight::from_parts(25_473_187, 0)
+		// Minimum execution time: 3_905_000 picoseconds.
+		Weight::from_parts(9_020_923, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 75_220
-			.saturating_add(Weight::from_parts(107_095_738, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(11))
+			// Standard Error: 83_911
+			.saturating_add(Weight::from_parts(106_986_466, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(10))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(8))
+			.saturating_add(ParityDbWeight::get().writes(7))
 			.saturating_add(ParityDbWeight::get().writes((7_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3711).saturating_mul(n.into()))
 	}
@@ -773,8 +751,6 @@ impl WeightInfo for () {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:34 w:34)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
-	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Ledgers` (r:32 w:32)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:32 w:32)
@@ -788,16 +764,16 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[0, 32]`.
 	fn settle_jobs(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1311 + n * (1568 ±0)`
+		//  Measured:  `1265 + n * (1568 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_745_000 picoseconds.
-		Weight::from_parts(3_876_000, 0)
+		// Minimum execution time: 3_876_000 picoseconds.
+		Weight::from_parts(11_819_683, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 69_963
-			.saturating_add(Weight::from_parts(136_505_954, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(9))
+			// Standard Error: 78_598
+			.saturating_add(Weight::from_parts(135_728_031, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(7))
+			.saturating_add(ParityDbWeight::get().writes(6))
 			.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3711).saturating_mul(n.into()))
 	}

@@ -15,8 +15,11 @@
 //!   than its last on that job: after the first round on a job, every bid replaces one.
 //! - `jobs`: `Market.create_job` from every sender, the bidding and execution periods spread
 //!   (as a population of clients spreads them), so that the agendas have room.
+//! - `results`: two loads on jobs awarded to the providers ([`results`]): every winner's
+//!   `Market.commit_result`, then every `Market.reveal_result`; one summary line each.
 
 mod count;
+mod results;
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use clap::Parser;
@@ -42,6 +45,7 @@ enum Scenario {
 	Bids,
 	Rebids,
 	Jobs,
+	Results,
 }
 
 /// Sends a pre-signed load to a Kiln node and counts it from the blocks.
@@ -65,7 +69,8 @@ struct Args {
 	/// The account that funds the senders and creates the jobs.
 	#[arg(long, default_value = "//Alice")]
 	funder: String,
-	/// Jobs the providers bid on (`rebids`; `bids` makes one per round).
+	/// Jobs the providers bid on (`rebids`; `bids` makes one per round, `results` one per
+	/// provider per round).
 	#[arg(long, default_value_t = 16)]
 	jobs: u32,
 	/// Print the summary as one JSON object.
@@ -331,13 +336,14 @@ const JOBS_PER_CLOSE: u32 = 4;
 const BOND: u128 = 500 * KILN;
 
 /// Bonds and registers every sender as a CPU provider, then has the funder create `jobs` jobs
-/// they may bid on (their closes spread, [`JOBS_PER_CLOSE`] to a block, all after the load);
-/// returns the jobs' ids and their price ceiling.
+/// they may bid on (by default their closes spread, [`JOBS_PER_CLOSE`] to a block, all after
+/// the load; `spec` for others); returns the jobs' ids and their price ceiling.
 async fn market(
 	load: &Load,
 	funder: &Keypair,
 	providers: &[Keypair],
 	jobs: u32,
+	spec: Option<&dyn Fn(u32) -> JobSpec<u128, u32>>,
 ) -> Result<(Vec<u64>, u128)> {
 	let mut txs = Vec::new();
 	for (i, p) in providers.iter().enumerate() {
@@ -371,11 +377,18 @@ async fn market(
 		.unwrap_or(0);
 	let max_price = KILN;
 	// The bidding period is at most 600 blocks (an hour).
-	ensure!(jobs <= 300 * JOBS_PER_CLOSE, "at most {} jobs", 300 * JOBS_PER_CLOSE);
+	ensure!(
+		spec.is_some() || jobs <= 300 * JOBS_PER_CLOSE,
+		"at most {} jobs",
+		300 * JOBS_PER_CLOSE
+	);
 	let nonce = next_nonce(load, funder).await?;
 	let txs = (0..jobs)
 		.map(|j| {
-			let spec = job_spec(max_price, 300 + j / JOBS_PER_CLOSE, 20);
+			let spec = match spec {
+				Some(spec) => spec(j),
+				None => job_spec(max_price, 300 + j / JOBS_PER_CLOSE, 20),
+			};
 			load.sign(funder, nonce + u64::from(j), &create_job(spec))
 		})
 		.collect::<Result<Vec<_>>>()?;
@@ -411,7 +424,8 @@ async fn main() -> Result<()> {
 	fund(&load, &funder, &senders, 1_000 * KILN).await?;
 
 	let rounds = u64::from(args.txs / args.accounts);
-	let txs = match args.scenario {
+	let one = |txs: Vec<Signed>, effect| vec![Measured { name: scenario.clone(), txs, effect }];
+	let loads = match args.scenario {
 		Scenario::Transfers => {
 			let mut txs = Vec::new();
 			for n in 0..rounds {
@@ -423,7 +437,7 @@ async fn main() -> Result<()> {
 					txs.push(load.sign(s, n, &call)?);
 				}
 			}
-			txs
+			one(txs, ("Balances", "Transfer"))
 		},
 		Scenario::Bids => {
 			ensure!(
@@ -432,7 +446,7 @@ async fn main() -> Result<()> {
 			);
 			ensure!(rounds <= 490, "`bids` takes at most 490 rounds (the bond's deposits)");
 			// Round n: provider i bids on job (i + n) mod rounds, a job it has not bid on.
-			let (jobs, max_price) = market(&load, &funder, &senders, rounds as u32).await?;
+			let (jobs, max_price) = market(&load, &funder, &senders, rounds as u32, None).await?;
 			let mut txs = Vec::new();
 			for n in 0..rounds {
 				for (i, p) in senders.iter().enumerate() {
@@ -442,7 +456,7 @@ async fn main() -> Result<()> {
 					txs.push(load.sign(p, 2 + n, &call)?);
 				}
 			}
-			txs
+			one(txs, ("Market", "BidPlaced"))
 		},
 		Scenario::Rebids => {
 			ensure!(
@@ -450,7 +464,7 @@ async fn main() -> Result<()> {
 				"`rebids` takes at most 32 providers (the bids one job holds)"
 			);
 			ensure!((1..=32).contains(&args.jobs), "--jobs must be 1 to 32");
-			let (jobs, max_price) = market(&load, &funder, &senders, args.jobs).await?;
+			let (jobs, max_price) = market(&load, &funder, &senders, args.jobs, None).await?;
 			let mut txs = Vec::new();
 			for n in 0..rounds {
 				for (i, p) in senders.iter().enumerate() {
@@ -462,7 +476,7 @@ async fn main() -> Result<()> {
 					txs.push(load.sign(p, 2 + n, &call)?);
 				}
 			}
-			txs
+			one(txs, ("Market", "BidPlaced"))
 		},
 		Scenario::Jobs => {
 			// Periods spread over their ranges (bidding 10 to 600 blocks, execution 10 to
@@ -476,16 +490,35 @@ async fn main() -> Result<()> {
 					txs.push(load.sign(s, n, &create_job(spec))?);
 				}
 			}
-			txs
+			one(txs, ("Market", "JobCreated"))
+		},
+		Scenario::Results => {
+			ensure!(
+				args.accounts <= 32,
+				"`results` takes at most 32 providers (the closes a block holds)"
+			);
+			results::loads(&load, &funder, &senders, rounds as u32).await?
 		},
 	};
+	for measured in loads {
+		measure(&load, measured, &args).await?;
+	}
+	Ok(())
+}
+
+/// One measured load: pre-signed transactions and the (pallet, event) each exists to cause.
+struct Measured {
+	name: String,
+	txs: Vec<Signed>,
+	effect: (&'static str, &'static str),
+}
+
+/// Sends one measured load, counts it from the blocks, prints its summary and fails when any
+/// of it missed a block, failed in dispatch or did not cause its event.
+async fn measure(load: &Load, measured: Measured, args: &Args) -> Result<()> {
+	let Measured { name: scenario, txs, effect } = measured;
 	let submitted = txs.len() as u64;
 	eprintln!("load: {submitted} {scenario} pre-signed from {} accounts; sending", args.accounts);
-	let effect = match args.scenario {
-		Scenario::Transfers => ("Balances", "Transfer"),
-		Scenario::Bids | Scenario::Rebids => ("Market", "BidPlaced"),
-		Scenario::Jobs => ("Market", "JobCreated"),
-	};
 	let (records, refused) =
 		load.send_and_count(txs, args.window, args.accounts as usize, &scenario, effect).await?;
 	let summary = summarize(submitted, &records, load.slot_ms);

@@ -1,0 +1,77 @@
+//! Storage migrations. Version 1: `Escrows` is no longer counted, so its counter
+//! (`CounterForEscrows`) is removed.
+
+use crate::{Config, Pallet};
+use frame_support::{
+	migrations::VersionedMigration,
+	storage_alias,
+	traits::{Get, UncheckedOnRuntimeUpgrade},
+	weights::Weight,
+};
+
+/// The counter of `Escrows` in version 0.
+#[storage_alias]
+type CounterForEscrows<T: Config> =
+	StorageValue<Pallet<T>, u32, frame_support::pallet_prelude::ValueQuery>;
+
+/// Removes `CounterForEscrows` (the escrows themselves are stored as they were).
+pub struct DropEscrowCounter<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> UncheckedOnRuntimeUpgrade for DropEscrowCounter<T> {
+	fn on_runtime_upgrade() -> Weight {
+		CounterForEscrows::<T>::kill();
+		T::DbWeight::get().writes(1)
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn post_upgrade(_state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+		frame_support::ensure!(
+			!CounterForEscrows::<T>::exists(),
+			"the escrow counter is still there"
+		);
+		Pallet::<T>::do_try_state()
+	}
+}
+
+/// Version 0 → 1.
+pub type V1<T> = VersionedMigration<
+	0,
+	1,
+	DropEscrowCounter<T>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::{mock::*, Escrows};
+	use frame_support::{
+		assert_ok,
+		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+	};
+	use kiln_primitives::JobEscrow;
+
+	#[test]
+	fn v1_removes_the_escrow_counter_and_keeps_the_escrows() {
+		build_and_execute(|| {
+			StorageVersion::new(0).put::<Escrow>();
+			assert_ok!(Escrow::lock(1, &CLIENT, 300));
+			let record = Escrows::<Test>::get(1);
+			// The counter as version 0's `CountedStorageMap` kept it.
+			CounterForEscrows::<Test>::put(1);
+
+			V1::<Test>::on_runtime_upgrade();
+
+			assert_eq!(Escrow::on_chain_storage_version(), StorageVersion::new(1));
+			assert!(!CounterForEscrows::<Test>::exists());
+			assert!(record.is_some());
+			assert_eq!(Escrows::<Test>::get(1), record);
+			// Run again: the version gate makes it a no-op.
+			CounterForEscrows::<Test>::put(9);
+			V1::<Test>::on_runtime_upgrade();
+			assert_eq!(CounterForEscrows::<Test>::get(), 9);
+			CounterForEscrows::<Test>::kill();
+		});
+	}
+}
