@@ -68,7 +68,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || echo
 versions=$("$python" -c 'import onnxruntime, numpy; print(onnxruntime.__version__, numpy.__version__)')
 read -r ort_version numpy_version <<<"$versions"
 printf '{"section":"machine","cpu":"%s","cores":%s,"date":"%s","commit":"%s","quick":%s,"onnxruntime":"%s","numpy":"%s"}\n' \
-	"$cpu" "$(nproc)" "$(date -u +%Y-%m-%d)" "$(git rev-parse --short HEAD)" \
+	"$cpu" "$(nproc)" "$(date -u +%Y-%m-%d)" "$(git describe --always --dirty)" \
 	"$([[ $quick == 1 ]] && echo true || echo false)" "$ort_version" "$numpy_version" >>"$results"
 
 if [[ $quick == 1 ]]; then

@@ -25,10 +25,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$KILN_ROOT"
 
 kiln=(pallet_collateral pallet_providers pallet_market pallet_proof_of_compute pallet_governance)
-# Not pallet_treasury: its `payout` and `check_status` benchmarks fail against this runtime's
-# `PayFromAccount` paymaster (a trap in `payout`), so the Treasury keeps the SDK's weights.
 sdk=(frame_system frame_system_extensions pallet_balances pallet_transaction_payment pallet_timestamp
-	pallet_sudo pallet_collective pallet_membership)
+	pallet_sudo pallet_collective pallet_membership pallet_treasury)
 targets=()
 for arg in "${@:-storage kiln sdk overhead}"; do
 	for name in $arg; do

@@ -224,7 +224,7 @@ impl pallet_treasury::Config for Runtime {
 	type Burn = Burn;
 	type BurnDestination = ();
 	type SpendFunds = ();
-	type WeightInfo = pallet_treasury::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_treasury::WeightInfo<Runtime>;
 	type MaxApprovals = ConstU32<100>;
 	// Root or a 2/3 Council motion may spend any amount.
 	type SpendOrigin = EnsureWithSuccess<AdminOrigin, AccountId, MaxBalance>;
@@ -236,7 +236,27 @@ impl pallet_treasury::Config for Runtime {
 	type PayoutPeriod = PayoutPeriod;
 	type BlockNumberProvider = System;
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = ();
+	type BenchmarkHelper = TreasuryArguments;
+}
+
+/// The Treasury's benchmark arguments: its `payout` benchmark pays 100 plancks, under the
+/// existential deposit, which a beneficiary that does not exist yet cannot take (the
+/// `PayoutError` its benchmark failed with while `()` made the beneficiaries). So each
+/// beneficiary is given the existential deposit first.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct TreasuryArguments;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_treasury::ArgumentsFactory<(), AccountId> for TreasuryArguments {
+	fn create_asset_kind(_seed: u32) {}
+
+	fn create_beneficiary(seed: [u8; 32]) -> AccountId {
+		use frame_support::traits::fungible::Mutate;
+		let who = AccountId::from(seed);
+		// Only fails if the account exists already, which is what this ensures.
+		let _ = Balances::mint_into(&who, EXISTENTIAL_DEPOSIT);
+		who
+	}
 }
 
 impl pallet_sudo::Config for Runtime {

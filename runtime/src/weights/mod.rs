@@ -13,6 +13,7 @@ pub mod pallet_membership;
 pub mod pallet_sudo;
 pub mod pallet_timestamp;
 pub mod pallet_transaction_payment;
+pub mod pallet_treasury;
 // The CLI's template documents the struct's fields, which rustc does not keep.
 #[allow(unused_doc_comments)]
 pub mod paritydb_weights;
