@@ -76,11 +76,7 @@ pub(crate) async fn loads(
 		}
 	}
 	Ok(vec![
-		Measured {
-			name: "commits".into(),
-			txs: commits,
-			effect: ("Market", "ResultCommitted"),
-		},
+		Measured { name: "commits".into(), txs: commits, effect: ("Market", "ResultCommitted") },
 		Measured { name: "reveals".into(), txs: reveals, effect: ("Market", "ResultRevealed") },
 	])
 }
