@@ -1,7 +1,6 @@
 //! What fills a block: the weight a transfer and each kind of bid, job creation, commitment
-//! and reveal is charged
-//! (base extrinsic, extensions and call, the call at its weight after dispatch), with the
-//! weights this runtime uses. SPEC §7 asks for `place_bid` at 0.8 × transfers or more; this prints where each kind
+//! and reveal is charged (base extrinsic, extensions and call, the call at its weight after
+//! dispatch, on each path it may take), with the weights this runtime uses. SPEC §7 asks for `place_bid` at 0.8 × transfers or more; this prints where each kind
 //! of bid stands, and `scripts/bench.sh` measures it on a node.
 
 use crate::{tests::signed_extrinsic, Runtime, RuntimeCall};
@@ -11,9 +10,12 @@ use frame_support::{
 	weights::Weight,
 };
 use pallet_market::WeightInfo;
+use pallet_proof_of_compute::WeightInfo as _;
 use sp_keyring::Sr25519Keyring;
 
 type Market = <Runtime as pallet_market::Config>::WeightInfo;
+type Poc = <Runtime as pallet_proof_of_compute::Config>::WeightInfo;
+type Pc = crate::ProofOfCompute;
 
 #[test]
 fn a_transfer_against_each_kind_of_bid_in_charged_weight() {
@@ -87,37 +89,70 @@ fn a_transfer_against_each_kind_of_bid_in_charged_weight() {
 		}
 		assert!(Market::create_job(0).all_lt(Market::create_job(most)));
 
-		// A provider's result: charged before dispatch with what verification may add (a
-		// spot-check draw at the commit, the sampled check at the reveal), never refunded.
+		// A provider's result: charged before dispatch for the most verification may do (a
+		// spot-check draw past every searched agenda at the commit, a sampled check's opening
+		// or the settlement placed past them at the reveal), after it for the path taken.
 		let output = kiln_primitives::ContentRef {
 			hash: [0; 32],
 			len: 0,
 			uri: frame_support::BoundedVec::truncate_from(vec![b'x'; 256]),
 		};
-		for (name, call) in [
+		let commit_before = RuntimeCall::Market(pallet_market::Call::commit_result {
+			job_id: 0,
+			commitment: [0; 32],
+		})
+		.get_dispatch_info()
+		.call_weight;
+		let reveal_before = RuntimeCall::Market(pallet_market::Call::reveal_result {
+			job_id: 0,
+			output,
+			salt: [0; 32],
+		})
+		.get_dispatch_info()
+		.call_weight;
+		let search = pallet_market::AGENDA_SEARCH;
+		let held = crate::Market::held_commit_weight();
+		let paths: [(&str, Weight); 8] = [
+			("result committed, before dispatch", commit_before),
 			(
-				"result committed",
-				RuntimeCall::Market(pallet_market::Call::commit_result {
-					job_id: 0,
-					commitment: [0; 32],
-				}),
+				"result committed, revealed at once (Gemm)",
+				Market::commit_result() + Poc::on_commit_at_once(),
 			),
 			(
-				"result revealed",
-				RuntimeCall::Market(pallet_market::Call::reveal_result {
-					job_id: 0,
-					output: output.clone(),
-					salt: [0; 32],
-				}),
+				"result committed, held for the draw",
+				Market::commit_result() + Pc::on_commit_held_weight(0) + held,
 			),
-		] {
-			let call = call.get_dispatch_info().call_weight;
+			(
+				"result committed, draw past full agendas",
+				Market::commit_result() + Pc::on_commit_held_weight(search) + held,
+			),
+			("result revealed, before dispatch", reveal_before),
+			(
+				"result revealed, sampled (Gemm)",
+				Market::reveal_result(0) + Pc::on_reveal_sampled_weight(0),
+			),
+			(
+				"result revealed, settled after the window",
+				Market::reveal_result(0) + Poc::on_reveal_settled(),
+			),
+			(
+				"result revealed, past full agendas",
+				crate::Market::reveal_weight(search) + Pc::on_reveal_sampled_weight(search),
+			),
+		];
+		for (name, call) in paths {
 			println!(
 				"| {name} | {} | {} | {:.2} |",
 				micros(call),
 				micros(overhead + call),
 				transfer_total.ref_time() as f64 / (overhead + call).ref_time() as f64
 			);
+		}
+		for (name, call) in &paths[1..4] {
+			assert!(call.all_lte(commit_before), "{name}");
+		}
+		for (name, call) in &paths[5..] {
+			assert!(call.all_lte(reveal_before), "{name}");
 		}
 	});
 }

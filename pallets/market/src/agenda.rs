@@ -76,6 +76,15 @@ impl<T: Config> Pallet<T> {
 		JobAgenda::<T>::place(job, at, AGENDA_SEARCH)
 	}
 
+	/// [`Self::place`], also telling how many full agendas it passed over (all of the search
+	/// when the job waits in line).
+	pub(crate) fn place_counted(
+		job: JobId,
+		at: BlockNumberFor<T>,
+	) -> kiln_support::Placed<BlockNumberFor<T>> {
+		JobAgenda::<T>::place_counted(job, at, AGENDA_SEARCH)
+	}
+
 	/// Takes `job` off the agenda of `at` (if it is there).
 	pub(crate) fn unschedule(job: JobId, at: BlockNumberFor<T>) {
 		JobAgenda::<T>::unschedule(&job, at)

@@ -269,21 +269,28 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// Worst case: every block searched full, the settlement put in the waiting line.
+	/// The settlement placed past `s` full agendas (at `AGENDA_SEARCH`, every block searched
+	/// was full: it waits in line).
 	#[benchmark]
-	fn reveal_result() -> Result<(), BenchmarkError> {
+	fn reveal_result(s: Linear<0, AGENDA_SEARCH>) -> Result<(), BenchmarkError> {
 		let (jobs, winners, _) = awarded_jobs::<T>(1)?;
 		let output = commit::<T>(&winners[0], jobs[0])?;
 		let window = Configuration::<T>::get().verification_window;
 		let settles = now::<T>().saturating_add(window);
-		fill_agendas::<T>(settles, AGENDA_SEARCH);
+		fill_agendas::<T>(settles, s);
 
 		let origin = signed::<T>(&winners[0]);
 		#[extrinsic_call]
 		_(origin, jobs[0], output, [1; 32]);
 
-		assert_eq!(crate::agenda::JobAgenda::<T>::line(), vec![(settles, jobs[0])]);
-
+		let waits = s == AGENDA_SEARCH;
+		let line = crate::agenda::JobAgenda::<T>::line();
+		assert_eq!(line, if waits { vec![(settles, jobs[0])] } else { vec![] });
+		let landed = if waits { settles } else { settles.saturating_add(s.into()) };
+		let job = Jobs::<T>::get(jobs[0]).ok_or(BenchmarkError::Stop("no job"))?;
+		assert!(
+			matches!(job.state, JobState::Revealed { settles_at: Some(at), .. } if at == landed)
+		);
 		Ok(())
 	}
 

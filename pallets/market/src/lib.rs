@@ -51,7 +51,7 @@ mod verdicts;
 mod verification;
 pub mod weights;
 
-pub use agenda::MOST_PASSED_ON_CREATE;
+pub use agenda::{AGENDA_SEARCH, MOST_PASSED_ON_CREATE};
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
@@ -457,28 +457,35 @@ pub mod pallet {
 		}
 
 		/// Commits the awarded provider to a result: `blake2_256(output_hash ‖ salt)`.
+		/// Charged before dispatch for verification's most expensive path, after it for the one
+		/// taken.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::commit_result().saturating_add(T::Verification::on_commit_weight()))]
+		#[pallet::weight(T::WeightInfo::commit_result()
+			.saturating_add(T::Verification::on_commit_weight())
+			.saturating_add(Pallet::<T>::held_commit_weight()))]
 		pub fn commit_result(
 			origin: OriginFor<T>,
 			job_id: JobId,
 			commitment: [u8; 32],
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let provider = ensure_signed(origin)?;
-			Self::do_commit_result(&provider, job_id, commitment)
+			Ok(Some(Self::do_commit_result(&provider, job_id, commitment)?).into())
 		}
 
 		/// Reveals the committed result once the chain asked for it (`RevealRequested`).
+		/// Charged before dispatch for the settlement placed past every searched agenda and
+		/// verification's most expensive path, after it for what was done.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::reveal_result().saturating_add(T::Verification::on_reveal_weight()))]
+		#[pallet::weight(Pallet::<T>::reveal_weight(AGENDA_SEARCH)
+			.saturating_add(T::Verification::on_reveal_weight()))]
 		pub fn reveal_result(
 			origin: OriginFor<T>,
 			job_id: JobId,
 			output: ContentRef,
 			salt: [u8; 32],
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let provider = ensure_signed(origin)?;
-			Self::do_reveal_result(&provider, job_id, output, salt)
+			Ok(Some(Self::do_reveal_result(&provider, job_id, output, salt)?).into())
 		}
 
 		/// Removes a job that ended at least `retention_blocks` ago and returns the

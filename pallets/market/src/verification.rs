@@ -9,12 +9,20 @@ use sp_runtime::Weight;
 pub struct SettleAfterWindow;
 
 impl<AccountId> Verification<AccountId> for SettleAfterWindow {
-	fn on_commit(_job: JobId, _provider: &AccountId, _client: &AccountId) -> CommitDecision {
-		CommitDecision::RevealNow
+	fn on_commit(
+		_job: JobId,
+		_provider: &AccountId,
+		_client: &AccountId,
+	) -> (CommitDecision, Weight) {
+		(CommitDecision::RevealNow, Weight::zero())
 	}
 
-	fn on_reveal(_job: JobId, _provider: &AccountId, _output_hash: &[u8; 32]) -> RevealDecision {
-		RevealDecision::SettleAfterWindow
+	fn on_reveal(
+		_job: JobId,
+		_provider: &AccountId,
+		_output_hash: &[u8; 32],
+	) -> (RevealDecision, Weight) {
+		(RevealDecision::SettleAfterWindow, Weight::zero())
 	}
 
 	fn on_commit_weight() -> Weight {

@@ -53,7 +53,7 @@ pub trait WeightInfo {
 	fn retract_bid(b: u32, ) -> Weight;
 	fn cancel_job(b: u32, ) -> Weight;
 	fn commit_result() -> Weight;
-	fn reveal_result() -> Weight;
+	fn reveal_result(s: u32, ) -> Weight;
 	fn drop_job() -> Weight;
 	fn configure() -> Weight;
 	fn close_auctions(n: u32, ) -> Weight;
@@ -88,11 +88,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `497 + s * (47 ±0)`
 		//  Estimated: `6478 + s * (2744 ±0)`
-		// Minimum execution time: 102_994_000 picoseconds.
-		Weight::from_parts(110_133_134, 0)
+		// Minimum execution time: 97_546_000 picoseconds.
+		Weight::from_parts(104_780_722, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 3_062
-			.saturating_add(Weight::from_parts(3_255_021, 0).saturating_mul(s.into()))
+			// Standard Error: 2_248
+			.saturating_add(Weight::from_parts(3_119_835, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(8))
@@ -114,11 +114,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1906 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 30_395_000 picoseconds.
-		Weight::from_parts(35_771_601, 0)
+		// Minimum execution time: 29_113_000 picoseconds.
+		Weight::from_parts(33_861_278, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 5_087
-			.saturating_add(Weight::from_parts(485_812, 0).saturating_mul(b.into()))
+			// Standard Error: 3_153
+			.saturating_add(Weight::from_parts(352_830, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -136,8 +136,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4777`
 		//  Estimated: `6742`
-		// Minimum execution time: 47_972_000 picoseconds.
-		Weight::from_parts(54_382_000, 0)
+		// Minimum execution time: 45_799_000 picoseconds.
+		Weight::from_parts(48_213_000, 0)
 			.saturating_add(Weight::from_parts(0, 6742))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -157,11 +157,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1879 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 26_800_000 picoseconds.
-		Weight::from_parts(28_311_536, 0)
+		// Minimum execution time: 25_859_000 picoseconds.
+		Weight::from_parts(29_213_909, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_662
-			.saturating_add(Weight::from_parts(546_743, 0).saturating_mul(b.into()))
+			// Standard Error: 2_987
+			.saturating_add(Weight::from_parts(323_901, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -186,11 +186,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2127 + b * (111 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 76_384_000 picoseconds.
-		Weight::from_parts(78_973_099, 0)
+		// Minimum execution time: 73_260_000 picoseconds.
+		Weight::from_parts(78_118_717, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 4_512
-			.saturating_add(Weight::from_parts(754_740, 0).saturating_mul(b.into()))
+			// Standard Error: 4_055
+			.saturating_add(Weight::from_parts(497_630, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
@@ -215,11 +215,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1688 + b * (170 ±0)`
 		//  Estimated: `6478 + b * (2876 ±0)`
-		// Minimum execution time: 61_993_000 picoseconds.
-		Weight::from_parts(69_008_005, 0)
+		// Minimum execution time: 60_651_000 picoseconds.
+		Weight::from_parts(69_046_391, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 5_792
-			.saturating_add(Weight::from_parts(4_533_176, 0).saturating_mul(b.into()))
+			// Standard Error: 4_621
+			.saturating_add(Weight::from_parts(4_067_480, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes(8))
@@ -234,8 +234,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1281`
 		//  Estimated: `4701`
-		// Minimum execution time: 20_030_000 picoseconds.
-		Weight::from_parts(21_352_000, 0)
+		// Minimum execution time: 19_109_000 picoseconds.
+		Weight::from_parts(20_561_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -252,15 +252,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::AgendaLineEnds` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Market::AgendaLine` (r:0 w:1)
 	/// Proof: `Market::AgendaLine` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
-	fn reveal_result() -> Weight {
+	/// The range of component `s` is `[0, 10]`.
+	fn reveal_result(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2064`
-		//  Estimated: `28430`
-		// Minimum execution time: 56_184_000 picoseconds.
-		Weight::from_parts(60_281_000, 0)
-			.saturating_add(Weight::from_parts(0, 28430))
-			.saturating_add(T::DbWeight::get().reads(14))
-			.saturating_add(T::DbWeight::get().writes(13))
+		//  Measured:  `1588 + s * (47 ±0)`
+		//  Estimated: `4792 + s * (2557 ±0)`
+		// Minimum execution time: 24_958_000 picoseconds.
+		Weight::from_parts(26_082_242, 0)
+			.saturating_add(Weight::from_parts(0, 4792))
+			// Standard Error: 2_201
+			.saturating_add(Weight::from_parts(3_120_978, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(2))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2557).saturating_mul(s.into()))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -276,8 +282,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1425`
 		//  Estimated: `4701`
-		// Minimum execution time: 44_177_000 picoseconds.
-		Weight::from_parts(46_740_000, 0)
+		// Minimum execution time: 42_494_000 picoseconds.
+		Weight::from_parts(44_828_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -288,8 +294,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_216_000 picoseconds.
-		Weight::from_parts(4_657_000, 0)
+		// Minimum execution time: 4_016_000 picoseconds.
+		Weight::from_parts(4_416_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -320,11 +326,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1260 + n * (13113 ±0)`
 		//  Estimated: `3734 + n * (109728 ±0)`
-		// Minimum execution time: 3_865_000 picoseconds.
-		Weight::from_parts(4_036_000, 0)
+		// Minimum execution time: 3_805_000 picoseconds.
+		Weight::from_parts(3_986_000, 0)
 			.saturating_add(Weight::from_parts(0, 3734))
-			// Standard Error: 3_664_455
-			.saturating_add(Weight::from_parts(2_498_432_884, 0).saturating_mul(n.into()))
+			// Standard Error: 4_131_016
+			.saturating_add(Weight::from_parts(2_265_739_325, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((128_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -366,11 +372,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1185 + n * (1334 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_905_000 picoseconds.
-		Weight::from_parts(9_020_923, 0)
+		// Minimum execution time: 3_886_000 picoseconds.
+		Weight::from_parts(26_528_983, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 83_911
-			.saturating_add(Weight::from_parts(106_986_466, 0).saturating_mul(n.into()))
+			// Standard Error: 51_610
+			.saturating_add(Weight::from_parts(101_141_860, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -408,11 +414,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1265 + n * (1568 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_876_000 picoseconds.
-		Weight::from_parts(11_819_683, 0)
+		// Minimum execution time: 3_826_000 picoseconds.
+		Weight::from_parts(15_147_989, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 78_598
-			.saturating_add(Weight::from_parts(135_728_031, 0).saturating_mul(n.into()))
+			// Standard Error: 68_163
+			.saturating_add(Weight::from_parts(127_020_659, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -446,11 +452,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `497 + s * (47 ±0)`
 		//  Estimated: `6478 + s * (2744 ±0)`
-		// Minimum execution time: 102_994_000 picoseconds.
-		Weight::from_parts(110_133_134, 0)
+		// Minimum execution time: 97_546_000 picoseconds.
+		Weight::from_parts(104_780_722, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 3_062
-			.saturating_add(Weight::from_parts(3_255_021, 0).saturating_mul(s.into()))
+			// Standard Error: 2_248
+			.saturating_add(Weight::from_parts(3_119_835, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(9))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(8))
@@ -472,11 +478,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1906 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 30_395_000 picoseconds.
-		Weight::from_parts(35_771_601, 0)
+		// Minimum execution time: 29_113_000 picoseconds.
+		Weight::from_parts(33_861_278, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 5_087
-			.saturating_add(Weight::from_parts(485_812, 0).saturating_mul(b.into()))
+			// Standard Error: 3_153
+			.saturating_add(Weight::from_parts(352_830, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
@@ -494,8 +500,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `4777`
 		//  Estimated: `6742`
-		// Minimum execution time: 47_972_000 picoseconds.
-		Weight::from_parts(54_382_000, 0)
+		// Minimum execution time: 45_799_000 picoseconds.
+		Weight::from_parts(48_213_000, 0)
 			.saturating_add(Weight::from_parts(0, 6742))
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(3))
@@ -515,11 +521,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1879 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 26_800_000 picoseconds.
-		Weight::from_parts(28_311_536, 0)
+		// Minimum execution time: 25_859_000 picoseconds.
+		Weight::from_parts(29_213_909, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_662
-			.saturating_add(Weight::from_parts(546_743, 0).saturating_mul(b.into()))
+			// Standard Error: 2_987
+			.saturating_add(Weight::from_parts(323_901, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -544,11 +550,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2127 + b * (111 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 76_384_000 picoseconds.
-		Weight::from_parts(78_973_099, 0)
+		// Minimum execution time: 73_260_000 picoseconds.
+		Weight::from_parts(78_118_717, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 4_512
-			.saturating_add(Weight::from_parts(754_740, 0).saturating_mul(b.into()))
+			// Standard Error: 4_055
+			.saturating_add(Weight::from_parts(497_630, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
@@ -573,11 +579,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1688 + b * (170 ±0)`
 		//  Estimated: `6478 + b * (2876 ±0)`
-		// Minimum execution time: 61_993_000 picoseconds.
-		Weight::from_parts(69_008_005, 0)
+		// Minimum execution time: 60_651_000 picoseconds.
+		Weight::from_parts(69_046_391, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 5_792
-			.saturating_add(Weight::from_parts(4_533_176, 0).saturating_mul(b.into()))
+			// Standard Error: 4_621
+			.saturating_add(Weight::from_parts(4_067_480, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(b.into())))
 			.saturating_add(ParityDbWeight::get().writes(8))
@@ -592,8 +598,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1281`
 		//  Estimated: `4701`
-		// Minimum execution time: 20_030_000 picoseconds.
-		Weight::from_parts(21_352_000, 0)
+		// Minimum execution time: 19_109_000 picoseconds.
+		Weight::from_parts(20_561_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -610,15 +616,21 @@ impl WeightInfo for () {
 	/// Proof: `Market::AgendaLineEnds` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Market::AgendaLine` (r:0 w:1)
 	/// Proof: `Market::AgendaLine` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
-	fn reveal_result() -> Weight {
+	/// The range of component `s` is `[0, 10]`.
+	fn reveal_result(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2064`
-		//  Estimated: `28430`
-		// Minimum execution time: 56_184_000 picoseconds.
-		Weight::from_parts(60_281_000, 0)
-			.saturating_add(Weight::from_parts(0, 28430))
-			.saturating_add(ParityDbWeight::get().reads(14))
-			.saturating_add(ParityDbWeight::get().writes(13))
+		//  Measured:  `1588 + s * (47 ±0)`
+		//  Estimated: `4792 + s * (2557 ±0)`
+		// Minimum execution time: 24_958_000 picoseconds.
+		Weight::from_parts(26_082_242, 0)
+			.saturating_add(Weight::from_parts(0, 4792))
+			// Standard Error: 2_201
+			.saturating_add(Weight::from_parts(3_120_978, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(4))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
+			.saturating_add(ParityDbWeight::get().writes(2))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 2557).saturating_mul(s.into()))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -634,8 +646,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1425`
 		//  Estimated: `4701`
-		// Minimum execution time: 44_177_000 picoseconds.
-		Weight::from_parts(46_740_000, 0)
+		// Minimum execution time: 42_494_000 picoseconds.
+		Weight::from_parts(44_828_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(4))
@@ -646,8 +658,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_216_000 picoseconds.
-		Weight::from_parts(4_657_000, 0)
+		// Minimum execution time: 4_016_000 picoseconds.
+		Weight::from_parts(4_416_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -678,11 +690,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1260 + n * (13113 ±0)`
 		//  Estimated: `3734 + n * (109728 ±0)`
-		// Minimum execution time: 3_865_000 picoseconds.
-		Weight::from_parts(4_036_000, 0)
+		// Minimum execution time: 3_805_000 picoseconds.
+		Weight::from_parts(3_986_000, 0)
 			.saturating_add(Weight::from_parts(0, 3734))
-			// Standard Error: 3_664_455
-			.saturating_add(Weight::from_parts(2_498_432_884, 0).saturating_mul(n.into()))
+			// Standard Error: 4_131_016
+			.saturating_add(Weight::from_parts(2_265_739_325, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().reads((128_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3))
@@ -724,11 +736,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1185 + n * (1334 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_905_000 picoseconds.
-		Weight::from_parts(9_020_923, 0)
+		// Minimum execution time: 3_886_000 picoseconds.
+		Weight::from_parts(26_528_983, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 83_911
-			.saturating_add(Weight::from_parts(106_986_466, 0).saturating_mul(n.into()))
+			// Standard Error: 51_610
+			.saturating_add(Weight::from_parts(101_141_860, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(10))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(7))
@@ -766,11 +778,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1265 + n * (1568 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_876_000 picoseconds.
-		Weight::from_parts(11_819_683, 0)
+		// Minimum execution time: 3_826_000 picoseconds.
+		Weight::from_parts(15_147_989, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 78_598
-			.saturating_add(Weight::from_parts(135_728_031, 0).saturating_mul(n.into()))
+			// Standard Error: 68_163
+			.saturating_add(Weight::from_parts(127_020_659, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(6))

@@ -177,14 +177,25 @@ pub enum Rejection {
 /// How the market verifies a result before it pays (implemented by `pallet-proof-of-compute`;
 /// the market's own `SettleAfterWindow` checks nothing and settles `verification_window`
 /// blocks after the reveal).
+///
+/// Each call returns its decision and the weight of the path it took, which the market charges
+/// after dispatch; before dispatch it charges the most (`on_commit_weight`, `on_reveal_weight`).
 pub trait Verification<AccountId> {
 	/// `provider` committed a result for `client`'s job.
-	fn on_commit(job: JobId, provider: &AccountId, client: &AccountId) -> CommitDecision;
+	fn on_commit(
+		job: JobId,
+		provider: &AccountId,
+		client: &AccountId,
+	) -> (CommitDecision, sp_runtime::Weight);
 	/// The result `output_hash` was revealed.
-	fn on_reveal(job: JobId, provider: &AccountId, output_hash: &[u8; 32]) -> RevealDecision;
-	/// The most `on_commit` costs (added to `commit_result`'s weight).
+	fn on_reveal(
+		job: JobId,
+		provider: &AccountId,
+		output_hash: &[u8; 32],
+	) -> (RevealDecision, sp_runtime::Weight);
+	/// The most `on_commit` costs (added to `commit_result`'s weight before dispatch).
 	fn on_commit_weight() -> sp_runtime::Weight;
-	/// The most `on_reveal` costs (added to `reveal_result`'s weight).
+	/// The most `on_reveal` costs (added to `reveal_result`'s weight before dispatch).
 	fn on_reveal_weight() -> sp_runtime::Weight;
 }
 

@@ -55,6 +55,14 @@ impl<T: Config> Pallet<T> {
 		TaskAgenda::<T>::place(task, at, search)
 	}
 
+	/// [`Self::place`], also telling how many full agendas it passed over.
+	pub(crate) fn place_counted(
+		task: Task,
+		at: BlockNumberFor<T>,
+	) -> kiln_support::Placed<BlockNumberFor<T>> {
+		TaskAgenda::<T>::place_counted(task, at, AGENDA_SEARCH)
+	}
+
 	/// [`Self::place_within`] with the default search.
 	pub(crate) fn place(task: Task, at: BlockNumberFor<T>) -> BlockNumberFor<T> {
 		Self::place_within(task, at, AGENDA_SEARCH)

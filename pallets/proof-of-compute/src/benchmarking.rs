@@ -209,14 +209,24 @@ fn disputes<T: Config>(
 
 /// Fills the agendas of the [`AGENDA_SEARCH`] blocks from `from` with entries of no task, so
 /// that a step placed from `from` searches them all and waits in line.
-fn fill_agendas<T: Config>(from: BlockNumberFor<T>) {
+fn fill_agendas<T: Config>(from: BlockNumberFor<T>, blocks: u32) {
 	let mut block = from;
-	for _ in 0..AGENDA_SEARCH {
+	for _ in 0..blocks {
 		let full = (0..T::MaxAgendaPerBlock::get())
 			.map(|i| Task::SpotCheck(u64::MAX - u64::from(i)))
 			.collect::<Vec<_>>();
 		Agenda::<T>::insert(block, BoundedVec::truncate_from(full));
 		block = block.saturating_add(One::one());
+	}
+}
+
+/// Where a step wanted at `block` lands past `s` full agendas: `s` blocks later, or in the
+/// waiting line due at `block` when the whole search was full.
+fn landed<T: Config>(block: BlockNumberFor<T>, s: u32) -> BlockNumberFor<T> {
+	if s < AGENDA_SEARCH {
+		block.saturating_add(s.into())
+	} else {
+		block
 	}
 }
 
@@ -371,14 +381,15 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// A result committed: every agenda searched full, the draw put in the waiting line.
+	/// A result committed and held for the draw, placed past `s` full agendas (at
+	/// `AGENDA_SEARCH`, every agenda searched was full: the draw waits in line).
 	#[benchmark]
-	fn on_commit() -> Result<(), BenchmarkError> {
+	fn on_commit(s: Linear<0, AGENDA_SEARCH>) -> Result<(), BenchmarkError> {
 		set_config::<T>(|c| c.spot_check_probability = Perbill::zero());
 		let (job_id, client, who) = job::<T>(0, false, [3; 32], false)?;
 		set_config::<T>(|c| c.spot_check_probability = Perbill::one());
 		let block = Pallet::<T>::first_draw_after(now::<T>());
-		fill_agendas::<T>(block);
+		fill_agendas::<T>(block, s);
 		let decision;
 
 		#[block]
@@ -386,19 +397,39 @@ mod benchmarks {
 			decision = <Pallet<T> as Verification<T::AccountId>>::on_commit(job_id, &who, &client);
 		}
 
-		assert_eq!(decision, kiln_primitives::CommitDecision::Hold);
-		assert_eq!(SpotChecks::<T>::get(job_id).map(|c| c.next), Some(block));
-		assert_eq!(crate::agenda::TaskAgenda::<T>::line(), vec![(block, Task::SpotCheck(job_id))]);
+		assert_eq!(decision.0, kiln_primitives::CommitDecision::Hold);
+		assert_eq!(SpotChecks::<T>::get(job_id).map(|c| c.next), Some(landed::<T>(block, s)));
+		let waits = s == AGENDA_SEARCH;
+		let line = crate::agenda::TaskAgenda::<T>::line();
+		assert_eq!(line, if waits { vec![(block, Task::SpotCheck(job_id))] } else { vec![] });
 		Ok(())
 	}
 
-	/// A `Gemm` result revealed: a challenge created, its opening past full agendas.
+	/// A result committed that is revealed at once: a `Gemm` job's (its root is sampled after
+	/// the reveal), whatever the spot-check probability.
 	#[benchmark]
-	fn on_reveal() -> Result<(), BenchmarkError> {
+	fn on_commit_at_once() -> Result<(), BenchmarkError> {
+		let (job_id, client, who) = job::<T>(0, true, [3; 32], false)?;
+		set_config::<T>(|c| c.spot_check_probability = Perbill::one());
+		let decision;
+
+		#[block]
+		{
+			decision = <Pallet<T> as Verification<T::AccountId>>::on_commit(job_id, &who, &client);
+		}
+
+		assert_eq!(decision.0, kiln_primitives::CommitDecision::RevealNow);
+		assert!(!SpotChecks::<T>::contains_key(job_id));
+		Ok(())
+	}
+
+	/// A `Gemm` result revealed: a challenge created, its opening placed past `s` full agendas
+	/// (at `AGENDA_SEARCH`, in the waiting line).
+	#[benchmark]
+	fn on_reveal(s: Linear<0, AGENDA_SEARCH>) -> Result<(), BenchmarkError> {
 		let (job_id, _, who) = job::<T>(0, true, [3; 32], false)?;
-		// Every agenda searched full: the opening put in the waiting line.
 		let block = Pallet::<T>::first_draw_after(now::<T>());
-		fill_agendas::<T>(block);
+		fill_agendas::<T>(block, s);
 		let id = NextChallengeId::<T>::get();
 		let decision;
 
@@ -407,8 +438,28 @@ mod benchmarks {
 			decision = <Pallet<T> as Verification<T::AccountId>>::on_reveal(job_id, &who, &[3; 32]);
 		}
 
-		assert_eq!(decision, kiln_primitives::RevealDecision::Hold);
-		assert_eq!(crate::agenda::TaskAgenda::<T>::line(), vec![(block, Task::Challenge(id))]);
+		assert_eq!(decision.0, kiln_primitives::RevealDecision::Hold);
+		assert_eq!(Challenges::<T>::get(id).map(|c| c.opens_at), Some(landed::<T>(block, s)));
+		let waits = s == AGENDA_SEARCH;
+		let line = crate::agenda::TaskAgenda::<T>::line();
+		assert_eq!(line, if waits { vec![(block, Task::Challenge(id))] } else { vec![] });
+		Ok(())
+	}
+
+	/// A result neither sampled nor spot-checked revealed: the market settles it after its
+	/// window.
+	#[benchmark]
+	fn on_reveal_settled() -> Result<(), BenchmarkError> {
+		set_config::<T>(|c| c.spot_check_probability = Perbill::zero());
+		let (job_id, _, who) = job::<T>(0, false, [3; 32], false)?;
+		let decision;
+
+		#[block]
+		{
+			decision = <Pallet<T> as Verification<T::AccountId>>::on_reveal(job_id, &who, &[3; 32]);
+		}
+
+		assert_eq!(decision.0, kiln_primitives::RevealDecision::SettleAfterWindow);
 		Ok(())
 	}
 

@@ -203,19 +203,21 @@ impl<T: Config> Pallet<T> {
 
 	/// Samples a `Gemm` job's revealed `root` like a challenge: opened from randomness of the
 	/// blocks after the reveal, answered with `reveal_challenge`. The opening waits in line if
-	/// the agendas are full (never skipped); `false` only if challenge ids ran out.
+	/// the agendas are full (never skipped). Returns how many full agendas the opening passed
+	/// over (what it is charged by); `None` only if challenge ids ran out.
 	pub(crate) fn challenge_job(
 		job_id: JobId,
 		provider: &T::AccountId,
 		GemmJob { m, n, k, seed }: GemmJob,
 		root: [u8; 32],
-	) -> bool {
+	) -> Option<u32> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let config = Configuration::<T>::get();
 		let id = NextChallengeId::<T>::get();
-		let Some(next) = id.checked_add(1) else { return false };
+		let next = id.checked_add(1)?;
 		let task = Task::Challenge(id);
-		let opens_at = Self::place(task, Self::first_draw_after(now));
+		let placed = Self::place_counted(task, Self::first_draw_after(now));
+		let opens_at = placed.at;
 		// Provisional: the opening sets the deadline from the block that opens.
 		let reveal_by = opens_at.saturating_add(config.reveal_blocks);
 		Challenges::<T>::insert(
@@ -235,7 +237,7 @@ impl<T: Config> Pallet<T> {
 		);
 		NextChallengeId::<T>::put(next);
 		Self::deposit_event(Event::JobChallenged { job_id, id, opens_at });
-		true
+		Some(placed.passed)
 	}
 
 	pub(crate) fn do_commit(who: &T::AccountId, id: ChallengeId, root: [u8; 32]) -> DispatchResult {

@@ -79,6 +79,8 @@ mod tests_full_agendas;
 #[cfg(test)]
 mod tests_property;
 #[cfg(test)]
+mod tests_result_weights;
+#[cfg(test)]
 mod tests_spot_checks;
 #[cfg(test)]
 mod tests_unavailable;

@@ -53,7 +53,7 @@ pub(crate) fn awarded(provider: AccountId, workload: Workload) -> JobId {
 }
 
 /// A job of `workload` awarded to `provider` at `PRICE` with `execution_blocks`.
-fn awarded_for(provider: AccountId, workload: Workload, execution_blocks: u64) -> JobId {
+pub(crate) fn awarded_for(provider: AccountId, workload: Workload, execution_blocks: u64) -> JobId {
 	let spec = JobSpec {
 		workload,
 		requirements: requirements(),

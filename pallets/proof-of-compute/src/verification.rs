@@ -2,25 +2,32 @@
 //! with `spot_check_probability`.
 
 use crate::{
-	Config, Configuration, Pallet, SpotCheck, SpotCheckStage, SpotChecks, Task, WeightInfo,
+	agenda::AGENDA_SEARCH, Config, Configuration, Pallet, SpotCheck, SpotCheckStage, SpotChecks,
+	Task, WeightInfo,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::{CommitDecision, JobId, RevealDecision, Verification, VerifiedMarket};
+use kiln_support::waiting_line_weight;
 use sp_runtime::Weight;
 
 impl<T: Config> Verification<T::AccountId> for Pallet<T> {
 	/// A `Gemm` result is revealed at once (its root is sampled after the reveal). Any other
 	/// result waits for the draw that decides whether it is spot-checked, made from the
 	/// randomness of the blocks after the commitment's.
-	fn on_commit(job_id: JobId, provider: &T::AccountId, client: &T::AccountId) -> CommitDecision {
-		let Some(job) = T::Market::job(job_id) else { return CommitDecision::RevealNow };
+	fn on_commit(
+		job_id: JobId,
+		provider: &T::AccountId,
+		client: &T::AccountId,
+	) -> (CommitDecision, Weight) {
+		let at_once = (CommitDecision::RevealNow, T::WeightInfo::on_commit_at_once());
+		let Some(job) = T::Market::job(job_id) else { return at_once };
 		let config = Configuration::<T>::get();
 		if job.gemm.is_some() || config.spot_check_probability.is_zero() {
-			return CommitDecision::RevealNow;
+			return at_once;
 		}
 		let now: BlockNumberFor<T> = frame_system::Pallet::<T>::block_number();
 		// Never skipped for want of room (finding 6 of issue 11): the draw waits in line.
-		let next = Self::place(Task::SpotCheck(job_id), Self::first_draw_after(now));
+		let placed = Self::place_counted(Task::SpotCheck(job_id), Self::first_draw_after(now));
 		SpotChecks::<T>::insert(
 			job_id,
 			SpotCheck {
@@ -32,37 +39,57 @@ impl<T: Config> Verification<T::AccountId> for Pallet<T> {
 				verifiers: Default::default(),
 				dispute: false,
 				stage: SpotCheckStage::Deciding,
-				next,
+				next: placed.at,
 				bond: config.slash_wrong_result,
 				nonce: None,
 				provider_commitment: None,
 				provider_answer: None,
 			},
 		);
-		CommitDecision::Hold
+		(CommitDecision::Hold, Self::on_commit_held_weight(placed.passed))
 	}
 
 	/// A `Gemm` root becomes a challenge; a spot-checked result is recorded for the verdict.
-	fn on_reveal(job_id: JobId, provider: &T::AccountId, output_hash: &[u8; 32]) -> RevealDecision {
+	fn on_reveal(
+		job_id: JobId,
+		provider: &T::AccountId,
+		output_hash: &[u8; 32],
+	) -> (RevealDecision, Weight) {
 		if let Some(mut check) = SpotChecks::<T>::get(job_id) {
 			check.provider_output = Some(*output_hash);
 			Self::provider_revealed(job_id, &mut check);
 			SpotChecks::<T>::insert(job_id, check);
-			return RevealDecision::Hold;
+			// Fewer accesses than a challenge past every searched agenda (a search of its own
+			// at most, and the check rewritten): charged as that.
+			return (RevealDecision::Hold, Self::on_reveal_sampled_weight(AGENDA_SEARCH));
 		}
-		match T::Market::job(job_id).and_then(|job| job.gemm) {
-			Some(gemm) if Self::challenge_job(job_id, provider, gemm, *output_hash) => {
-				RevealDecision::Hold
-			},
-			_ => RevealDecision::SettleAfterWindow,
+		let settled = (RevealDecision::SettleAfterWindow, T::WeightInfo::on_reveal_settled());
+		let Some(gemm) = T::Market::job(job_id).and_then(|job| job.gemm) else { return settled };
+		match Self::challenge_job(job_id, provider, gemm, *output_hash) {
+			Some(passed) => (RevealDecision::Hold, Self::on_reveal_sampled_weight(passed)),
+			None => settled,
 		}
 	}
 
 	fn on_commit_weight() -> Weight {
-		T::WeightInfo::on_commit()
+		Self::on_commit_held_weight(AGENDA_SEARCH).max(T::WeightInfo::on_commit_at_once())
 	}
 
 	fn on_reveal_weight() -> Weight {
-		T::WeightInfo::on_reveal()
+		Self::on_reveal_sampled_weight(AGENDA_SEARCH).max(T::WeightInfo::on_reveal_settled())
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// A result held for the draw, placed past `passed` full agendas.
+	pub fn on_commit_held_weight(passed: u32) -> Weight {
+		T::WeightInfo::on_commit(passed)
+			.saturating_add(waiting_line_weight::<T::DbWeight>(passed, AGENDA_SEARCH))
+	}
+
+	/// A `Gemm` result's challenge, its opening placed past `passed` full agendas.
+	pub fn on_reveal_sampled_weight(passed: u32) -> Weight {
+		T::WeightInfo::on_reveal(passed)
+			.saturating_add(waiting_line_weight::<T::DbWeight>(passed, AGENDA_SEARCH))
 	}
 }

@@ -53,8 +53,10 @@ pub trait WeightInfo {
 	fn open_challenges(n: u32, s: u32, ) -> Weight;
 	fn fail_challenges(n: u32, ) -> Weight;
 	fn job_verdict() -> Weight;
-	fn on_commit() -> Weight;
-	fn on_reveal() -> Weight;
+	fn on_commit(s: u32, ) -> Weight;
+	fn on_commit_at_once() -> Weight;
+	fn on_reveal(s: u32, ) -> Weight;
+	fn on_reveal_settled() -> Weight;
 	fn commit_spot_check() -> Weight;
 	fn reveal_spot_check() -> Weight;
 	fn decide_spot_checks(n: u32, ) -> Weight;
@@ -72,8 +74,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `262`
 		//  Estimated: `4125`
-		// Minimum execution time: 10_495_000 picoseconds.
-		Weight::from_parts(11_257_000, 0)
+		// Minimum execution time: 10_566_000 picoseconds.
+		Weight::from_parts(11_357_000, 0)
 			.saturating_add(Weight::from_parts(0, 4125))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -94,13 +96,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `528 + s * (8 ±0)`
 		//  Estimated: `7120`
-		// Minimum execution time: 141_983_000 picoseconds.
-		Weight::from_parts(142_434_000, 0)
+		// Minimum execution time: 140_531_000 picoseconds.
+		Weight::from_parts(142_304_000, 0)
 			.saturating_add(Weight::from_parts(0, 7120))
-			// Standard Error: 1_297_158
-			.saturating_add(Weight::from_parts(48_435_346, 0).saturating_mul(s.into()))
-			// Standard Error: 1_266
-			.saturating_add(Weight::from_parts(38_693, 0).saturating_mul(k.into()))
+			// Standard Error: 1_268_721
+			.saturating_add(Weight::from_parts(47_345_534, 0).saturating_mul(s.into()))
+			// Standard Error: 1_238
+			.saturating_add(Weight::from_parts(38_000, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
@@ -110,8 +112,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_016_000 picoseconds.
-		Weight::from_parts(4_417_000, 0)
+		// Minimum execution time: 4_106_000 picoseconds.
+		Weight::from_parts(4_477_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -139,12 +141,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn sweep(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `433 + p * (103 ±0)`
-		//  Estimated: `4419 + p * (1887 ±14)`
-		// Minimum execution time: 7_932_000 picoseconds.
-		Weight::from_parts(8_153_000, 0)
+		//  Estimated: `4419 + p * (1887 ±17)`
+		// Minimum execution time: 7_731_000 picoseconds.
+		Weight::from_parts(8_082_000, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
-			// Standard Error: 23_908
-			.saturating_add(Weight::from_parts(11_743_361, 0).saturating_mul(p.into()))
+			// Standard Error: 24_325
+			.saturating_add(Weight::from_parts(11_774_404, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -166,14 +168,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn open_challenges(n: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `363 + n * (158 ±0)`
-		//  Estimated: `6829 + n * (3135 ±1) + s * (1 ±1)`
-		// Minimum execution time: 4_056_000 picoseconds.
-		Weight::from_parts(4_116_000, 0)
+		//  Estimated: `6829 + n * (3135 ±0) + s * (1 ±1)`
+		// Minimum execution time: 4_087_000 picoseconds.
+		Weight::from_parts(4_267_000, 0)
 			.saturating_add(Weight::from_parts(0, 6829))
-			// Standard Error: 13_800
-			.saturating_add(Weight::from_parts(14_025_518, 0).saturating_mul(n.into()))
-			// Standard Error: 13_769
-			.saturating_add(Weight::from_parts(146_346, 0).saturating_mul(s.into()))
+			// Standard Error: 11_624
+			.saturating_add(Weight::from_parts(13_546_523, 0).saturating_mul(n.into()))
+			// Standard Error: 11_599
+			.saturating_add(Weight::from_parts(295_696, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -212,11 +214,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `579 + n * (459 ±0)`
 		//  Estimated: `6888 + n * (3429 ±0)`
-		// Minimum execution time: 4_126_000 picoseconds.
-		Weight::from_parts(4_236_000, 0)
+		// Minimum execution time: 4_127_000 picoseconds.
+		Weight::from_parts(6_036_941, 0)
 			.saturating_add(Weight::from_parts(0, 6888))
-			// Standard Error: 50_040
-			.saturating_add(Weight::from_parts(69_524_518, 0).saturating_mul(n.into()))
+			// Standard Error: 55_315
+			.saturating_add(Weight::from_parts(68_381_734, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -241,31 +243,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
-	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Ledgers` (r:1 w:1)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalBonded` (r:1 w:1)
 	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalSlashed` (r:1 w:1)
 	/// Proof: `Collateral::TotalSlashed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Configuration` (r:1 w:0)
-	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Configuration` (r:1 w:0)
+	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Outcomes` (r:0 w:1)
 	/// Proof: `Market::Outcomes` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn job_verdict() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2398`
+		//  Measured:  `2352`
 		//  Estimated: `8799`
-		// Minimum execution time: 181_172_000 picoseconds.
-		Weight::from_parts(188_583_000, 0)
+		// Minimum execution time: 172_969_000 picoseconds.
+		Weight::from_parts(180_602_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(T::DbWeight::get().reads(20))
-			.saturating_add(T::DbWeight::get().writes(19))
+			.saturating_add(T::DbWeight::get().reads(19))
+			.saturating_add(T::DbWeight::get().writes(18))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -281,15 +281,34 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ProofOfCompute::CounterForSpotChecks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::AgendaLine` (r:0 w:1)
 	/// Proof: `ProofOfCompute::AgendaLine` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
-	fn on_commit() -> Weight {
+	/// The range of component `s` is `[0, 10]`.
+	fn on_commit(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2384`
-		//  Estimated: `31640`
-		// Minimum execution time: 48_062_000 picoseconds.
-		Weight::from_parts(50_636_000, 0)
-			.saturating_add(Weight::from_parts(0, 31640))
-			.saturating_add(T::DbWeight::get().reads(15))
-			.saturating_add(T::DbWeight::get().writes(14))
+		//  Measured:  `1879 + s * (48 ±0)`
+		//  Estimated: `4701 + s * (3019 ±0)`
+		// Minimum execution time: 14_291_000 picoseconds.
+		Weight::from_parts(16_087_940, 0)
+			.saturating_add(Weight::from_parts(0, 4701))
+			// Standard Error: 2_098
+			.saturating_add(Weight::from_parts(3_352_659, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(s.into()))
+	}
+	/// Storage: `Market::Jobs` (r:1 w:0)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
+	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
+	fn on_commit_at_once() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `664`
+		//  Estimated: `4701`
+		// Minimum execution time: 7_571_000 picoseconds.
+		Weight::from_parts(8_262_000, 0)
+			.saturating_add(Weight::from_parts(0, 4701))
+			.saturating_add(T::DbWeight::get().reads(2))
 	}
 	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:0)
 	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
@@ -309,15 +328,34 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ProofOfCompute::CounterForChallenges` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::AgendaLine` (r:0 w:1)
 	/// Proof: `ProofOfCompute::AgendaLine` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
-	fn on_reveal() -> Weight {
+	/// The range of component `s` is `[0, 10]`.
+	fn on_reveal(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1734`
-		//  Estimated: `31640`
-		// Minimum execution time: 52_328_000 picoseconds.
-		Weight::from_parts(55_153_000, 0)
-			.saturating_add(Weight::from_parts(0, 31640))
-			.saturating_add(T::DbWeight::get().reads(17))
-			.saturating_add(T::DbWeight::get().writes(15))
+		//  Measured:  `1229 + s * (48 ±0)`
+		//  Estimated: `4701 + s * (3021 ±7)`
+		// Minimum execution time: 18_007_000 picoseconds.
+		Weight::from_parts(20_396_667, 0)
+			.saturating_add(Weight::from_parts(0, 4701))
+			// Standard Error: 2_757
+			.saturating_add(Weight::from_parts(3_391_796, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(7))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 3021).saturating_mul(s.into()))
+	}
+	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:0)
+	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Jobs` (r:1 w:0)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
+	fn on_reveal_settled() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1241`
+		//  Estimated: `4701`
+		// Minimum execution time: 8_222_000 picoseconds.
+		Weight::from_parts(8_854_000, 0)
+			.saturating_add(Weight::from_parts(0, 4701))
+			.saturating_add(T::DbWeight::get().reads(2))
 	}
 	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:1)
 	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
@@ -329,10 +367,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	fn commit_spot_check() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1551`
+		//  Measured:  `1528`
 		//  Estimated: `7120`
-		// Minimum execution time: 30_075_000 picoseconds.
-		Weight::from_parts(31_918_000, 0)
+		// Minimum execution time: 28_022_000 picoseconds.
+		Weight::from_parts(29_725_000, 0)
 			.saturating_add(Weight::from_parts(0, 7120))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -355,20 +393,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:3 w:3)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:6 w:6)
+	/// Storage: `System::Account` (r:5 w:5)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
-	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Configuration` (r:1 w:0)
 	/// Proof: `Collateral::Configuration` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalBonded` (r:1 w:1)
 	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalSlashed` (r:1 w:1)
 	/// Proof: `Collateral::TotalSlashed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Configuration` (r:1 w:0)
-	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:2 w:2)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Configuration` (r:1 w:0)
+	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
@@ -381,13 +417,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Outcomes` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn reveal_spot_check() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4455`
-		//  Estimated: `16608`
-		// Minimum execution time: 453_501_000 picoseconds.
-		Weight::from_parts(470_066_000, 0)
-			.saturating_add(Weight::from_parts(0, 16608))
-			.saturating_add(T::DbWeight::get().reads(32))
-			.saturating_add(T::DbWeight::get().writes(29))
+		//  Measured:  `4269`
+		//  Estimated: `14005`
+		// Minimum execution time: 433_571_000 picoseconds.
+		Weight::from_parts(453_161_000, 0)
+			.saturating_add(Weight::from_parts(0, 14005))
+			.saturating_add(T::DbWeight::get().reads(30))
+			.saturating_add(T::DbWeight::get().writes(27))
 	}
 	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
 	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
@@ -416,13 +452,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn decide_spot_checks(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4430 + n * (1334 ±0)`
-		//  Estimated: `44672 + n * (3711 ±5)`
-		// Minimum execution time: 4_898_000 picoseconds.
-		Weight::from_parts(78_708_819, 0)
+		//  Measured:  `4407 + n * (1334 ±0)`
+		//  Estimated: `44672 + n * (3711 ±0)`
+		// Minimum execution time: 4_597_000 picoseconds.
+		Weight::from_parts(31_684_567, 0)
 			.saturating_add(Weight::from_parts(0, 44672))
-			// Standard Error: 84_170
-			.saturating_add(Weight::from_parts(78_053_622, 0).saturating_mul(n.into()))
+			// Standard Error: 95_439
+			.saturating_add(Weight::from_parts(77_136_431, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(42))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -449,10 +485,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalSlashed` (r:1 w:1)
 	/// Proof: `Collateral::TotalSlashed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Configuration` (r:1 w:0)
-	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:269 w:256)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Configuration` (r:1 w:0)
+	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::ActiveProviders` (r:1 w:1)
 	/// Proof: `Providers::ActiveProviders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Jobs` (r:64 w:64)
@@ -469,8 +505,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
 	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
-	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Outcomes` (r:0 w:64)
@@ -478,16 +512,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn replace_verifiers(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4322 + n * (3220 ±0)`
-		//  Estimated: `26643 + n * (14026 ±57)`
-		// Minimum execution time: 4_867_000 picoseconds.
-		Weight::from_parts(5_148_000, 0)
+		//  Measured:  `4276 + n * (3220 ±0)`
+		//  Estimated: `26643 + n * (14026 ±43)`
+		// Minimum execution time: 4_767_000 picoseconds.
+		Weight::from_parts(5_008_000, 0)
 			.saturating_add(Weight::from_parts(0, 26643))
-			// Standard Error: 533_100
-			.saturating_add(Weight::from_parts(329_705_779, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(31))
+			// Standard Error: 259_118
+			.saturating_add(Weight::from_parts(313_540_729, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(30))
 			.saturating_add(T::DbWeight::get().reads((23_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(9))
+			.saturating_add(T::DbWeight::get().writes(8))
 			.saturating_add(T::DbWeight::get().writes((20_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 14026).saturating_mul(n.into()))
 	}
@@ -511,10 +545,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalSlashed` (r:1 w:1)
 	/// Proof: `Collateral::TotalSlashed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Configuration` (r:1 w:0)
-	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:128 w:128)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Configuration` (r:1 w:0)
+	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::ActiveProviders` (r:1 w:1)
 	/// Proof: `Providers::ActiveProviders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::CounterForSpotChecks` (r:1 w:1)
@@ -527,8 +561,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
 	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
-	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Configuration` (r:1 w:0)
 	/// Proof: `Collateral::Configuration` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
@@ -538,16 +570,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn resolve_disputes(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1066 + n * (3061 ±0)`
+		//  Measured:  `1020 + n * (3061 ±0)`
 		//  Estimated: `4055 + n * (13015 ±0)`
-		// Minimum execution time: 4_106_000 picoseconds.
-		Weight::from_parts(4_236_000, 0)
+		// Minimum execution time: 4_187_000 picoseconds.
+		Weight::from_parts(4_257_000, 0)
 			.saturating_add(Weight::from_parts(0, 4055))
-			// Standard Error: 493_114
-			.saturating_add(Weight::from_parts(399_746_502, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(14))
+			// Standard Error: 430_381
+			.saturating_add(Weight::from_parts(384_815_674, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().reads((17_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(9))
+			.saturating_add(T::DbWeight::get().writes(8))
 			.saturating_add(T::DbWeight::get().writes((18_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 13015).saturating_mul(n.into()))
 	}
@@ -561,8 +593,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `262`
 		//  Estimated: `4125`
-		// Minimum execution time: 10_495_000 picoseconds.
-		Weight::from_parts(11_257_000, 0)
+		// Minimum execution time: 10_566_000 picoseconds.
+		Weight::from_parts(11_357_000, 0)
 			.saturating_add(Weight::from_parts(0, 4125))
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -583,13 +615,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `528 + s * (8 ±0)`
 		//  Estimated: `7120`
-		// Minimum execution time: 141_983_000 picoseconds.
-		Weight::from_parts(142_434_000, 0)
+		// Minimum execution time: 140_531_000 picoseconds.
+		Weight::from_parts(142_304_000, 0)
 			.saturating_add(Weight::from_parts(0, 7120))
-			// Standard Error: 1_297_158
-			.saturating_add(Weight::from_parts(48_435_346, 0).saturating_mul(s.into()))
-			// Standard Error: 1_266
-			.saturating_add(Weight::from_parts(38_693, 0).saturating_mul(k.into()))
+			// Standard Error: 1_268_721
+			.saturating_add(Weight::from_parts(47_345_534, 0).saturating_mul(s.into()))
+			// Standard Error: 1_238
+			.saturating_add(Weight::from_parts(38_000, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
@@ -599,8 +631,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_016_000 picoseconds.
-		Weight::from_parts(4_417_000, 0)
+		// Minimum execution time: 4_106_000 picoseconds.
+		Weight::from_parts(4_477_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -628,12 +660,12 @@ impl WeightInfo for () {
 	fn sweep(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `433 + p * (103 ±0)`
-		//  Estimated: `4419 + p * (1887 ±14)`
-		// Minimum execution time: 7_932_000 picoseconds.
-		Weight::from_parts(8_153_000, 0)
+		//  Estimated: `4419 + p * (1887 ±17)`
+		// Minimum execution time: 7_731_000 picoseconds.
+		Weight::from_parts(8_082_000, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
-			// Standard Error: 23_908
-			.saturating_add(Weight::from_parts(11_743_361, 0).saturating_mul(p.into()))
+			// Standard Error: 24_325
+			.saturating_add(Weight::from_parts(11_774_404, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -655,14 +687,14 @@ impl WeightInfo for () {
 	fn open_challenges(n: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `363 + n * (158 ±0)`
-		//  Estimated: `6829 + n * (3135 ±1) + s * (1 ±1)`
-		// Minimum execution time: 4_056_000 picoseconds.
-		Weight::from_parts(4_116_000, 0)
+		//  Estimated: `6829 + n * (3135 ±0) + s * (1 ±1)`
+		// Minimum execution time: 4_087_000 picoseconds.
+		Weight::from_parts(4_267_000, 0)
 			.saturating_add(Weight::from_parts(0, 6829))
-			// Standard Error: 13_800
-			.saturating_add(Weight::from_parts(14_025_518, 0).saturating_mul(n.into()))
-			// Standard Error: 13_769
-			.saturating_add(Weight::from_parts(146_346, 0).saturating_mul(s.into()))
+			// Standard Error: 11_624
+			.saturating_add(Weight::from_parts(13_546_523, 0).saturating_mul(n.into()))
+			// Standard Error: 11_599
+			.saturating_add(Weight::from_parts(295_696, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -701,11 +733,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `579 + n * (459 ±0)`
 		//  Estimated: `6888 + n * (3429 ±0)`
-		// Minimum execution time: 4_126_000 picoseconds.
-		Weight::from_parts(4_236_000, 0)
+		// Minimum execution time: 4_127_000 picoseconds.
+		Weight::from_parts(6_036_941, 0)
 			.saturating_add(Weight::from_parts(0, 6888))
-			// Standard Error: 50_040
-			.saturating_add(Weight::from_parts(69_524_518, 0).saturating_mul(n.into()))
+			// Standard Error: 55_315
+			.saturating_add(Weight::from_parts(68_381_734, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(9))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(6))
@@ -730,31 +762,29 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
-	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Ledgers` (r:1 w:1)
 	/// Proof: `Collateral::Ledgers` (`max_values`: None, `max_size`: Some(401), added: 2876, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalBonded` (r:1 w:1)
 	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalSlashed` (r:1 w:1)
 	/// Proof: `Collateral::TotalSlashed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Configuration` (r:1 w:0)
-	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:1 w:1)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Configuration` (r:1 w:0)
+	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Outcomes` (r:0 w:1)
 	/// Proof: `Market::Outcomes` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn job_verdict() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2398`
+		//  Measured:  `2352`
 		//  Estimated: `8799`
-		// Minimum execution time: 181_172_000 picoseconds.
-		Weight::from_parts(188_583_000, 0)
+		// Minimum execution time: 172_969_000 picoseconds.
+		Weight::from_parts(180_602_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(ParityDbWeight::get().reads(20))
-			.saturating_add(ParityDbWeight::get().writes(19))
+			.saturating_add(ParityDbWeight::get().reads(19))
+			.saturating_add(ParityDbWeight::get().writes(18))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -770,15 +800,34 @@ impl WeightInfo for () {
 	/// Proof: `ProofOfCompute::CounterForSpotChecks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::AgendaLine` (r:0 w:1)
 	/// Proof: `ProofOfCompute::AgendaLine` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
-	fn on_commit() -> Weight {
+	/// The range of component `s` is `[0, 10]`.
+	fn on_commit(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2384`
-		//  Estimated: `31640`
-		// Minimum execution time: 48_062_000 picoseconds.
-		Weight::from_parts(50_636_000, 0)
-			.saturating_add(Weight::from_parts(0, 31640))
-			.saturating_add(ParityDbWeight::get().reads(15))
-			.saturating_add(ParityDbWeight::get().writes(14))
+		//  Measured:  `1879 + s * (48 ±0)`
+		//  Estimated: `4701 + s * (3019 ±0)`
+		// Minimum execution time: 14_291_000 picoseconds.
+		Weight::from_parts(16_087_940, 0)
+			.saturating_add(Weight::from_parts(0, 4701))
+			// Standard Error: 2_098
+			.saturating_add(Weight::from_parts(3_352_659, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(5))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
+			.saturating_add(ParityDbWeight::get().writes(3))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(s.into()))
+	}
+	/// Storage: `Market::Jobs` (r:1 w:0)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
+	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
+	fn on_commit_at_once() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `664`
+		//  Estimated: `4701`
+		// Minimum execution time: 7_571_000 picoseconds.
+		Weight::from_parts(8_262_000, 0)
+			.saturating_add(Weight::from_parts(0, 4701))
+			.saturating_add(ParityDbWeight::get().reads(2))
 	}
 	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:0)
 	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
@@ -798,15 +847,34 @@ impl WeightInfo for () {
 	/// Proof: `ProofOfCompute::CounterForChallenges` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::AgendaLine` (r:0 w:1)
 	/// Proof: `ProofOfCompute::AgendaLine` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
-	fn on_reveal() -> Weight {
+	/// The range of component `s` is `[0, 10]`.
+	fn on_reveal(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1734`
-		//  Estimated: `31640`
-		// Minimum execution time: 52_328_000 picoseconds.
-		Weight::from_parts(55_153_000, 0)
-			.saturating_add(Weight::from_parts(0, 31640))
-			.saturating_add(ParityDbWeight::get().reads(17))
-			.saturating_add(ParityDbWeight::get().writes(15))
+		//  Measured:  `1229 + s * (48 ±0)`
+		//  Estimated: `4701 + s * (3021 ±7)`
+		// Minimum execution time: 18_007_000 picoseconds.
+		Weight::from_parts(20_396_667, 0)
+			.saturating_add(Weight::from_parts(0, 4701))
+			// Standard Error: 2_757
+			.saturating_add(Weight::from_parts(3_391_796, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(7))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
+			.saturating_add(ParityDbWeight::get().writes(4))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 3021).saturating_mul(s.into()))
+	}
+	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:0)
+	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Jobs` (r:1 w:0)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
+	fn on_reveal_settled() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1241`
+		//  Estimated: `4701`
+		// Minimum execution time: 8_222_000 picoseconds.
+		Weight::from_parts(8_854_000, 0)
+			.saturating_add(Weight::from_parts(0, 4701))
+			.saturating_add(ParityDbWeight::get().reads(2))
 	}
 	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:1)
 	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
@@ -818,10 +886,10 @@ impl WeightInfo for () {
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	fn commit_spot_check() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1551`
+		//  Measured:  `1528`
 		//  Estimated: `7120`
-		// Minimum execution time: 30_075_000 picoseconds.
-		Weight::from_parts(31_918_000, 0)
+		// Minimum execution time: 28_022_000 picoseconds.
+		Weight::from_parts(29_725_000, 0)
 			.saturating_add(Weight::from_parts(0, 7120))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(4))
@@ -844,20 +912,18 @@ impl WeightInfo for () {
 	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:3 w:3)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:6 w:6)
+	/// Storage: `System::Account` (r:5 w:5)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
-	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Configuration` (r:1 w:0)
 	/// Proof: `Collateral::Configuration` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalBonded` (r:1 w:1)
 	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalSlashed` (r:1 w:1)
 	/// Proof: `Collateral::TotalSlashed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Configuration` (r:1 w:0)
-	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:2 w:2)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Configuration` (r:1 w:0)
+	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
@@ -870,13 +936,13 @@ impl WeightInfo for () {
 	/// Proof: `Market::Outcomes` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn reveal_spot_check() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4455`
-		//  Estimated: `16608`
-		// Minimum execution time: 453_501_000 picoseconds.
-		Weight::from_parts(470_066_000, 0)
-			.saturating_add(Weight::from_parts(0, 16608))
-			.saturating_add(ParityDbWeight::get().reads(32))
-			.saturating_add(ParityDbWeight::get().writes(29))
+		//  Measured:  `4269`
+		//  Estimated: `14005`
+		// Minimum execution time: 433_571_000 picoseconds.
+		Weight::from_parts(453_161_000, 0)
+			.saturating_add(Weight::from_parts(0, 14005))
+			.saturating_add(ParityDbWeight::get().reads(30))
+			.saturating_add(ParityDbWeight::get().writes(27))
 	}
 	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
 	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
@@ -905,13 +971,13 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[0, 64]`.
 	fn decide_spot_checks(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4430 + n * (1334 ±0)`
-		//  Estimated: `44672 + n * (3711 ±5)`
-		// Minimum execution time: 4_898_000 picoseconds.
-		Weight::from_parts(78_708_819, 0)
+		//  Measured:  `4407 + n * (1334 ±0)`
+		//  Estimated: `44672 + n * (3711 ±0)`
+		// Minimum execution time: 4_597_000 picoseconds.
+		Weight::from_parts(31_684_567, 0)
 			.saturating_add(Weight::from_parts(0, 44672))
-			// Standard Error: 84_170
-			.saturating_add(Weight::from_parts(78_053_622, 0).saturating_mul(n.into()))
+			// Standard Error: 95_439
+			.saturating_add(Weight::from_parts(77_136_431, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(42))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3))
@@ -938,10 +1004,10 @@ impl WeightInfo for () {
 	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalSlashed` (r:1 w:1)
 	/// Proof: `Collateral::TotalSlashed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Configuration` (r:1 w:0)
-	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:269 w:256)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Configuration` (r:1 w:0)
+	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::ActiveProviders` (r:1 w:1)
 	/// Proof: `Providers::ActiveProviders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Jobs` (r:64 w:64)
@@ -958,8 +1024,6 @@ impl WeightInfo for () {
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
 	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
-	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Outcomes` (r:0 w:64)
@@ -967,16 +1031,16 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[0, 64]`.
 	fn replace_verifiers(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4322 + n * (3220 ±0)`
-		//  Estimated: `26643 + n * (14026 ±57)`
-		// Minimum execution time: 4_867_000 picoseconds.
-		Weight::from_parts(5_148_000, 0)
+		//  Measured:  `4276 + n * (3220 ±0)`
+		//  Estimated: `26643 + n * (14026 ±43)`
+		// Minimum execution time: 4_767_000 picoseconds.
+		Weight::from_parts(5_008_000, 0)
 			.saturating_add(Weight::from_parts(0, 26643))
-			// Standard Error: 533_100
-			.saturating_add(Weight::from_parts(329_705_779, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(31))
+			// Standard Error: 259_118
+			.saturating_add(Weight::from_parts(313_540_729, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(30))
 			.saturating_add(ParityDbWeight::get().reads((23_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(9))
+			.saturating_add(ParityDbWeight::get().writes(8))
 			.saturating_add(ParityDbWeight::get().writes((20_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 14026).saturating_mul(n.into()))
 	}
@@ -1000,10 +1064,10 @@ impl WeightInfo for () {
 	/// Proof: `Collateral::TotalBonded` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::TotalSlashed` (r:1 w:1)
 	/// Proof: `Collateral::TotalSlashed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Providers::Configuration` (r:1 w:0)
-	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::Providers` (r:128 w:128)
 	/// Proof: `Providers::Providers` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Storage: `Providers::Configuration` (r:1 w:0)
+	/// Proof: `Providers::Configuration` (`max_values`: Some(1), `max_size`: Some(52), added: 547, mode: `MaxEncodedLen`)
 	/// Storage: `Providers::ActiveProviders` (r:1 w:1)
 	/// Proof: `Providers::ActiveProviders` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::CounterForSpotChecks` (r:1 w:1)
@@ -1016,8 +1080,6 @@ impl WeightInfo for () {
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
 	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::CounterForEscrows` (r:1 w:1)
-	/// Proof: `Escrow::CounterForEscrows` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Configuration` (r:1 w:0)
 	/// Proof: `Collateral::Configuration` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
@@ -1027,16 +1089,16 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[0, 64]`.
 	fn resolve_disputes(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1066 + n * (3061 ±0)`
+		//  Measured:  `1020 + n * (3061 ±0)`
 		//  Estimated: `4055 + n * (13015 ±0)`
-		// Minimum execution time: 4_106_000 picoseconds.
-		Weight::from_parts(4_236_000, 0)
+		// Minimum execution time: 4_187_000 picoseconds.
+		Weight::from_parts(4_257_000, 0)
 			.saturating_add(Weight::from_parts(0, 4055))
-			// Standard Error: 493_114
-			.saturating_add(Weight::from_parts(399_746_502, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(14))
+			// Standard Error: 430_381
+			.saturating_add(Weight::from_parts(384_815_674, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(13))
 			.saturating_add(ParityDbWeight::get().reads((17_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(9))
+			.saturating_add(ParityDbWeight::get().writes(8))
 			.saturating_add(ParityDbWeight::get().writes((18_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 13015).saturating_mul(n.into()))
 	}

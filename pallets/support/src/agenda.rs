@@ -26,6 +26,7 @@ use core::marker::PhantomData;
 use frame_support::{
 	storage::{StorageMap, StorageValue},
 	traits::Get,
+	weights::{RuntimeDbWeight, Weight},
 	BoundedVec,
 };
 use sp_runtime::{traits::One, Saturating};
@@ -65,6 +66,26 @@ pub struct Due<B, I> {
 	pub from_line: u32,
 }
 
+/// Where [`Agenda::place_counted`] put an item.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Placed<B> {
+	/// The block it is due at (on that block's list, or in the waiting line due at it).
+	pub at: B,
+	/// How many full blocks the search passed over: the whole search when it waits in line.
+	pub passed: u32,
+}
+
+/// What a placement's benchmark, linear in the full agendas passed over, leaves out: an item
+/// that waits in line (`passed` is the whole `search`) writes the line's entry and its ends
+/// where one found room wrote a single list, a write more than the fit gives at that point.
+pub fn waiting_line_weight<D: Get<RuntimeDbWeight>>(passed: u32, search: u32) -> Weight {
+	if passed >= search {
+		D::get().writes(1)
+	} else {
+		Weight::zero()
+	}
+}
+
 /// The agenda kept in `A`'s storage.
 pub struct Agenda<A>(PhantomData<A>);
 
@@ -76,13 +97,15 @@ impl<A: AgendaStorage> Agenda<A> {
 		if Self::waiting() > 0 {
 			return None;
 		}
-		Self::find_room(item, at, search)
+		Self::find_room(item, at, search).map(|(block, _)| block)
 	}
 
-	fn find_room(item: A::Item, at: A::Block, search: u32) -> Option<A::Block> {
+	/// The first block from `at`, within `search`, with room for `item` (put there), and how
+	/// many full blocks were passed over before it.
+	fn find_room(item: A::Item, at: A::Block, search: u32) -> Option<(A::Block, u32)> {
 		let mut block = at;
 		let mut item = Some(item);
-		for _ in 0..search {
+		for passed in 0..search {
 			let pushed = A::Lists::mutate(block, |list| match item.take() {
 				Some(i) => match list.try_push(i) {
 					Ok(()) => true,
@@ -94,7 +117,7 @@ impl<A: AgendaStorage> Agenda<A> {
 				None => false,
 			});
 			if pushed {
-				return Some(block);
+				return Some((block, passed));
 			}
 			block = block.saturating_add(One::one());
 		}
@@ -105,11 +128,17 @@ impl<A: AgendaStorage> Agenda<A> {
 	/// `search` blocks the item waits in line, due at `at` (which is then returned; the item
 	/// is handled at `at` or at the first block after it with spare room).
 	pub fn place(item: A::Item, at: A::Block, search: u32) -> A::Block {
+		Self::place_counted(item, at, search).at
+	}
+
+	/// [`Self::place`], also telling how many full blocks the search passed over (`search`
+	/// when the item went to the waiting line): what a caller charges by.
+	pub fn place_counted(item: A::Item, at: A::Block, search: u32) -> Placed<A::Block> {
 		match Self::find_room(item.clone(), at, search) {
-			Some(block) => block,
+			Some((block, passed)) => Placed { at: block, passed },
 			None => {
 				Self::wait(at, item);
-				at
+				Placed { at, passed: search }
 			},
 		}
 	}
@@ -271,6 +300,24 @@ mod tests {
 			// The line is empty again: new work is taken.
 			assert_eq!(TwoPerBlock::schedule(6, 20, 1), Some(20));
 			assert_eq!(Slots::get(20).into_inner(), vec![7, 6]);
+		});
+	}
+
+	#[test]
+	fn a_placement_counts_the_full_blocks_it_passed_over() {
+		test(|| {
+			// Room at once: nothing passed.
+			assert_eq!(TwoPerBlock::place_counted(1, 10, 3), Placed { at: 10, passed: 0 });
+			TwoPerBlock::place(2, 10, 3);
+			for item in [3, 4] {
+				TwoPerBlock::place(item, 11, 1);
+			}
+			// 10 and 11 full: placed on 12, two passed.
+			assert_eq!(TwoPerBlock::place_counted(5, 10, 3), Placed { at: 12, passed: 2 });
+			TwoPerBlock::place(6, 12, 1);
+			// 10, 11 and 12 full: the whole search passed, the item waits due at 10.
+			assert_eq!(TwoPerBlock::place_counted(7, 10, 3), Placed { at: 10, passed: 3 });
+			assert_eq!(TwoPerBlock::line(), vec![(10, 7)]);
 		});
 	}
 
