@@ -182,6 +182,7 @@ type Migrations = (
 	pallet_proof_of_compute::migrations::V1<Runtime>,
 	pallet_proof_of_compute::migrations::V2<Runtime>,
 	pallet_proof_of_compute::migrations::V3<Runtime>,
+	pallet_proof_of_compute::migrations::V4<Runtime>,
 	pallet_market::migrations::V1<Runtime>,
 	pallet_market::migrations::V2<Runtime>,
 	pallet_market::migrations::V3<Runtime>,

@@ -1,43 +1,21 @@
 //! Storage migrations. Version 1: `Escrows` is no longer counted, so its counter
 //! (`CounterForEscrows`) is removed.
 
-use crate::{Config, Pallet};
-use frame_support::{
-	migrations::VersionedMigration,
-	storage_alias,
-	traits::{Get, UncheckedOnRuntimeUpgrade},
-	weights::Weight,
-};
+use crate::Pallet;
+use frame_support::migrations::VersionedMigration;
+use kiln_support::migrations::RemoveValues;
 
-/// The counter of `Escrows` in version 0.
-#[storage_alias]
-type CounterForEscrows<T: Config> =
-	StorageValue<Pallet<T>, u32, frame_support::pallet_prelude::ValueQuery>;
-
-/// Removes `CounterForEscrows` (the escrows themselves are stored as they were).
-pub struct DropEscrowCounter<T>(core::marker::PhantomData<T>);
-
-impl<T: Config> UncheckedOnRuntimeUpgrade for DropEscrowCounter<T> {
-	fn on_runtime_upgrade() -> Weight {
-		CounterForEscrows::<T>::kill();
-		T::DbWeight::get().writes(1)
-	}
-
-	#[cfg(feature = "try-runtime")]
-	fn post_upgrade(_state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
-		frame_support::ensure!(
-			!CounterForEscrows::<T>::exists(),
-			"the escrow counter is still there"
-		);
-		Pallet::<T>::do_try_state()
-	}
+frame_support::parameter_types! {
+	/// What version 1 removes: the counter of `Escrows` in version 0 (the escrows themselves
+	/// are stored as they were).
+	pub const EscrowCounter: &'static [&'static str] = &["CounterForEscrows"];
 }
 
 /// Version 0 → 1.
 pub type V1<T> = VersionedMigration<
 	0,
 	1,
-	DropEscrowCounter<T>,
+	RemoveValues<Pallet<T>, EscrowCounter, <T as frame_system::Config>::DbWeight>,
 	Pallet<T>,
 	<T as frame_system::Config>::DbWeight,
 >;
@@ -45,7 +23,13 @@ pub type V1<T> = VersionedMigration<
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::{mock::*, Escrows};
+	use crate::{mock::*, Config, Escrows};
+	use frame_support::storage_alias;
+
+	/// The counter of `Escrows` in version 0.
+	#[storage_alias]
+	type CounterForEscrows<T: Config> =
+		StorageValue<Pallet<T>, u32, frame_support::pallet_prelude::ValueQuery>;
 	use frame_support::{
 		assert_ok,
 		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},

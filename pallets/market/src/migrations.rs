@@ -9,14 +9,13 @@ use crate::{BalanceOf, Bid, Bids, CollateralRule, Config, ConfigRecord, Configur
 use codec::{Decode, Encode};
 use frame_support::{
 	migrations::VersionedMigration,
-	storage_alias,
 	traits::{Get, UncheckedOnRuntimeUpgrade},
 	weights::Weight,
 	BoundedVec,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::JobId;
-use kiln_support::migrations::translated_value;
+use kiln_support::migrations::{translated_value, RemoveValues};
 use sp_runtime::{traits::Zero, Perbill};
 
 /// The configuration of version 0.
@@ -239,35 +238,30 @@ pub type V3<T> = VersionedMigration<
 	<T as frame_system::Config>::DbWeight,
 >;
 
-/// The counter of `Jobs` up to version 3.
-#[storage_alias]
-type CounterForJobs<T: Config> =
-	StorageValue<Pallet<T>, u32, frame_support::pallet_prelude::ValueQuery>;
-
-/// Removes `CounterForJobs` (the jobs themselves are stored as they were).
-pub struct DropJobCounter<T>(core::marker::PhantomData<T>);
-
-impl<T: Config> UncheckedOnRuntimeUpgrade for DropJobCounter<T> {
-	fn on_runtime_upgrade() -> Weight {
-		CounterForJobs::<T>::kill();
-		T::DbWeight::get().writes(1)
-	}
-
-	#[cfg(feature = "try-runtime")]
-	fn post_upgrade(_state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
-		frame_support::ensure!(!CounterForJobs::<T>::exists(), "the job counter is still there");
-		Pallet::<T>::do_try_state()
-	}
+frame_support::parameter_types! {
+	/// What version 4 removes: the counter of `Jobs` up to version 3 (the jobs themselves are
+	/// stored as they were).
+	pub const JobCounter: &'static [&'static str] = &["CounterForJobs"];
 }
 
 /// Version 3 → 4.
-pub type V4<T> =
-	VersionedMigration<3, 4, DropJobCounter<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
+pub type V4<T> = VersionedMigration<
+	3,
+	4,
+	RemoveValues<Pallet<T>, JobCounter, <T as frame_system::Config>::DbWeight>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
 
 #[cfg(test)]
 mod tests {
 	use super::*;
 	use crate::mock::*;
+
+	/// The counter of `Jobs` up to version 3.
+	#[frame_support::storage_alias]
+	type CounterForJobs<T: Config> =
+		StorageValue<Pallet<T>, u32, frame_support::pallet_prelude::ValueQuery>;
 	use frame_support::{
 		assert_ok,
 		storage::unhashed,

@@ -361,7 +361,7 @@ mod benchmarks {
 			Pallet::<T>::process_agenda(opens_at);
 		}
 
-		assert_eq!(Challenges::<T>::count(), 0);
+		assert_eq!(Challenges::<T>::iter().count(), 0);
 		Ok(())
 	}
 
@@ -537,7 +537,7 @@ mod benchmarks {
 			Pallet::<T>::process_agenda(due);
 		}
 
-		assert_eq!(SpotChecks::<T>::count(), 0);
+		assert_eq!(SpotChecks::<T>::iter().count(), 0);
 		Ok(())
 	}
 
@@ -558,7 +558,7 @@ mod benchmarks {
 		{
 			Pallet::<T>::process_agenda(due);
 		}
-		assert_eq!(SpotChecks::<T>::count(), 0);
+		assert_eq!(SpotChecks::<T>::iter().count(), 0);
 		Ok(())
 	}
 
@@ -580,7 +580,7 @@ mod benchmarks {
 			Pallet::<T>::process_agenda(due);
 		}
 
-		assert_eq!(SpotChecks::<T>::count(), 0);
+		assert_eq!(SpotChecks::<T>::iter().count(), 0);
 		Ok(())
 	}
 

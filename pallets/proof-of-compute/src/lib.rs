@@ -114,8 +114,9 @@ pub mod pallet {
 	/// Version 1: `SweepCursor` removed (the sweep draws positions). Version 2: blind disputes
 	/// (`SpotCheck::nonce`, `provider_commitment`, `provider_answer`; `migrations::V2`).
 	/// Version 3: the CPU-sized challenge shape (`ConfigRecord::cpu_m`, `cpu_n`, `cpu_k`;
-	/// `migrations::V3`).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	/// `migrations::V3`). Version 4: `Challenges` and `SpotChecks` uncounted (their counters
+	/// removed by `migrations::V4`).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -194,7 +195,7 @@ pub mod pallet {
 	/// Every open challenge (at most one per provider).
 	#[pallet::storage]
 	pub type Challenges<T: Config> =
-		CountedStorageMap<_, Twox64Concat, ChallengeId, ChallengeOf<T>, OptionQuery>;
+		StorageMap<_, Twox64Concat, ChallengeId, ChallengeOf<T>, OptionQuery>;
 
 	/// Each provider's open challenge.
 	#[pallet::storage]
@@ -234,7 +235,7 @@ pub mod pallet {
 	/// Every spot-check in progress, by job.
 	#[pallet::storage]
 	pub type SpotChecks<T: Config> =
-		CountedStorageMap<_, Twox64Concat, JobId, SpotCheckOf<T>, OptionQuery>;
+		StorageMap<_, Twox64Concat, JobId, SpotCheckOf<T>, OptionQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]

@@ -4,7 +4,9 @@
 //! `provider_commitment` and `provider_answer` (all `None`: a dispute under way at the upgrade
 //! is decided the old way, on the output hashes). Version 3: the configuration gains the
 //! CPU-sized challenge shape (`cpu_m`, `cpu_n`, `cpu_k`, from the runtime's `DefaultConfig`;
-//! every other field kept, never replaced by the defaults on a decoding failure).
+//! every other field kept, never replaced by the defaults on a decoding failure). Version 4:
+//! `Challenges` and `SpotChecks` are no longer counted (nothing read the counts, and every
+//! challenge or check created paid a read and a write for them), so their counters go.
 
 use crate::{
 	BalanceOf, Config, ConfigRecord, Configuration, Pallet, SpotCheck, SpotCheckStage, SpotChecks,
@@ -13,45 +15,29 @@ use crate::{
 use codec::{Decode, Encode};
 use frame_support::{
 	migrations::VersionedMigration,
-	storage_alias,
 	traits::{Get, UncheckedOnRuntimeUpgrade},
 	weights::Weight,
 };
 use frame_support::{pallet_prelude::ConstU32, BoundedVec};
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::{JobId, Requirements};
-use kiln_support::migrations::translated_value;
+use kiln_support::migrations::{translated_value, RemoveValues};
 use sp_runtime::Perbill;
 
-/// The cursor of version 0.
-#[storage_alias]
-type SweepCursor<T: Config> = StorageValue<
-	Pallet<T>,
-	<T as frame_system::Config>::AccountId,
-	frame_support::pallet_prelude::OptionQuery,
->;
-
-/// Removes `SweepCursor`.
-pub struct RemoveSweepCursor<T>(core::marker::PhantomData<T>);
-
-impl<T: Config> UncheckedOnRuntimeUpgrade for RemoveSweepCursor<T> {
-	fn on_runtime_upgrade() -> Weight {
-		SweepCursor::<T>::kill();
-		T::DbWeight::get().writes(1)
-	}
-
-	#[cfg(feature = "try-runtime")]
-	fn post_upgrade(_state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
-		frame_support::ensure!(!SweepCursor::<T>::exists(), "the sweep cursor is still there");
-		Pallet::<T>::do_try_state()
-	}
+frame_support::parameter_types! {
+	/// What version 1 removes: the cursor the sweep of version 0 walked the registry with.
+	pub const SweepCursorValue: &'static [&'static str] = &["SweepCursor"];
+	/// What version 4 removes: the counters of `Challenges` and `SpotChecks` up to version 3
+	/// (the challenges and checks themselves are stored as they were).
+	pub const ChallengeAndCheckCounters: &'static [&'static str] =
+		&["CounterForChallenges", "CounterForSpotChecks"];
 }
 
 /// Version 0 → 1.
 pub type V1<T> = VersionedMigration<
 	0,
 	1,
-	RemoveSweepCursor<T>,
+	RemoveValues<Pallet<T>, SweepCursorValue, <T as frame_system::Config>::DbWeight>,
 	Pallet<T>,
 	<T as frame_system::Config>::DbWeight,
 >;
@@ -192,11 +178,34 @@ pub type V3<T> = VersionedMigration<
 	<T as frame_system::Config>::DbWeight,
 >;
 
+/// Version 3 → 4.
+pub type V4<T> = VersionedMigration<
+	3,
+	4,
+	RemoveValues<Pallet<T>, ChallengeAndCheckCounters, <T as frame_system::Config>::DbWeight>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
+
 #[cfg(test)]
 mod tests {
 	use super::*;
 	use crate::mock::*;
-	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	use frame_support::{
+		pallet_prelude::{OptionQuery, ValueQuery},
+		storage_alias,
+		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+	};
+
+	/// The cursor of version 0.
+	#[storage_alias]
+	type SweepCursor<T: Config> =
+		StorageValue<Pallet<T>, <T as frame_system::Config>::AccountId, OptionQuery>;
+	/// The counters of versions 0 to 3.
+	#[storage_alias]
+	type CounterForChallenges<T: Config> = StorageValue<Pallet<T>, u32, ValueQuery>;
+	#[storage_alias]
+	type CounterForSpotChecks<T: Config> = StorageValue<Pallet<T>, u32, ValueQuery>;
 
 	#[test]
 	fn v2_keeps_every_spot_check_and_adds_empty_dispute_fields() {
@@ -290,6 +299,39 @@ mod tests {
 			// Once only: a second run changes nothing.
 			V3::<Test>::on_runtime_upgrade();
 			assert_eq!(Configuration::<Test>::get(), config);
+		});
+	}
+
+	#[test]
+	fn v4_removes_the_counters_and_keeps_the_challenges_and_checks() {
+		use crate::tests_spot_checks::{commit, setup, wasm_job, HONEST};
+		use crate::{Challenges, SpotChecks};
+		build_and_execute(|| {
+			setup(sp_runtime::Perbill::one());
+			let job_id = wasm_job(P1);
+			commit(P1, job_id, HONEST);
+			let config = Configuration::<Test>::get();
+			crate::Pallet::<Test>::issue(&P2, [7; 32], System::block_number(), &config);
+			StorageVersion::new(3).put::<ProofOfCompute>();
+			let challenges: Vec<_> = Challenges::<Test>::iter().collect();
+			let check = SpotChecks::<Test>::get(job_id);
+			assert!(check.is_some() && challenges.len() == 1);
+			// The counters as version 3's `CountedStorageMap`s kept them.
+			CounterForChallenges::<Test>::put(1);
+			CounterForSpotChecks::<Test>::put(1);
+
+			V4::<Test>::on_runtime_upgrade();
+
+			assert_eq!(ProofOfCompute::on_chain_storage_version(), StorageVersion::new(4));
+			assert!(!CounterForChallenges::<Test>::exists());
+			assert!(!CounterForSpotChecks::<Test>::exists());
+			assert_eq!(Challenges::<Test>::iter().collect::<Vec<_>>(), challenges);
+			assert_eq!(SpotChecks::<Test>::get(job_id), check);
+			// Run again: the version gate makes it a no-op.
+			CounterForChallenges::<Test>::put(9);
+			V4::<Test>::on_runtime_upgrade();
+			assert_eq!(CounterForChallenges::<Test>::get(), 9);
+			CounterForChallenges::<Test>::kill();
 		});
 	}
 

@@ -115,7 +115,7 @@ fn the_sweep_challenges_paused_providers_too_and_never_doubles_a_challenge() {
 		assert!(issued.iter().all(|(_, commit_by, m)| *commit_by == 2 + COMMIT_BLOCKS && *m == 16));
 		// An open challenge is not doubled.
 		run_to_block(3);
-		assert_eq!(Challenges::<Test>::count(), 3);
+		assert_eq!(Challenges::<Test>::iter().count(), 3);
 	});
 }
 
@@ -151,9 +151,9 @@ fn the_sweep_walks_the_registry_a_few_providers_per_block() {
 		config.providers_per_block = 2;
 		assert_ok!(ProofOfCompute::configure(RuntimeOrigin::root(), config));
 		run_to_block(2);
-		assert_eq!(Challenges::<Test>::count(), 2);
+		assert_eq!(Challenges::<Test>::iter().count(), 2);
 		run_to_block(3);
-		assert_eq!(Challenges::<Test>::count(), 3);
+		assert_eq!(Challenges::<Test>::iter().count(), 3);
 	});
 }
 
@@ -164,7 +164,7 @@ fn a_zero_rate_issues_nothing() {
 		config.challenge_rate = sp_runtime::Perbill::zero();
 		assert_ok!(ProofOfCompute::configure(RuntimeOrigin::root(), config));
 		run_to_block(10);
-		assert_eq!(Challenges::<Test>::count(), 0);
+		assert_eq!(Challenges::<Test>::iter().count(), 0);
 	});
 }
 

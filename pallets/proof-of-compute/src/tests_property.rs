@@ -246,7 +246,7 @@ fn run_case(seed: u64, coverage: &mut Coverage) {
 		let state = Jobs::<Test>::get(job).unwrap().state;
 		assert!(state.ended_at().is_some(), "seed {seed}: job {job} still {state:?}");
 	}
-	assert_eq!(SpotChecks::<Test>::count(), 0);
+	assert_eq!(SpotChecks::<Test>::iter().count(), 0);
 	assert_eq!(crate::Agenda::<Test>::iter().count(), 0);
 	for (who, ledger) in pallet_collateral::Ledgers::<Test>::iter() {
 		assert_eq!(ledger.locked, 0, "seed {seed}: {who} still has collateral locked");
