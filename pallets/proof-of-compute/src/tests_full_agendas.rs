@@ -18,8 +18,9 @@ use sp_runtime::Perbill;
 
 const SEARCH: u64 = AGENDA_SEARCH as u64;
 
-/// Fills the agenda of every block in `blocks` with entries of other work.
-fn fill(blocks: core::ops::Range<u64>) {
+/// Fills the agenda of every block in `blocks` with entries of other work (ids from
+/// 1 000 000 up).
+pub(crate) fn fill(blocks: core::ops::Range<u64>) {
 	for block in blocks {
 		Agenda::<Test>::mutate(block, |list| {
 			let mut filler = 1_000_000 + block * 100;

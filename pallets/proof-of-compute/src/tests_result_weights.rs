@@ -2,7 +2,9 @@
 //! verification may do, after it the path it took (issue 15: a block of reveals was charged
 //! six times what it took, every reveal as a sampled check past ten full agendas).
 
-use crate::{mock::*, tests_spot_checks::*, Agenda, Task, WeightInfo as _};
+use crate::{
+	mock::*, tests_full_agendas::fill, tests_spot_checks::*, Agenda, Task, WeightInfo as _,
+};
 use frame_support::{
 	dispatch::{GetDispatchInfo, PostDispatchInfo},
 	weights::Weight,
@@ -20,18 +22,6 @@ type MarketWeights = <Test as pallet_market::Config>::WeightInfo;
 
 const SEARCH: u64 = AGENDA_SEARCH as u64;
 
-/// Fills proof of compute's agenda of every block in `blocks` with entries of other work.
-fn fill_poc(blocks: core::ops::Range<u64>) {
-	for block in blocks {
-		Agenda::<Test>::mutate(block, |list| {
-			let mut filler = FILLER + block * 100;
-			while list.try_push(Task::SpotCheck(filler)).is_ok() {
-				filler += 1;
-			}
-		});
-	}
-}
-
 /// Fills the market's agenda of every block in `blocks` with entries of other jobs.
 fn fill_market(blocks: core::ops::Range<u64>) {
 	for block in blocks {
@@ -44,6 +34,7 @@ fn fill_market(blocks: core::ops::Range<u64>) {
 	}
 }
 
+/// Where the filler entries' ids start (`fill`'s and `fill_market`'s).
 const FILLER: u64 = 1_000_000;
 
 /// Takes every filler entry off both agendas again (they belong to no work: the invariants,
@@ -130,7 +121,7 @@ fn a_sampled_gemm_result_is_charged_its_challenge_by_the_agendas_it_passed() {
 				MarketWeights::commit_result() + Poc::on_commit_at_once()
 			);
 			let opens_at = System::block_number() + DRAW_DELAY;
-			fill_poc(opens_at..opens_at + u64::from(passed));
+			fill(opens_at..opens_at + u64::from(passed));
 			// The challenge's opening placed past `passed` full agendas; the market settles
 			// nothing (the challenge's verdict does).
 			assert_eq!(
@@ -149,7 +140,7 @@ fn a_result_held_for_the_draw_is_charged_by_the_agendas_its_draw_passed() {
 		for (p, passed) in [(P1, 0), (P4, 4), (P5, AGENDA_SEARCH)] {
 			let job_id = wasm_job(p);
 			let draw_at = System::block_number() + DRAW_DELAY;
-			fill_poc(draw_at..draw_at + u64::from(passed));
+			fill(draw_at..draw_at + u64::from(passed));
 			assert_eq!(
 				commit_charged(p, job_id, &content(HONEST)),
 				MarketWeights::commit_result()
