@@ -187,7 +187,9 @@ type Migrations = (
 	pallet_market::migrations::V2<Runtime>,
 	pallet_market::migrations::V3<Runtime>,
 	pallet_market::migrations::V4<Runtime>,
+	pallet_market::migrations::V5<Runtime>,
 	pallet_escrow::migrations::V1<Runtime>,
+	pallet_escrow::migrations::V2<Runtime>,
 );
 
 /// Executive: handles dispatch to the various pallets.

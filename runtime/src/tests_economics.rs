@@ -166,7 +166,7 @@ fn play(price: Balance, provider: Provider, first: Verifier) -> Played {
 		execution_blocks: MarketDefaults::get().execution_blocks.0 * 60,
 	};
 	assert_ok!(crate::Market::create_job(signed(&client), spec));
-	let job: JobId = pallet_market::NextJobId::<Runtime>::get() - 1;
+	let job: JobId = pallet_market::Pallet::<Runtime>::next_job_id() - 1;
 	assert_ok!(crate::Market::place_bid(signed(&who), job, price));
 	let before: Vec<(AccountId, i128)> = verifiers()
 		.into_iter()

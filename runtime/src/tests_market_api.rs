@@ -58,7 +58,7 @@ fn next_block() {
 }
 
 fn create(client: &AccountId, execution_blocks: u32) -> JobId {
-	let id = pallet_market::NextJobId::<Runtime>::get();
+	let id = pallet_market::Pallet::<Runtime>::next_job_id();
 	call(
 		client,
 		RuntimeCall::Market(pallet_market::Call::create_job { spec: spec(execution_blocks) }),

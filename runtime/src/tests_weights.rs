@@ -110,7 +110,8 @@ fn a_transfer_against_each_kind_of_bid_in_charged_weight() {
 		})
 		.get_dispatch_info()
 		.call_weight;
-		let search = pallet_market::AGENDA_SEARCH;
+		let worst = pallet_market::Searched::worst(pallet_market::AGENDA_SEARCH);
+		let at_once = pallet_market::Searched::default();
 		let held = crate::Market::held_commit_weight();
 		let paths: [(&str, Weight); 8] = [
 			("result committed, before dispatch", commit_before),
@@ -120,24 +121,24 @@ fn a_transfer_against_each_kind_of_bid_in_charged_weight() {
 			),
 			(
 				"result committed, held for the draw",
-				Market::commit_result() + Pc::on_commit_held_weight(0) + held,
+				Market::commit_result() + Pc::on_commit_held_weight(at_once) + held,
 			),
 			(
 				"result committed, draw past full agendas",
-				Market::commit_result() + Pc::on_commit_held_weight(search) + held,
+				Market::commit_result() + Pc::on_commit_held_weight(worst) + held,
 			),
 			("result revealed, before dispatch", reveal_before),
 			(
 				"result revealed, sampled (Gemm)",
-				Market::reveal_result(0) + Pc::on_reveal_sampled_weight(0),
+				crate::Market::held_reveal_weight() + Pc::on_reveal_sampled_weight(at_once),
 			),
 			(
 				"result revealed, settled after the window",
-				Market::reveal_result(0) + Poc::on_reveal_settled(),
+				crate::Market::reveal_weight(at_once) + Poc::on_reveal_settled(),
 			),
 			(
 				"result revealed, past full agendas",
-				crate::Market::reveal_weight(search) + Pc::on_reveal_sampled_weight(search),
+				crate::Market::reveal_weight(worst) + Pc::on_reveal_sampled_weight(worst),
 			),
 		];
 		for (name, call) in paths {

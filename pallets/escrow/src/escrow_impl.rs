@@ -1,11 +1,11 @@
 //! [`kiln_primitives::JobEscrow`]: what the market does with a job's funds. Each function
 //! checks first, then moves funds, then writes the record, then emits one event.
 
-use crate::{asset, BalanceOf, Config, Error, EscrowRecord, Escrows, Event, Pallet, TotalEscrowed};
+use crate::{asset, BalanceOf, Config, Error, EscrowRecord, Escrows, Event, Pallet};
 use frame_support::{ensure, traits::Get};
 use kiln_primitives::{JobEscrow, JobId};
 use sp_runtime::{
-	traits::{CheckedAdd, CheckedSub, Zero},
+	traits::{CheckedSub, Zero},
 	DispatchError, DispatchResult,
 };
 
@@ -16,11 +16,9 @@ impl<T: Config> JobEscrow<T::AccountId> for Pallet<T> {
 		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 		ensure!(!Escrows::<T>::contains_key(job), Error::<T>::AlreadyLocked);
 		ensure!(asset::can_hold::<T>(client, amount), Error::<T>::InsufficientBalance);
-		let total = TotalEscrowed::<T>::get().checked_add(&amount).ok_or(Error::<T>::Overflow)?;
 
 		asset::hold::<T>(client, amount)?;
 		Escrows::<T>::insert(job, EscrowRecord { client: client.clone(), held: amount });
-		TotalEscrowed::<T>::put(total);
 		Self::deposit_event(Event::Locked { job_id: job, client: client.clone(), amount });
 		Ok(())
 	}
@@ -39,14 +37,11 @@ impl<T: Config> JobEscrow<T::AccountId> for Pallet<T> {
 
 	fn refund(job: JobId) -> Result<BalanceOf<T>, DispatchError> {
 		let record = Escrows::<T>::get(job).ok_or(Error::<T>::NoEscrow)?;
-		let total =
-			TotalEscrowed::<T>::get().checked_sub(&record.held).ok_or(Error::<T>::Overflow)?;
 
 		if !record.held.is_zero() {
 			asset::release::<T>(&record.client, record.held)?;
 		}
 		Escrows::<T>::remove(job);
-		TotalEscrowed::<T>::put(total);
 		Self::deposit_event(Event::Refunded {
 			job_id: job,
 			client: record.client,
@@ -67,11 +62,9 @@ impl<T: Config> Pallet<T> {
 		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 		let mut record = Escrows::<T>::get(job).ok_or(Error::<T>::NoEscrow)?;
 		record.held = record.held.checked_sub(&amount).ok_or(Error::<T>::ExceedsEscrow)?;
-		let total = TotalEscrowed::<T>::get().checked_sub(&amount).ok_or(Error::<T>::Overflow)?;
 
 		asset::pay::<T>(&record.client, to, amount)?;
 		Escrows::<T>::insert(job, record);
-		TotalEscrowed::<T>::put(total);
 		Ok(())
 	}
 }

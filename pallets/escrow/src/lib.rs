@@ -45,8 +45,8 @@ pub mod pallet {
 	pub type BalanceOf<T> =
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
-	/// Version 0: the layout since the first release (no migration yet).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// Version 1: `Escrows` no longer counted; version 2: no `TotalEscrowed`.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -93,10 +93,6 @@ pub mod pallet {
 	pub type Escrows<T: Config> =
 		StorageMap<_, Twox64Concat, JobId, EscrowRecordOf<T>, OptionQuery>;
 
-	/// Sum of all escrows.
-	#[pallet::storage]
-	pub type TotalEscrowed<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
-
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -123,8 +119,6 @@ pub mod pallet {
 		ExceedsEscrow,
 		/// The amount is zero.
 		ZeroAmount,
-		/// An arithmetic overflow.
-		Overflow,
 	}
 
 	#[pallet::hooks]

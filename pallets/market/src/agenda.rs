@@ -9,8 +9,8 @@
 //! filled the agendas (finding 6 of issue 11).
 
 use crate::{
-	Agenda, AgendaLine, AgendaLineEnds, Config, Error, JobState, Jobs, Pallet, RevealRequest,
-	WeightInfo,
+	Agenda, AgendaHint, AgendaLine, AgendaLineEnds, Config, Error, JobState, Jobs, Pallet,
+	RevealRequest, WeightInfo,
 };
 use frame_support::{traits::Get, weights::Weight};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -33,6 +33,7 @@ impl<T: Config> kiln_support::AgendaStorage for JobAgendaStorage<T> {
 	type Lists = Agenda<T>;
 	type Line = AgendaLine<T>;
 	type LineEnds = AgendaLineEnds<T>;
+	type Hint = AgendaHint<T>;
 }
 
 /// The market's agenda, through the helper the Kiln pallets share.
@@ -76,8 +77,8 @@ impl<T: Config> Pallet<T> {
 		JobAgenda::<T>::place(job, at, AGENDA_SEARCH)
 	}
 
-	/// [`Self::place`], also telling how many full agendas it passed over (all of the search
-	/// when the job waits in line).
+	/// [`Self::place`] past the agenda's hint (for a burst of placements at one block), also
+	/// telling what the search did (what the caller charges).
 	pub(crate) fn place_counted(
 		job: JobId,
 		at: BlockNumberFor<T>,

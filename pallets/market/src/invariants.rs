@@ -1,9 +1,7 @@
 //! `try_state`: every job is where its state says it is (agenda entries, bids, escrow), and
 //! each client's deposits add up to its hold; no bidder has an old bid-deposit hold.
 
-use crate::{
-	asset, Agenda, BalanceOf, Bids, Config, JobState, Jobs, NextJobId, Pallet, RevealRequest,
-};
+use crate::{asset, Agenda, BalanceOf, Bids, Config, JobState, Jobs, Pallet, RevealRequest};
 use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
 use frame_support::traits::Get;
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -35,7 +33,7 @@ impl<T: Config> Pallet<T> {
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut expected_entries = 0usize;
 		for (id, job) in Jobs::<T>::iter() {
-			if id >= NextJobId::<T>::get() {
+			if id >= Pallet::<T>::next_job_id() {
 				return Err("a job id was never handed out".into());
 			}
 			let deposit = deposits.entry(job.client.clone()).or_insert_with(Zero::zero);

@@ -52,6 +52,7 @@ mod verification;
 pub mod weights;
 
 pub use agenda::{AGENDA_SEARCH, MOST_PASSED_ON_CREATE};
+pub use kiln_support::Searched;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
@@ -107,7 +108,7 @@ pub mod pallet {
 	/// Version 2: `ConfigRecord::reputation_min_price` (`migrations::V2`).
 	/// Version 3: bid deposits are collateral locks, not `HoldReason::BidDeposit` holds
 	/// (`migrations::V3`; the layout is unchanged).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(5);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -178,10 +179,6 @@ pub mod pallet {
 	pub type Configuration<T: Config> =
 		StorageValue<_, ConfigRecordOf<T>, ValueQuery, DefaultConfiguration<T>>;
 
-	/// The id the next job gets.
-	#[pallet::storage]
-	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
-
 	/// Every job until its record is dropped (each holds a deposit). Not counted: a counter
 	/// would cost every job's creation and removal a read and a write, and nothing reads it.
 	#[pallet::storage]
@@ -211,6 +208,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type AgendaLineEnds<T: Config> = StorageValue<_, (u32, u32), ValueQuery>;
 
+	/// The last run of blocks whose agendas a placement found full (first, one past the
+	/// last): a burst of placements at one block starts past it (see `kiln_support::agenda`).
+	#[pallet::storage]
+	pub type AgendaHint<T: Config> =
+		StorageValue<_, (BlockNumberFor<T>, BlockNumberFor<T>), OptionQuery>;
+
 	/// The last `QUOTE_WINDOW` settled jobs' prices per workload kind, oldest first (jobs
 	/// priced under `reputation_min_price` are left out): what `market_quote` reads.
 	#[pallet::storage]
@@ -222,7 +225,8 @@ pub mod pallet {
 	pub type Outcomes<T: Config> =
 		StorageMap<_, Twox64Concat, JobId, JobOutcome<BalanceOf<T>>, OptionQuery>;
 
-	/// Running totals of jobs and money: what `market_stats` reads.
+	/// Running totals of jobs and money: what `market_stats` reads. `jobs_created` is also the
+	/// id the next job gets ([`Pallet::next_job_id`]).
 	#[pallet::storage]
 	pub type Totals<T: Config> = StorageValue<_, MarketTotals<BalanceOf<T>>, ValueQuery>;
 
@@ -476,7 +480,7 @@ pub mod pallet {
 		/// Charged before dispatch for the settlement placed past every searched agenda and
 		/// verification's most expensive path, after it for what was done.
 		#[pallet::call_index(5)]
-		#[pallet::weight(Pallet::<T>::reveal_weight(AGENDA_SEARCH)
+		#[pallet::weight(Pallet::<T>::reveal_weight(Searched::worst(AGENDA_SEARCH))
 			.saturating_add(T::Verification::on_reveal_weight()))]
 		pub fn reveal_result(
 			origin: OriginFor<T>,

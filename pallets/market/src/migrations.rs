@@ -4,6 +4,8 @@
 //! the configuration gains `reputation_min_price` (from the runtime's `DefaultConfig`).
 //! Version 3: bid deposits move from `HoldReason::BidDeposit` holds into collateral locks.
 //! Version 4: `Jobs` is no longer counted, so its counter (`CounterForJobs`) is removed.
+//! Version 5: the next job id is the count of jobs created (`Totals::jobs_created`), so
+//! `NextJobId` goes, folded into that count (a create_job reads and writes one value less).
 
 use crate::{BalanceOf, Bid, Bids, CollateralRule, Config, ConfigRecord, Configuration, Pallet};
 use codec::{Decode, Encode};
@@ -253,6 +255,52 @@ pub type V4<T> = VersionedMigration<
 	<T as frame_system::Config>::DbWeight,
 >;
 
+/// `NextJobId` up to version 4.
+mod v4 {
+	use super::*;
+	#[frame_support::storage_alias]
+	pub type NextJobId<T: Config> =
+		StorageValue<Pallet<T>, JobId, frame_support::pallet_prelude::OptionQuery>;
+}
+
+/// Folds `NextJobId` into `Totals::jobs_created`: the count becomes the larger of the two
+/// (the totals came after the first jobs on an old chain, so the count can be behind the ids;
+/// no id is ever handed out twice).
+pub struct FoldNextJobIdIntoTotals<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> UncheckedOnRuntimeUpgrade for FoldNextJobIdIntoTotals<T> {
+	fn on_runtime_upgrade() -> Weight {
+		if let Some(next) = v4::NextJobId::<T>::take() {
+			crate::Totals::<T>::mutate(|totals| {
+				totals.jobs_created = totals.jobs_created.max(next);
+			});
+		}
+		T::DbWeight::get().reads_writes(2, 2)
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
+		Ok(v4::NextJobId::<T>::get().unwrap_or_default().encode())
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+		let next = JobId::decode(&mut &state[..]).map_err(|_| "bad pre-upgrade state")?;
+		frame_support::ensure!(!v4::NextJobId::<T>::exists(), "NextJobId is still there");
+		frame_support::ensure!(Pallet::<T>::next_job_id() >= next, "a job id would come again");
+		Pallet::<T>::do_try_state()
+	}
+}
+
+/// Version 4 → 5.
+pub type V5<T> = VersionedMigration<
+	4,
+	5,
+	FoldNextJobIdIntoTotals<T>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -392,6 +440,43 @@ mod tests {
 			V4::<Test>::on_runtime_upgrade();
 			assert_eq!(CounterForJobs::<Test>::get(), 9);
 			CounterForJobs::<Test>::kill();
+		});
+	}
+
+	#[test]
+	fn v5_folds_the_next_job_id_into_the_count_and_never_hands_an_id_out_twice() {
+		use crate::{tests::create, Totals};
+		build_and_execute(|| {
+			StorageVersion::new(4).put::<Market>();
+			let old = [create(CLIENT, 1_000), create(CLIENT, 2_000)];
+			assert_eq!(old, [0, 1]);
+			// An old chain: ids handed out before the totals counted jobs.
+			Totals::<Test>::mutate(|t| t.jobs_created = 1);
+			v4::NextJobId::<Test>::put(5);
+
+			V5::<Test>::on_runtime_upgrade();
+
+			assert_eq!(Market::on_chain_storage_version(), StorageVersion::new(5));
+			assert!(!v4::NextJobId::<Test>::exists());
+			assert_eq!(Market::next_job_id(), 5);
+			assert_eq!(create(CLIENT, 1_000), 5);
+			assert_eq!(Totals::<Test>::get().jobs_created, 6);
+			// Run again: the version gate makes it a no-op.
+			v4::NextJobId::<Test>::put(9);
+			V5::<Test>::on_runtime_upgrade();
+			assert_eq!(Market::next_job_id(), 6);
+			v4::NextJobId::<Test>::kill();
+		});
+	}
+
+	#[test]
+	fn v5_keeps_a_count_ahead_of_the_old_id() {
+		build_and_execute(|| {
+			StorageVersion::new(4).put::<Market>();
+			crate::Totals::<Test>::mutate(|t| t.jobs_created = 7);
+			v4::NextJobId::<Test>::put(3);
+			FoldNextJobIdIntoTotals::<Test>::on_runtime_upgrade();
+			assert_eq!(Market::next_job_id(), 7);
 		});
 	}
 }

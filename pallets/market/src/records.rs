@@ -19,6 +19,11 @@ pub(crate) fn other_kind_prices<T: Config>() -> Weight {
 }
 
 impl<T: Config> Pallet<T> {
+	/// The id the next job gets: the count of jobs created.
+	pub fn next_job_id() -> JobId {
+		Totals::<T>::get().jobs_created
+	}
+
 	/// Updates the running totals.
 	pub(crate) fn count(update: impl FnOnce(&mut MarketTotals<BalanceOf<T>>)) {
 		Totals::<T>::mutate(update);

@@ -16,7 +16,7 @@ use sp_runtime::{DispatchError, Perbill};
 
 pub fn create(client: AccountId, max_price: Balance) -> JobId {
 	assert_ok!(Market::create_job(RuntimeOrigin::signed(client), spec(max_price)));
-	crate::NextJobId::<Test>::get() - 1
+	Market::next_job_id() - 1
 }
 
 pub fn bid(provider: AccountId, job: JobId, price: Balance) {
@@ -133,7 +133,7 @@ fn a_full_agenda_pushes_jobs_to_later_blocks_then_refuses() {
 			let post = Market::create_job(RuntimeOrigin::signed(CLIENT), spec(100)).unwrap();
 			let passed = (i / 3) as u32;
 			assert_eq!(post.actual_weight, Some(W::create_job(passed)), "job {i}");
-			let job = crate::NextJobId::<Test>::get() - 1;
+			let job = Market::next_job_id() - 1;
 			let record = Jobs::<Test>::get(job).unwrap();
 			assert_eq!(record.bidding_ends, 6 + i / 3, "job {i}");
 			assert_eq!(record.deadline, 16 + i / 3, "job {i}");
@@ -216,7 +216,7 @@ fn ineligible_bids_are_refused_with_the_reason_and_counted() {
 		let mut s = spec(1_000);
 		s.requirements.region = Some(kiln_primitives::Region(*b"DE"));
 		assert_ok!(Market::create_job(RuntimeOrigin::signed(CLIENT), s));
-		let job = crate::NextJobId::<Test>::get() - 1;
+		let job = Market::next_job_id() - 1;
 		let cases = [
 			(STRANGER, BidRefusal::Ineligible(Ineligibility::NotProvider)),
 			(P3, BidRefusal::Ineligible(Ineligibility::Paused)),
@@ -254,12 +254,12 @@ fn ineligible_bids_are_refused_with_the_reason_and_counted() {
 		let mut s = spec(1_000);
 		s.requirements.gpu_count = 2;
 		assert_ok!(Market::create_job(RuntimeOrigin::signed(CLIENT), s));
-		let two_gpus = crate::NextJobId::<Test>::get() - 1;
+		let two_gpus = Market::next_job_id() - 1;
 		assert_ok!(Market::place_bid(RuntimeOrigin::signed(P1), two_gpus, 150));
 		let mut s = spec(1_000);
 		s.requirements.min_reputation = Perbill::from_percent(60);
 		assert_ok!(Market::create_job(RuntimeOrigin::signed(CLIENT), s));
-		let trusted = crate::NextJobId::<Test>::get() - 1;
+		let trusted = Market::next_job_id() - 1;
 		assert_ok!(Market::place_bid(RuntimeOrigin::signed(P1), trusted, 150));
 		assert_eq!(Jobs::<Test>::get(two_gpus).unwrap().refusals.gpu_count, 1);
 		assert_eq!(Jobs::<Test>::get(trusted).unwrap().refusals.reputation, 1);

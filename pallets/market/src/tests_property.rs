@@ -7,7 +7,7 @@
 //!
 //! Deterministic: a failure prints the seed and the step, so it can be replayed.
 
-use crate::{mock::*, Call, Configuration, JobState, Jobs, NextJobId};
+use crate::{mock::*, Call, Configuration, JobState, Jobs};
 use frame_support::traits::{fungible::Inspect, UnfilteredDispatchable};
 use kiln_primitives::{result_commitment, Collateral as _, JobId};
 use std::collections::BTreeMap;
@@ -70,7 +70,7 @@ fn pick_job(rng: &mut Rng, wanted: impl Fn(&crate::JobOf<Test>) -> bool) -> JobI
 	let matching: Vec<JobId> =
 		Jobs::<Test>::iter().filter(|(_, j)| wanted(j)).map(|(id, _)| id).collect();
 	if matching.is_empty() || rng.below(8) == 0 {
-		rng.below(NextJobId::<Test>::get() + 1)
+		rng.below(Market::next_job_id() + 1)
 	} else {
 		rng.pick(&matching)
 	}

@@ -480,6 +480,7 @@ impl<BlockNumber> JobState<BlockNumber> {
 	Debug,
 )]
 pub struct MarketTotals<Balance> {
+	/// Every job ever created; also the id the next job gets (ids count from 0).
 	pub jobs_created: u64,
 	pub jobs_completed: u64,
 	/// Missed deadlines.

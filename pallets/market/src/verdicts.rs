@@ -3,7 +3,7 @@
 
 use crate::{Config, Error, Event, JobState, Jobs, Pallet, RevealRequest};
 use frame_system::pallet_prelude::BlockNumberFor;
-use kiln_primitives::{GemmJob, JobId, JobStage, JobView, Rejection, VerifiedMarket, Workload};
+use kiln_primitives::{JobId, JobStage, JobView, Rejection, VerifiedMarket};
 use sp_runtime::{DispatchError, DispatchResult};
 
 impl<T: Config> Pallet<T> {
@@ -34,10 +34,7 @@ impl<T: Config> VerifiedMarket<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 		if job.state.ended_at().is_some() {
 			return None;
 		}
-		let gemm = match job.spec.workload {
-			Workload::Gemm { m, n, k, seed } => Some(GemmJob { m, n, k, seed }),
-			_ => None,
-		};
+		let gemm = job.spec.workload.gemm();
 		let stage = match job.state {
 			JobState::Committed { reveal: RevealRequest::NotYet, .. } => {
 				JobStage::AwaitingRevealRequest

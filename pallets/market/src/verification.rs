@@ -2,7 +2,7 @@
 //! as soon as a result is committed, and settle `verification_window` blocks after the reveal.
 //! The runtime swaps it for `ProofOfCompute` in one line (`type Verification = …`).
 
-use kiln_primitives::{CommitDecision, JobId, RevealDecision, Verification};
+use kiln_primitives::{CommitDecision, GemmJob, JobId, RevealDecision, Verification};
 use sp_runtime::Weight;
 
 /// Checks nothing: every revealed result that matches its commitment is paid.
@@ -21,6 +21,7 @@ impl<AccountId> Verification<AccountId> for SettleAfterWindow {
 		_job: JobId,
 		_provider: &AccountId,
 		_output_hash: &[u8; 32],
+		_gemm: Option<GemmJob>,
 	) -> (RevealDecision, Weight) {
 		(RevealDecision::SettleAfterWindow, Weight::zero())
 	}

@@ -2,7 +2,7 @@
 //! price and the time windows; and the salted result commitment. Shared by the market pallet
 //! (which stores and checks specs) and the worker (which fetches and runs them).
 
-use crate::Requirements;
+use crate::{GemmJob, Requirements};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_runtime::{
@@ -70,6 +70,16 @@ pub enum Workload {
 	},
 	/// C = A·B with int8 A (m×k) and B (k×n) generated from `seed`; verified by sampling.
 	Gemm { m: u32, n: u32, k: u32, seed: [u8; 32] },
+}
+
+impl Workload {
+	/// The shape and seed of a `Gemm` workload (what verification samples); `None` otherwise.
+	pub fn gemm(&self) -> Option<GemmJob> {
+		match *self {
+			Workload::Gemm { m, n, k, seed } => Some(GemmJob { m, n, k, seed }),
+			_ => None,
+		}
+	}
 }
 
 /// Why a job spec is refused.

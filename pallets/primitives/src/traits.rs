@@ -187,11 +187,13 @@ pub trait Verification<AccountId> {
 		provider: &AccountId,
 		client: &AccountId,
 	) -> (CommitDecision, sp_runtime::Weight);
-	/// The result `output_hash` was revealed.
+	/// The result `output_hash` was revealed; `gemm` is the job's workload when it is a
+	/// `Gemm` (the market has the job in hand: verification need not read it again).
 	fn on_reveal(
 		job: JobId,
 		provider: &AccountId,
 		output_hash: &[u8; 32],
+		gemm: Option<GemmJob>,
 	) -> (RevealDecision, sp_runtime::Weight);
 	/// The most `on_commit` costs (added to `commit_result`'s weight before dispatch).
 	fn on_commit_weight() -> sp_runtime::Weight;

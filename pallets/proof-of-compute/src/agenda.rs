@@ -9,8 +9,8 @@
 //! no result is paid because the agendas were full.
 
 use crate::{
-	Agenda, AgendaLine, AgendaLineEnds, ChallengeState, Challenges, Config, Configuration,
-	FailReason, Pallet, SpotChecks, Task, WeightInfo,
+	Agenda, AgendaHint, AgendaLine, AgendaLineEnds, ChallengeState, Challenges, Config,
+	Configuration, FailReason, Pallet, SpotChecks, Task, WeightInfo,
 };
 use frame_support::{traits::Get, weights::Weight};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -27,6 +27,7 @@ impl<T: Config> kiln_support::AgendaStorage for TaskAgendaStorage<T> {
 	type Lists = Agenda<T>;
 	type Line = AgendaLine<T>;
 	type LineEnds = AgendaLineEnds<T>;
+	type Hint = AgendaHint<T>;
 }
 
 /// This pallet's agenda, through the helper the Kiln pallets share.
@@ -55,7 +56,8 @@ impl<T: Config> Pallet<T> {
 		TaskAgenda::<T>::place(task, at, search)
 	}
 
-	/// [`Self::place`], also telling how many full agendas it passed over.
+	/// [`Self::place`] past the agenda's hint (for a burst of placements at one block), also
+	/// telling what the search did (what the caller charges).
 	pub(crate) fn place_counted(
 		task: Task,
 		at: BlockNumberFor<T>,

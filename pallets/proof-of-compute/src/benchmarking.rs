@@ -13,7 +13,7 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use kiln_primitives::{
 	poc::{self, Shape, LEAF_ENTRIES},
-	result_commitment, Collateral, JobId, ProviderRegistry, Verification, VerifiedMarket,
+	result_commitment, Collateral, GemmJob, JobId, ProviderRegistry, Verification, VerifiedMarket,
 };
 use kiln_support::benchmarking::signed;
 use sp_runtime::{
@@ -230,6 +230,63 @@ fn landed<T: Config>(block: BlockNumberFor<T>, s: u32) -> BlockNumberFor<T> {
 	}
 }
 
+/// A result committed for a job that is not a `Gemm`, to be held for the draw, with the
+/// agendas of `s` blocks from the draw's filled: (job, client, provider, draw block).
+fn held_commit_setup<T: Config>(
+	s: u32,
+) -> Result<(JobId, T::AccountId, T::AccountId, BlockNumberFor<T>), BenchmarkError> {
+	set_config::<T>(|c| c.spot_check_probability = Perbill::zero());
+	let (job_id, client, who) = job::<T>(0, false, [3; 32], false)?;
+	set_config::<T>(|c| c.spot_check_probability = Perbill::one());
+	let block = Pallet::<T>::first_draw_after(now::<T>());
+	fill_agendas::<T>(block, s);
+	Ok((job_id, client, who, block))
+}
+
+/// The draw placed past `s` full agendas, the hint written exactly when one was read.
+fn held_commit_check<T: Config>(
+	job_id: JobId,
+	block: BlockNumberFor<T>,
+	s: u32,
+	decision: kiln_primitives::CommitDecision,
+) {
+	assert_eq!(decision, kiln_primitives::CommitDecision::Hold);
+	assert_eq!(SpotChecks::<T>::get(job_id).map(|c| c.next), Some(landed::<T>(block, s)));
+	let waits = s == AGENDA_SEARCH;
+	let line = crate::agenda::TaskAgenda::<T>::line();
+	assert_eq!(line, if waits { vec![(block, Task::SpotCheck(job_id))] } else { vec![] });
+	assert_eq!(crate::AgendaHint::<T>::get().is_some(), s > 0);
+}
+
+/// A `Gemm` result committed, to be revealed, with the agendas of `s` blocks from its
+/// sampling's opening filled: (job, provider, its shape, opening block, next challenge id).
+fn sampled_reveal_setup<T: Config>(
+	s: u32,
+) -> Result<(JobId, T::AccountId, Option<GemmJob>, BlockNumberFor<T>, ChallengeId), BenchmarkError>
+{
+	let (job_id, _, who) = job::<T>(0, true, [3; 32], false)?;
+	let block = Pallet::<T>::first_draw_after(now::<T>());
+	fill_agendas::<T>(block, s);
+	let gemm = T::Market::job(job_id).and_then(|job| job.gemm);
+	assert!(gemm.is_some());
+	Ok((job_id, who, gemm, block, NextChallengeId::<T>::get()))
+}
+
+/// The opening placed past `s` full agendas, the hint written exactly when one was read.
+fn sampled_reveal_check<T: Config>(
+	id: ChallengeId,
+	block: BlockNumberFor<T>,
+	s: u32,
+	decision: kiln_primitives::RevealDecision,
+) {
+	assert_eq!(decision, kiln_primitives::RevealDecision::Hold);
+	assert_eq!(Challenges::<T>::get(id).map(|c| c.opens_at), Some(landed::<T>(block, s)));
+	let waits = s == AGENDA_SEARCH;
+	let line = crate::agenda::TaskAgenda::<T>::line();
+	assert_eq!(line, if waits { vec![(block, Task::Challenge(id))] } else { vec![] });
+	assert_eq!(crate::AgendaHint::<T>::get().is_some(), s > 0);
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -381,15 +438,12 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// A result committed and held for the draw, placed past `s` full agendas (at
-	/// `AGENDA_SEARCH`, every agenda searched was full: the draw waits in line).
+	/// A result committed and held for the draw, placed past `s` ≥ 1 full agendas, which
+	/// rewrites the agenda's hint (at `AGENDA_SEARCH`, every agenda searched was full: the
+	/// draw waits in line).
 	#[benchmark]
-	fn on_commit(s: Linear<0, AGENDA_SEARCH>) -> Result<(), BenchmarkError> {
-		set_config::<T>(|c| c.spot_check_probability = Perbill::zero());
-		let (job_id, client, who) = job::<T>(0, false, [3; 32], false)?;
-		set_config::<T>(|c| c.spot_check_probability = Perbill::one());
-		let block = Pallet::<T>::first_draw_after(now::<T>());
-		fill_agendas::<T>(block, s);
+	fn on_commit(s: Linear<1, AGENDA_SEARCH>) -> Result<(), BenchmarkError> {
+		let (job_id, client, who, block) = held_commit_setup::<T>(s)?;
 		let decision;
 
 		#[block]
@@ -397,11 +451,23 @@ mod benchmarks {
 			decision = <Pallet<T> as Verification<T::AccountId>>::on_commit(job_id, &who, &client);
 		}
 
-		assert_eq!(decision.0, kiln_primitives::CommitDecision::Hold);
-		assert_eq!(SpotChecks::<T>::get(job_id).map(|c| c.next), Some(landed::<T>(block, s)));
-		let waits = s == AGENDA_SEARCH;
-		let line = crate::agenda::TaskAgenda::<T>::line();
-		assert_eq!(line, if waits { vec![(block, Task::SpotCheck(job_id))] } else { vec![] });
+		held_commit_check::<T>(job_id, block, s, decision.0);
+		Ok(())
+	}
+
+	/// A result committed and held for the draw, which finds room at once (the hint read, not
+	/// written).
+	#[benchmark]
+	fn on_commit_room() -> Result<(), BenchmarkError> {
+		let (job_id, client, who, block) = held_commit_setup::<T>(0)?;
+		let decision;
+
+		#[block]
+		{
+			decision = <Pallet<T> as Verification<T::AccountId>>::on_commit(job_id, &who, &client);
+		}
+
+		held_commit_check::<T>(job_id, block, 0, decision.0);
 		Ok(())
 	}
 
@@ -423,26 +489,37 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// A `Gemm` result revealed: a challenge created, its opening placed past `s` full agendas
-	/// (at `AGENDA_SEARCH`, in the waiting line).
+	/// A `Gemm` result revealed: a challenge created, its opening placed past `s` ≥ 1 full
+	/// agendas, which rewrites the agenda's hint (at `AGENDA_SEARCH`, in the waiting line).
 	#[benchmark]
-	fn on_reveal(s: Linear<0, AGENDA_SEARCH>) -> Result<(), BenchmarkError> {
-		let (job_id, _, who) = job::<T>(0, true, [3; 32], false)?;
-		let block = Pallet::<T>::first_draw_after(now::<T>());
-		fill_agendas::<T>(block, s);
-		let id = NextChallengeId::<T>::get();
+	fn on_reveal(s: Linear<1, AGENDA_SEARCH>) -> Result<(), BenchmarkError> {
+		let (job_id, who, gemm, block, id) = sampled_reveal_setup::<T>(s)?;
 		let decision;
 
 		#[block]
 		{
-			decision = <Pallet<T> as Verification<T::AccountId>>::on_reveal(job_id, &who, &[3; 32]);
+			decision =
+				<Pallet<T> as Verification<T::AccountId>>::on_reveal(job_id, &who, &[3; 32], gemm);
 		}
 
-		assert_eq!(decision.0, kiln_primitives::RevealDecision::Hold);
-		assert_eq!(Challenges::<T>::get(id).map(|c| c.opens_at), Some(landed::<T>(block, s)));
-		let waits = s == AGENDA_SEARCH;
-		let line = crate::agenda::TaskAgenda::<T>::line();
-		assert_eq!(line, if waits { vec![(block, Task::Challenge(id))] } else { vec![] });
+		sampled_reveal_check::<T>(id, block, s, decision.0);
+		Ok(())
+	}
+
+	/// A `Gemm` result revealed, its challenge's opening placed at once (the hint read, not
+	/// written): what each of a burst of reveals does once the hint is set.
+	#[benchmark]
+	fn on_reveal_room() -> Result<(), BenchmarkError> {
+		let (job_id, who, gemm, block, id) = sampled_reveal_setup::<T>(0)?;
+		let decision;
+
+		#[block]
+		{
+			decision =
+				<Pallet<T> as Verification<T::AccountId>>::on_reveal(job_id, &who, &[3; 32], gemm);
+		}
+
+		sampled_reveal_check::<T>(id, block, 0, decision.0);
 		Ok(())
 	}
 
@@ -456,7 +533,8 @@ mod benchmarks {
 
 		#[block]
 		{
-			decision = <Pallet<T> as Verification<T::AccountId>>::on_reveal(job_id, &who, &[3; 32]);
+			decision =
+				<Pallet<T> as Verification<T::AccountId>>::on_reveal(job_id, &who, &[3; 32], None);
 		}
 
 		assert_eq!(decision.0, kiln_primitives::RevealDecision::SettleAfterWindow);

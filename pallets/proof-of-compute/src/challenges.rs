@@ -16,6 +16,7 @@ use kiln_primitives::{
 	poc::{self, OpeningError, Shape},
 	Collateral, GemmJob, JobId, Outcome, ProviderRegistry, Rejection, SlashReason,
 };
+use kiln_support::Searched;
 use sp_runtime::{
 	traits::{BlakeTwo256, ConstU32, Hash, One, Saturating, Zero},
 	DispatchError, DispatchResult,
@@ -203,14 +204,14 @@ impl<T: Config> Pallet<T> {
 
 	/// Samples a `Gemm` job's revealed `root` like a challenge: opened from randomness of the
 	/// blocks after the reveal, answered with `reveal_challenge`. The opening waits in line if
-	/// the agendas are full (never skipped). Returns how many full agendas the opening passed
-	/// over (what it is charged by); `None` only if challenge ids ran out.
+	/// the agendas are full (never skipped). Returns what the opening's search did (what it is
+	/// charged by); `None` only if challenge ids ran out.
 	pub(crate) fn challenge_job(
 		job_id: JobId,
 		provider: &T::AccountId,
 		GemmJob { m, n, k, seed }: GemmJob,
 		root: [u8; 32],
-	) -> Option<u32> {
+	) -> Option<Searched> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let config = Configuration::<T>::get();
 		let id = NextChallengeId::<T>::get();
@@ -237,7 +238,7 @@ impl<T: Config> Pallet<T> {
 		);
 		NextChallengeId::<T>::put(next);
 		Self::deposit_event(Event::JobChallenged { job_id, id, opens_at });
-		Some(placed.passed)
+		Some(placed.search)
 	}
 
 	pub(crate) fn do_commit(who: &T::AccountId, id: ChallengeId, root: [u8; 32]) -> DispatchResult {

@@ -223,6 +223,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type AgendaLineEnds<T: Config> = StorageValue<_, (u32, u32), ValueQuery>;
 
+	/// The last run of blocks whose agendas a placement found full (first, one past the
+	/// last): a burst of placements at one block starts past it (see `kiln_support::agenda`).
+	#[pallet::storage]
+	pub type AgendaHint<T: Config> =
+		StorageValue<_, (BlockNumberFor<T>, BlockNumberFor<T>), OptionQuery>;
+
 	/// The randomness revealed by each of the last `EntropyBlocks` blocks (oldest first), with
 	/// the block that revealed it.
 	#[pallet::storage]

@@ -121,7 +121,7 @@ fn run_case(seed: u64, coverage: &mut Coverage) {
 			execution_blocks: 20,
 		};
 		assert_ok!(Market::create_job(RuntimeOrigin::signed(CLIENT), spec));
-		let job = pallet_market::NextJobId::<Test>::get() - 1;
+		let job = pallet_market::Pallet::<Test>::next_job_id() - 1;
 		assert_ok!(Market::place_bid(RuntimeOrigin::signed(provider), job, PRICE));
 		let behaviour = [Party::Honest, Party::Honest, Party::Wrong, Party::Wrong, Party::NoReveal]
 			[rng.below(5) as usize];

@@ -13,7 +13,7 @@ use kiln_primitives::{
 	poc::{reference::Tree, Shape},
 	result_commitment, ContentRef, JobId, Workload,
 };
-use kiln_support::AGENDA_SEARCH;
+use kiln_support::{Searched, AGENDA_SEARCH};
 use pallet_market::WeightInfo as _;
 use sp_runtime::Perbill;
 
@@ -108,6 +108,12 @@ fn gemm_job(provider: AccountId) -> (JobId, ContentRef) {
 	(job_id, ContentRef { hash: tree.root(), ..content(b"c") })
 }
 
+/// What a placement past `passed` agendas filled without the hint did: read them, rewrote the
+/// hint unless it found room at once, and waited in line if every block was full.
+fn searched(passed: u32) -> Searched {
+	Searched { passed, waits: passed == AGENDA_SEARCH, hint_written: passed > 0 }
+}
+
 #[test]
 fn a_sampled_gemm_result_is_charged_its_challenge_by_the_agendas_it_passed() {
 	build_and_execute(|| {
@@ -126,10 +132,71 @@ fn a_sampled_gemm_result_is_charged_its_challenge_by_the_agendas_it_passed() {
 			// nothing (the challenge's verdict does).
 			assert_eq!(
 				reveal_charged(p, job_id, &output),
-				MarketWeights::reveal_result(0) + ProofOfCompute::on_reveal_sampled_weight(passed)
+				Market::held_reveal_weight()
+					+ ProofOfCompute::on_reveal_sampled_weight(searched(passed))
 			);
 		}
 		assert!(Poc::on_reveal(0).ref_time() < Poc::on_reveal(AGENDA_SEARCH).ref_time());
+	});
+}
+
+#[test]
+fn a_burst_of_reveals_skips_the_agendas_it_filled_and_is_charged_room_at_once() {
+	build_and_execute(|| {
+		setup(Perbill::one());
+		// Both awarded at one close, so that both reveals come in one block.
+		let (seed, shape) = ([3; 32], Shape { m: 32, n: 48, k: 16 });
+		let workload = Workload::Gemm { m: shape.m, n: shape.n, k: shape.k, seed };
+		let root = Tree::build(&gemm_output(&seed, shape, false)).root();
+		let output = ContentRef { hash: root, ..content(b"c") };
+		let jobs = [P1, P4].map(|p| {
+			let spec = kiln_primitives::JobSpec {
+				workload: workload.clone(),
+				requirements: requirements(),
+				max_price: 1_000,
+				bidding_blocks: 2,
+				execution_blocks: VERIFIER_BLOCKS - 1,
+			};
+			frame_support::assert_ok!(Market::create_job(RuntimeOrigin::signed(CLIENT), spec));
+			let job_id = pallet_market::Pallet::<Test>::next_job_id() - 1;
+			frame_support::assert_ok!(Market::place_bid(RuntimeOrigin::signed(p), job_id, PRICE));
+			(p, job_id)
+		});
+		run_to_block(System::block_number() + DRAW_DELAY);
+		let jobs = jobs.map(|(p, job_id)| {
+			commit_charged(p, job_id, &output);
+			(p, job_id, output.clone())
+		});
+		// The opening block one short of full: the first reveal fills it.
+		let opens_at = System::block_number() + DRAW_DELAY;
+		Agenda::<Test>::mutate(opens_at, |list| {
+			let mut filler = FILLER;
+			while list.len() + 1 < 8 {
+				list.try_push(Task::SpotCheck(filler)).expect("room");
+				filler += 1;
+			}
+		});
+		let [(p1, job1, out1), (p4, job4, out4)] = jobs;
+		let filled = Searched { passed: 0, waits: false, hint_written: true };
+		assert_eq!(
+			reveal_charged(p1, job1, &out1),
+			Market::held_reveal_weight() + ProofOfCompute::on_reveal_sampled_weight(filled)
+		);
+		assert_eq!(crate::AgendaHint::<Test>::get(), Some((opens_at, opens_at + 1)));
+		// The next reveal of the burst starts past the full block: no full list read, the
+		// cheapest path. (Its fillers are gone again, so the hint is stale: the opening lands
+		// a block later than it could have, within its search, never in the line.)
+		assert_eq!(
+			reveal_charged(p4, job4, &out4),
+			Market::held_reveal_weight()
+				+ ProofOfCompute::on_reveal_sampled_weight(Searched::default())
+		);
+		let id = crate::NextChallengeId::<Test>::get() - 1;
+		assert_eq!(crate::Challenges::<Test>::get(id).map(|c| c.opens_at), Some(opens_at + 1));
+		assert_eq!(
+			Poc::on_reveal_room(),
+			ProofOfCompute::on_reveal_sampled_weight(Searched::default())
+		);
 	});
 }
 
@@ -144,7 +211,7 @@ fn a_result_held_for_the_draw_is_charged_by_the_agendas_its_draw_passed() {
 			assert_eq!(
 				commit_charged(p, job_id, &content(HONEST)),
 				MarketWeights::commit_result()
-					+ ProofOfCompute::on_commit_held_weight(passed)
+					+ ProofOfCompute::on_commit_held_weight(searched(passed))
 					+ Market::held_commit_weight()
 			);
 		}
@@ -161,8 +228,8 @@ fn a_spot_checked_reveal_is_charged_as_the_most_a_check_may_cost() {
 		verifier_commit(v, job_id, HONEST);
 		assert_eq!(
 			reveal_charged(P1, job_id, &content(HONEST)),
-			MarketWeights::reveal_result(0)
-				+ ProofOfCompute::on_reveal_sampled_weight(AGENDA_SEARCH)
+			Market::held_reveal_weight()
+				+ ProofOfCompute::on_reveal_sampled_weight(Searched::worst(AGENDA_SEARCH))
 		);
 	});
 }
@@ -184,7 +251,7 @@ fn an_unchecked_result_is_charged_by_the_agendas_its_settlement_passed() {
 			fill_market(settles..settles + u64::from(passed));
 			assert_eq!(
 				reveal_charged(p, job_id, &content(HONEST)),
-				Market::reveal_weight(passed) + Poc::on_reveal_settled()
+				Market::reveal_weight(searched(passed)) + Poc::on_reveal_settled()
 			);
 		}
 		let most = MarketWeights::reveal_result(AGENDA_SEARCH);

@@ -62,7 +62,7 @@ pub(crate) fn awarded_for(provider: AccountId, workload: Workload, execution_blo
 		execution_blocks,
 	};
 	assert_ok!(Market::create_job(RuntimeOrigin::signed(CLIENT), spec));
-	let job_id = pallet_market::NextJobId::<Test>::get() - 1;
+	let job_id = pallet_market::Pallet::<Test>::next_job_id() - 1;
 	assert_ok!(Market::place_bid(RuntimeOrigin::signed(provider), job_id, PRICE));
 	run_to_block(System::block_number() + DRAW_DELAY);
 	assert_eq!(Jobs::<Test>::get(job_id).unwrap().state, JobState::Awarded);

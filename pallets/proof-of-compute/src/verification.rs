@@ -6,8 +6,10 @@ use crate::{
 	Task, WeightInfo,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use kiln_primitives::{CommitDecision, JobId, RevealDecision, Verification, VerifiedMarket};
-use kiln_support::waiting_line_weight;
+use kiln_primitives::{
+	CommitDecision, GemmJob, JobId, RevealDecision, Verification, VerifiedMarket,
+};
+use kiln_support::Searched;
 use sp_runtime::Weight;
 
 impl<T: Config> Verification<T::AccountId> for Pallet<T> {
@@ -46,7 +48,7 @@ impl<T: Config> Verification<T::AccountId> for Pallet<T> {
 				provider_answer: None,
 			},
 		);
-		(CommitDecision::Hold, Self::on_commit_held_weight(placed.passed))
+		(CommitDecision::Hold, Self::on_commit_held_weight(placed.search))
 	}
 
 	/// A `Gemm` root becomes a challenge; a spot-checked result is recorded for the verdict.
@@ -54,6 +56,7 @@ impl<T: Config> Verification<T::AccountId> for Pallet<T> {
 		job_id: JobId,
 		provider: &T::AccountId,
 		output_hash: &[u8; 32],
+		gemm: Option<GemmJob>,
 	) -> (RevealDecision, Weight) {
 		if let Some(mut check) = SpotChecks::<T>::get(job_id) {
 			check.provider_output = Some(*output_hash);
@@ -61,35 +64,36 @@ impl<T: Config> Verification<T::AccountId> for Pallet<T> {
 			SpotChecks::<T>::insert(job_id, check);
 			// Fewer accesses than a challenge past every searched agenda (a search of its own
 			// at most, and the check rewritten): charged as that.
-			return (RevealDecision::Hold, Self::on_reveal_sampled_weight(AGENDA_SEARCH));
+			return (RevealDecision::Hold, Self::on_reveal_sampled_weight(WORST));
 		}
 		let settled = (RevealDecision::SettleAfterWindow, T::WeightInfo::on_reveal_settled());
-		let Some(gemm) = T::Market::job(job_id).and_then(|job| job.gemm) else { return settled };
+		let Some(gemm) = gemm else { return settled };
 		match Self::challenge_job(job_id, provider, gemm, *output_hash) {
-			Some(passed) => (RevealDecision::Hold, Self::on_reveal_sampled_weight(passed)),
+			Some(search) => (RevealDecision::Hold, Self::on_reveal_sampled_weight(search)),
 			None => settled,
 		}
 	}
 
 	fn on_commit_weight() -> Weight {
-		Self::on_commit_held_weight(AGENDA_SEARCH).max(T::WeightInfo::on_commit_at_once())
+		Self::on_commit_held_weight(WORST).max(T::WeightInfo::on_commit_at_once())
 	}
 
 	fn on_reveal_weight() -> Weight {
-		Self::on_reveal_sampled_weight(AGENDA_SEARCH).max(T::WeightInfo::on_reveal_settled())
+		Self::on_reveal_sampled_weight(WORST).max(T::WeightInfo::on_reveal_settled())
 	}
 }
 
+/// The costliest placement: every agenda of the search read, the line and the hint written.
+const WORST: Searched = Searched::worst(AGENDA_SEARCH);
+
 impl<T: Config> Pallet<T> {
-	/// A result held for the draw, placed past `passed` full agendas.
-	pub fn on_commit_held_weight(passed: u32) -> Weight {
-		T::WeightInfo::on_commit(passed)
-			.saturating_add(waiting_line_weight::<T::DbWeight>(passed, AGENDA_SEARCH))
+	/// A result held for the draw, whose placement searched as `search` says.
+	pub fn on_commit_held_weight(search: Searched) -> Weight {
+		search.weight::<T::DbWeight>(T::WeightInfo::on_commit_room, T::WeightInfo::on_commit)
 	}
 
-	/// A `Gemm` result's challenge, its opening placed past `passed` full agendas.
-	pub fn on_reveal_sampled_weight(passed: u32) -> Weight {
-		T::WeightInfo::on_reveal(passed)
-			.saturating_add(waiting_line_weight::<T::DbWeight>(passed, AGENDA_SEARCH))
+	/// A `Gemm` result's challenge, whose opening's placement searched as `search` says.
+	pub fn on_reveal_sampled_weight(search: Searched) -> Weight {
+		search.weight::<T::DbWeight>(T::WeightInfo::on_reveal_room, T::WeightInfo::on_reveal)
 	}
 }

@@ -54,8 +54,10 @@ pub trait WeightInfo {
 	fn fail_challenges(n: u32, ) -> Weight;
 	fn job_verdict() -> Weight;
 	fn on_commit(s: u32, ) -> Weight;
+	fn on_commit_room() -> Weight;
 	fn on_commit_at_once() -> Weight;
 	fn on_reveal(s: u32, ) -> Weight;
+	fn on_reveal_room() -> Weight;
 	fn on_reveal_settled() -> Weight;
 	fn commit_spot_check() -> Weight;
 	fn reveal_spot_check() -> Weight;
@@ -74,8 +76,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `239`
 		//  Estimated: `4125`
-		// Minimum execution time: 9_224_000 picoseconds.
-		Weight::from_parts(9_884_000, 0)
+		// Minimum execution time: 9_324_000 picoseconds.
+		Weight::from_parts(10_065_000, 0)
 			.saturating_add(Weight::from_parts(0, 4125))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -94,13 +96,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `505 + s * (8 ±0)`
 		//  Estimated: `7120`
-		// Minimum execution time: 142_394_000 picoseconds.
-		Weight::from_parts(142_875_000, 0)
+		// Minimum execution time: 140_140_000 picoseconds.
+		Weight::from_parts(141_442_000, 0)
 			.saturating_add(Weight::from_parts(0, 7120))
-			// Standard Error: 1_251_938
-			.saturating_add(Weight::from_parts(45_874_810, 0).saturating_mul(s.into()))
-			// Standard Error: 1_221
-			.saturating_add(Weight::from_parts(38_648, 0).saturating_mul(k.into()))
+			// Standard Error: 1_282_194
+			.saturating_add(Weight::from_parts(47_372_162, 0).saturating_mul(s.into()))
+			// Standard Error: 1_251
+			.saturating_add(Weight::from_parts(39_107, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
@@ -110,8 +112,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_886_000 picoseconds.
-		Weight::from_parts(4_367_000, 0)
+		// Minimum execution time: 3_976_000 picoseconds.
+		Weight::from_parts(4_436_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -138,11 +140,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `433 + p * (103 ±0)`
 		//  Estimated: `4419 + p * (1887 ±19)`
-		// Minimum execution time: 7_732_000 picoseconds.
-		Weight::from_parts(1_929_513, 0)
+		// Minimum execution time: 7_892_000 picoseconds.
+		Weight::from_parts(3_264_545, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
-			// Standard Error: 39_500
-			.saturating_add(Weight::from_parts(10_744_805, 0).saturating_mul(p.into()))
+			// Standard Error: 43_644
+			.saturating_add(Weight::from_parts(10_960_035, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
@@ -163,14 +165,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn open_challenges(n: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `339 + n * (158 ±0)`
-		//  Estimated: `6829 + n * (3135 ±0) + s * (1 ±1)`
-		// Minimum execution time: 4_106_000 picoseconds.
-		Weight::from_parts(4_276_000, 0)
+		//  Estimated: `6829 + n * (3135 ±1) + s * (1 ±1)`
+		// Minimum execution time: 4_097_000 picoseconds.
+		Weight::from_parts(4_127_000, 0)
 			.saturating_add(Weight::from_parts(0, 6829))
-			// Standard Error: 10_849
-			.saturating_add(Weight::from_parts(12_403_479, 0).saturating_mul(n.into()))
-			// Standard Error: 10_826
-			.saturating_add(Weight::from_parts(298_263, 0).saturating_mul(s.into()))
+			// Standard Error: 12_841
+			.saturating_add(Weight::from_parts(13_383_264, 0).saturating_mul(n.into()))
+			// Standard Error: 12_813
+			.saturating_add(Weight::from_parts(151_430, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -206,12 +208,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn fail_challenges(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `556 + n * (459 ±0)`
-		//  Estimated: `6888 + n * (3429 ±2)`
-		// Minimum execution time: 3_876_000 picoseconds.
-		Weight::from_parts(4_086_000, 0)
+		//  Estimated: `6888 + n * (3429 ±0)`
+		// Minimum execution time: 4_056_000 picoseconds.
+		Weight::from_parts(4_176_000, 0)
 			.saturating_add(Weight::from_parts(0, 6888))
-			// Standard Error: 22_610
-			.saturating_add(Weight::from_parts(66_354_326, 0).saturating_mul(n.into()))
+			// Standard Error: 30_158
+			.saturating_add(Weight::from_parts(67_143_630, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -226,8 +228,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
-	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
@@ -250,19 +250,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ProofOfCompute::Challenges` (`max_values`: None, `max_size`: Some(660), added: 3135, mode: `MaxEncodedLen`)
 	fn job_verdict() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2293`
+		//  Measured:  `2227`
 		//  Estimated: `8799`
-		// Minimum execution time: 169_835_000 picoseconds.
-		Weight::from_parts(178_387_000, 0)
+		// Minimum execution time: 166_369_000 picoseconds.
+		Weight::from_parts(175_113_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(T::DbWeight::get().reads(17))
-			.saturating_add(T::DbWeight::get().writes(17))
+			.saturating_add(T::DbWeight::get().reads(16))
+			.saturating_add(T::DbWeight::get().writes(16))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
 	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
-	/// Storage: `ProofOfCompute::Agenda` (r:10 w:10)
+	/// Storage: `ProofOfCompute::AgendaHint` (r:1 w:1)
+	/// Proof: `ProofOfCompute::AgendaHint` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::Agenda` (r:10 w:0)
 	/// Proof: `ProofOfCompute::Agenda` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::AgendaLineEnds` (r:1 w:1)
 	/// Proof: `ProofOfCompute::AgendaLineEnds` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -270,21 +272,40 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ProofOfCompute::AgendaLine` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::SpotChecks` (r:0 w:1)
 	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
-	/// The range of component `s` is `[0, 10]`.
+	/// The range of component `s` is `[1, 10]`.
 	fn on_commit(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1879 + s * (48 ±0)`
-		//  Estimated: `4701 + s * (3019 ±7)`
-		// Minimum execution time: 12_079_000 picoseconds.
-		Weight::from_parts(13_814_364, 0)
+		//  Measured:  `1854 + s * (48 ±0)`
+		//  Estimated: `4701 + s * (3015 ±8)`
+		// Minimum execution time: 17_316_000 picoseconds.
+		Weight::from_parts(15_566_583, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
-			// Standard Error: 2_313
-			.saturating_add(Weight::from_parts(3_356_717, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(3))
+			// Standard Error: 1_993
+			.saturating_add(Weight::from_parts(2_726_540, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(Weight::from_parts(0, 3015).saturating_mul(s.into()))
+	}
+	/// Storage: `Market::Jobs` (r:1 w:0)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
+	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::AgendaHint` (r:1 w:0)
+	/// Proof: `ProofOfCompute::AgendaHint` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::Agenda` (r:1 w:1)
+	/// Proof: `ProofOfCompute::Agenda` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::SpotChecks` (r:0 w:1)
+	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
+	fn on_commit_room() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1287`
+		//  Estimated: `4701`
+		// Minimum execution time: 12_769_000 picoseconds.
+		Weight::from_parts(13_841_000, 0)
+			.saturating_add(Weight::from_parts(0, 4701))
+			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(2))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(s.into()))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -292,22 +313,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
 	fn on_commit_at_once() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `664`
+		//  Measured:  `637`
 		//  Estimated: `4701`
-		// Minimum execution time: 7_582_000 picoseconds.
-		Weight::from_parts(8_252_000, 0)
+		// Minimum execution time: 7_161_000 picoseconds.
+		Weight::from_parts(7_841_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(T::DbWeight::get().reads(2))
 	}
 	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:0)
 	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Jobs` (r:1 w:0)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
 	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::NextChallengeId` (r:1 w:1)
 	/// Proof: `ProofOfCompute::NextChallengeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `ProofOfCompute::Agenda` (r:10 w:10)
+	/// Storage: `ProofOfCompute::AgendaHint` (r:1 w:1)
+	/// Proof: `ProofOfCompute::AgendaHint` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::Agenda` (r:10 w:0)
 	/// Proof: `ProofOfCompute::Agenda` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::AgendaLineEnds` (r:1 w:1)
 	/// Proof: `ProofOfCompute::AgendaLineEnds` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -315,34 +336,53 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ProofOfCompute::AgendaLine` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::Challenges` (r:0 w:1)
 	/// Proof: `ProofOfCompute::Challenges` (`max_values`: None, `max_size`: Some(660), added: 3135, mode: `MaxEncodedLen`)
-	/// The range of component `s` is `[0, 10]`.
+	/// The range of component `s` is `[1, 10]`.
 	fn on_reveal(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1229 + s * (48 ±0)`
-		//  Estimated: `4701 + s * (3021 ±7)`
-		// Minimum execution time: 15_844_000 picoseconds.
-		Weight::from_parts(17_884_213, 0)
-			.saturating_add(Weight::from_parts(0, 4701))
-			// Standard Error: 2_253
-			.saturating_add(Weight::from_parts(3_404_838, 0).saturating_mul(s.into()))
+		//  Measured:  `683 + s * (48 ±0)`
+		//  Estimated: `4314 + s * (3015 ±8)`
+		// Minimum execution time: 15_033_000 picoseconds.
+		Weight::from_parts(12_956_958, 0)
+			.saturating_add(Weight::from_parts(0, 4314))
+			// Standard Error: 2_610
+			.saturating_add(Weight::from_parts(2_893_501, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes(3))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 3021).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(Weight::from_parts(0, 3015).saturating_mul(s.into()))
 	}
 	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:0)
 	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Jobs` (r:1 w:0)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
+	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::NextChallengeId` (r:1 w:1)
+	/// Proof: `ProofOfCompute::NextChallengeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::AgendaHint` (r:1 w:0)
+	/// Proof: `ProofOfCompute::AgendaHint` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::Agenda` (r:1 w:1)
+	/// Proof: `ProofOfCompute::Agenda` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::Challenges` (r:0 w:1)
+	/// Proof: `ProofOfCompute::Challenges` (`max_values`: None, `max_size`: Some(660), added: 3135, mode: `MaxEncodedLen`)
+	fn on_reveal_room() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `116`
+		//  Estimated: `4314`
+		// Minimum execution time: 11_778_000 picoseconds.
+		Weight::from_parts(12_609_000, 0)
+			.saturating_add(Weight::from_parts(0, 4314))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().writes(3))
+	}
+	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:0)
+	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
 	fn on_reveal_settled() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1241`
-		//  Estimated: `4701`
-		// Minimum execution time: 8_222_000 picoseconds.
-		Weight::from_parts(9_054_000, 0)
-			.saturating_add(Weight::from_parts(0, 4701))
-			.saturating_add(T::DbWeight::get().reads(2))
+		//  Measured:  `43`
+		//  Estimated: `4314`
+		// Minimum execution time: 2_554_000 picoseconds.
+		Weight::from_parts(2_815_000, 0)
+			.saturating_add(Weight::from_parts(0, 4314))
+			.saturating_add(T::DbWeight::get().reads(1))
 	}
 	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:1)
 	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
@@ -354,10 +394,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	fn commit_spot_check() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1504`
+		//  Measured:  `1477`
 		//  Estimated: `7120`
-		// Minimum execution time: 27_231_000 picoseconds.
-		Weight::from_parts(28_914_000, 0)
+		// Minimum execution time: 25_889_000 picoseconds.
+		Weight::from_parts(27_802_000, 0)
 			.saturating_add(Weight::from_parts(0, 7120))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -374,8 +414,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(141), added: 636, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
-	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:3 w:3)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:5 w:5)
@@ -402,13 +440,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Outcomes` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn reveal_spot_check() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4245`
+		//  Measured:  `4178`
 		//  Estimated: `14005`
-		// Minimum execution time: 432_539_000 picoseconds.
-		Weight::from_parts(449_094_000, 0)
+		// Minimum execution time: 414_833_000 picoseconds.
+		Weight::from_parts(427_642_000, 0)
 			.saturating_add(Weight::from_parts(0, 14005))
-			.saturating_add(T::DbWeight::get().reads(29))
-			.saturating_add(T::DbWeight::get().writes(26))
+			.saturating_add(T::DbWeight::get().reads(28))
+			.saturating_add(T::DbWeight::get().writes(25))
 	}
 	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
 	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
@@ -435,13 +473,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn decide_spot_checks(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4384 + n * (1334 ±0)`
-		//  Estimated: `44672 + n * (3711 ±36)`
-		// Minimum execution time: 4_758_000 picoseconds.
-		Weight::from_parts(34_791_690, 0)
+		//  Measured:  `4354 + n * (1334 ±0)`
+		//  Estimated: `44672 + n * (3711 ±53)`
+		// Minimum execution time: 4_627_000 picoseconds.
+		Weight::from_parts(48_671_148, 0)
 			.saturating_add(Weight::from_parts(0, 44672))
-			// Standard Error: 111_833
-			.saturating_add(Weight::from_parts(75_604_637, 0).saturating_mul(n.into()))
+			// Standard Error: 93_252
+			.saturating_add(Weight::from_parts(72_976_522, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(41))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -484,8 +522,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Providers::ProviderAt` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:64 w:64)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
-	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Outcomes` (r:0 w:64)
@@ -493,16 +529,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn replace_verifiers(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4253 + n * (3220 ±0)`
-		//  Estimated: `26643 + n * (14026 ±0)`
-		// Minimum execution time: 4_977_000 picoseconds.
-		Weight::from_parts(5_037_000, 0)
+		//  Measured:  `4187 + n * (3220 ±0)`
+		//  Estimated: `26643 + n * (14026 ±43)`
+		// Minimum execution time: 4_607_000 picoseconds.
+		Weight::from_parts(4_758_000, 0)
 			.saturating_add(Weight::from_parts(0, 26643))
-			// Standard Error: 327_012
-			.saturating_add(Weight::from_parts(313_968_682, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(29))
+			// Standard Error: 450_116
+			.saturating_add(Weight::from_parts(307_713_347, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(28))
 			.saturating_add(T::DbWeight::get().reads((23_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(7))
+			.saturating_add(T::DbWeight::get().writes(6))
 			.saturating_add(T::DbWeight::get().writes((20_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 14026).saturating_mul(n.into()))
 	}
@@ -538,8 +574,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(141), added: 636, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:64 w:64)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
-	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Configuration` (r:1 w:0)
 	/// Proof: `Collateral::Configuration` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
@@ -549,16 +583,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn resolve_disputes(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `996 + n * (3061 ±0)`
+		//  Measured:  `929 + n * (3061 ±0)`
 		//  Estimated: `4055 + n * (13015 ±0)`
-		// Minimum execution time: 4_267_000 picoseconds.
-		Weight::from_parts(125_109_862, 0)
+		// Minimum execution time: 4_006_000 picoseconds.
+		Weight::from_parts(4_116_000, 0)
 			.saturating_add(Weight::from_parts(0, 4055))
-			// Standard Error: 632_384
-			.saturating_add(Weight::from_parts(375_459_011, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(12))
+			// Standard Error: 367_384
+			.saturating_add(Weight::from_parts(374_535_452, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().reads((17_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(7))
+			.saturating_add(T::DbWeight::get().writes(6))
 			.saturating_add(T::DbWeight::get().writes((18_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 13015).saturating_mul(n.into()))
 	}
@@ -572,8 +606,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `239`
 		//  Estimated: `4125`
-		// Minimum execution time: 9_224_000 picoseconds.
-		Weight::from_parts(9_884_000, 0)
+		// Minimum execution time: 9_324_000 picoseconds.
+		Weight::from_parts(10_065_000, 0)
 			.saturating_add(Weight::from_parts(0, 4125))
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -592,13 +626,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `505 + s * (8 ±0)`
 		//  Estimated: `7120`
-		// Minimum execution time: 142_394_000 picoseconds.
-		Weight::from_parts(142_875_000, 0)
+		// Minimum execution time: 140_140_000 picoseconds.
+		Weight::from_parts(141_442_000, 0)
 			.saturating_add(Weight::from_parts(0, 7120))
-			// Standard Error: 1_251_938
-			.saturating_add(Weight::from_parts(45_874_810, 0).saturating_mul(s.into()))
-			// Standard Error: 1_221
-			.saturating_add(Weight::from_parts(38_648, 0).saturating_mul(k.into()))
+			// Standard Error: 1_282_194
+			.saturating_add(Weight::from_parts(47_372_162, 0).saturating_mul(s.into()))
+			// Standard Error: 1_251
+			.saturating_add(Weight::from_parts(39_107, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(5))
 	}
@@ -608,8 +642,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_886_000 picoseconds.
-		Weight::from_parts(4_367_000, 0)
+		// Minimum execution time: 3_976_000 picoseconds.
+		Weight::from_parts(4_436_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -636,11 +670,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `433 + p * (103 ±0)`
 		//  Estimated: `4419 + p * (1887 ±19)`
-		// Minimum execution time: 7_732_000 picoseconds.
-		Weight::from_parts(1_929_513, 0)
+		// Minimum execution time: 7_892_000 picoseconds.
+		Weight::from_parts(3_264_545, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
-			// Standard Error: 39_500
-			.saturating_add(Weight::from_parts(10_744_805, 0).saturating_mul(p.into()))
+			// Standard Error: 43_644
+			.saturating_add(Weight::from_parts(10_960_035, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
@@ -661,14 +695,14 @@ impl WeightInfo for () {
 	fn open_challenges(n: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `339 + n * (158 ±0)`
-		//  Estimated: `6829 + n * (3135 ±0) + s * (1 ±1)`
-		// Minimum execution time: 4_106_000 picoseconds.
-		Weight::from_parts(4_276_000, 0)
+		//  Estimated: `6829 + n * (3135 ±1) + s * (1 ±1)`
+		// Minimum execution time: 4_097_000 picoseconds.
+		Weight::from_parts(4_127_000, 0)
 			.saturating_add(Weight::from_parts(0, 6829))
-			// Standard Error: 10_849
-			.saturating_add(Weight::from_parts(12_403_479, 0).saturating_mul(n.into()))
-			// Standard Error: 10_826
-			.saturating_add(Weight::from_parts(298_263, 0).saturating_mul(s.into()))
+			// Standard Error: 12_841
+			.saturating_add(Weight::from_parts(13_383_264, 0).saturating_mul(n.into()))
+			// Standard Error: 12_813
+			.saturating_add(Weight::from_parts(151_430, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -704,12 +738,12 @@ impl WeightInfo for () {
 	fn fail_challenges(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `556 + n * (459 ±0)`
-		//  Estimated: `6888 + n * (3429 ±2)`
-		// Minimum execution time: 3_876_000 picoseconds.
-		Weight::from_parts(4_086_000, 0)
+		//  Estimated: `6888 + n * (3429 ±0)`
+		// Minimum execution time: 4_056_000 picoseconds.
+		Weight::from_parts(4_176_000, 0)
 			.saturating_add(Weight::from_parts(0, 6888))
-			// Standard Error: 22_610
-			.saturating_add(Weight::from_parts(66_354_326, 0).saturating_mul(n.into()))
+			// Standard Error: 30_158
+			.saturating_add(Weight::from_parts(67_143_630, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(5))
@@ -724,8 +758,6 @@ impl WeightInfo for () {
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
-	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
@@ -748,19 +780,21 @@ impl WeightInfo for () {
 	/// Proof: `ProofOfCompute::Challenges` (`max_values`: None, `max_size`: Some(660), added: 3135, mode: `MaxEncodedLen`)
 	fn job_verdict() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2293`
+		//  Measured:  `2227`
 		//  Estimated: `8799`
-		// Minimum execution time: 169_835_000 picoseconds.
-		Weight::from_parts(178_387_000, 0)
+		// Minimum execution time: 166_369_000 picoseconds.
+		Weight::from_parts(175_113_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			.saturating_add(ParityDbWeight::get().reads(17))
-			.saturating_add(ParityDbWeight::get().writes(17))
+			.saturating_add(ParityDbWeight::get().reads(16))
+			.saturating_add(ParityDbWeight::get().writes(16))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
 	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
-	/// Storage: `ProofOfCompute::Agenda` (r:10 w:10)
+	/// Storage: `ProofOfCompute::AgendaHint` (r:1 w:1)
+	/// Proof: `ProofOfCompute::AgendaHint` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::Agenda` (r:10 w:0)
 	/// Proof: `ProofOfCompute::Agenda` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::AgendaLineEnds` (r:1 w:1)
 	/// Proof: `ProofOfCompute::AgendaLineEnds` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -768,21 +802,40 @@ impl WeightInfo for () {
 	/// Proof: `ProofOfCompute::AgendaLine` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::SpotChecks` (r:0 w:1)
 	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
-	/// The range of component `s` is `[0, 10]`.
+	/// The range of component `s` is `[1, 10]`.
 	fn on_commit(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1879 + s * (48 ±0)`
-		//  Estimated: `4701 + s * (3019 ±7)`
-		// Minimum execution time: 12_079_000 picoseconds.
-		Weight::from_parts(13_814_364, 0)
+		//  Measured:  `1854 + s * (48 ±0)`
+		//  Estimated: `4701 + s * (3015 ±8)`
+		// Minimum execution time: 17_316_000 picoseconds.
+		Weight::from_parts(15_566_583, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
-			// Standard Error: 2_313
-			.saturating_add(Weight::from_parts(3_356_717, 0).saturating_mul(s.into()))
-			.saturating_add(ParityDbWeight::get().reads(3))
+			// Standard Error: 1_993
+			.saturating_add(Weight::from_parts(2_726_540, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
+			.saturating_add(ParityDbWeight::get().writes(3))
+			.saturating_add(Weight::from_parts(0, 3015).saturating_mul(s.into()))
+	}
+	/// Storage: `Market::Jobs` (r:1 w:0)
+	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
+	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::AgendaHint` (r:1 w:0)
+	/// Proof: `ProofOfCompute::AgendaHint` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::Agenda` (r:1 w:1)
+	/// Proof: `ProofOfCompute::Agenda` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::SpotChecks` (r:0 w:1)
+	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
+	fn on_commit_room() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1287`
+		//  Estimated: `4701`
+		// Minimum execution time: 12_769_000 picoseconds.
+		Weight::from_parts(13_841_000, 0)
+			.saturating_add(Weight::from_parts(0, 4701))
+			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(2))
-			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 3019).saturating_mul(s.into()))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -790,22 +843,22 @@ impl WeightInfo for () {
 	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
 	fn on_commit_at_once() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `664`
+		//  Measured:  `637`
 		//  Estimated: `4701`
-		// Minimum execution time: 7_582_000 picoseconds.
-		Weight::from_parts(8_252_000, 0)
+		// Minimum execution time: 7_161_000 picoseconds.
+		Weight::from_parts(7_841_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(ParityDbWeight::get().reads(2))
 	}
 	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:0)
 	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Jobs` (r:1 w:0)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
 	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::NextChallengeId` (r:1 w:1)
 	/// Proof: `ProofOfCompute::NextChallengeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `ProofOfCompute::Agenda` (r:10 w:10)
+	/// Storage: `ProofOfCompute::AgendaHint` (r:1 w:1)
+	/// Proof: `ProofOfCompute::AgendaHint` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::Agenda` (r:10 w:0)
 	/// Proof: `ProofOfCompute::Agenda` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::AgendaLineEnds` (r:1 w:1)
 	/// Proof: `ProofOfCompute::AgendaLineEnds` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -813,34 +866,53 @@ impl WeightInfo for () {
 	/// Proof: `ProofOfCompute::AgendaLine` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::Challenges` (r:0 w:1)
 	/// Proof: `ProofOfCompute::Challenges` (`max_values`: None, `max_size`: Some(660), added: 3135, mode: `MaxEncodedLen`)
-	/// The range of component `s` is `[0, 10]`.
+	/// The range of component `s` is `[1, 10]`.
 	fn on_reveal(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1229 + s * (48 ±0)`
-		//  Estimated: `4701 + s * (3021 ±7)`
-		// Minimum execution time: 15_844_000 picoseconds.
-		Weight::from_parts(17_884_213, 0)
-			.saturating_add(Weight::from_parts(0, 4701))
-			// Standard Error: 2_253
-			.saturating_add(Weight::from_parts(3_404_838, 0).saturating_mul(s.into()))
+		//  Measured:  `683 + s * (48 ±0)`
+		//  Estimated: `4314 + s * (3015 ±8)`
+		// Minimum execution time: 15_033_000 picoseconds.
+		Weight::from_parts(12_956_958, 0)
+			.saturating_add(Weight::from_parts(0, 4314))
+			// Standard Error: 2_610
+			.saturating_add(Weight::from_parts(2_893_501, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
-			.saturating_add(ParityDbWeight::get().writes(3))
-			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 3021).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().writes(4))
+			.saturating_add(Weight::from_parts(0, 3015).saturating_mul(s.into()))
 	}
 	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:0)
 	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Jobs` (r:1 w:0)
-	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
+	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::NextChallengeId` (r:1 w:1)
+	/// Proof: `ProofOfCompute::NextChallengeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::AgendaHint` (r:1 w:0)
+	/// Proof: `ProofOfCompute::AgendaHint` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::Agenda` (r:1 w:1)
+	/// Proof: `ProofOfCompute::Agenda` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
+	/// Storage: `ProofOfCompute::Challenges` (r:0 w:1)
+	/// Proof: `ProofOfCompute::Challenges` (`max_values`: None, `max_size`: Some(660), added: 3135, mode: `MaxEncodedLen`)
+	fn on_reveal_room() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `116`
+		//  Estimated: `4314`
+		// Minimum execution time: 11_778_000 picoseconds.
+		Weight::from_parts(12_609_000, 0)
+			.saturating_add(Weight::from_parts(0, 4314))
+			.saturating_add(ParityDbWeight::get().reads(5))
+			.saturating_add(ParityDbWeight::get().writes(3))
+	}
+	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:0)
+	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
 	fn on_reveal_settled() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1241`
-		//  Estimated: `4701`
-		// Minimum execution time: 8_222_000 picoseconds.
-		Weight::from_parts(9_054_000, 0)
-			.saturating_add(Weight::from_parts(0, 4701))
-			.saturating_add(ParityDbWeight::get().reads(2))
+		//  Measured:  `43`
+		//  Estimated: `4314`
+		// Minimum execution time: 2_554_000 picoseconds.
+		Weight::from_parts(2_815_000, 0)
+			.saturating_add(Weight::from_parts(0, 4314))
+			.saturating_add(ParityDbWeight::get().reads(1))
 	}
 	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:1)
 	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
@@ -852,10 +924,10 @@ impl WeightInfo for () {
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	fn commit_spot_check() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1504`
+		//  Measured:  `1477`
 		//  Estimated: `7120`
-		// Minimum execution time: 27_231_000 picoseconds.
-		Weight::from_parts(28_914_000, 0)
+		// Minimum execution time: 25_889_000 picoseconds.
+		Weight::from_parts(27_802_000, 0)
 			.saturating_add(Weight::from_parts(0, 7120))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(4))
@@ -872,8 +944,6 @@ impl WeightInfo for () {
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(141), added: 636, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:1 w:1)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
-	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:3 w:3)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:5 w:5)
@@ -900,13 +970,13 @@ impl WeightInfo for () {
 	/// Proof: `Market::Outcomes` (`max_values`: None, `max_size`: Some(398), added: 2873, mode: `MaxEncodedLen`)
 	fn reveal_spot_check() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4245`
+		//  Measured:  `4178`
 		//  Estimated: `14005`
-		// Minimum execution time: 432_539_000 picoseconds.
-		Weight::from_parts(449_094_000, 0)
+		// Minimum execution time: 414_833_000 picoseconds.
+		Weight::from_parts(427_642_000, 0)
 			.saturating_add(Weight::from_parts(0, 14005))
-			.saturating_add(ParityDbWeight::get().reads(29))
-			.saturating_add(ParityDbWeight::get().writes(26))
+			.saturating_add(ParityDbWeight::get().reads(28))
+			.saturating_add(ParityDbWeight::get().writes(25))
 	}
 	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
 	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
@@ -933,13 +1003,13 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[0, 64]`.
 	fn decide_spot_checks(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4384 + n * (1334 ±0)`
-		//  Estimated: `44672 + n * (3711 ±36)`
-		// Minimum execution time: 4_758_000 picoseconds.
-		Weight::from_parts(34_791_690, 0)
+		//  Measured:  `4354 + n * (1334 ±0)`
+		//  Estimated: `44672 + n * (3711 ±53)`
+		// Minimum execution time: 4_627_000 picoseconds.
+		Weight::from_parts(48_671_148, 0)
 			.saturating_add(Weight::from_parts(0, 44672))
-			// Standard Error: 111_833
-			.saturating_add(Weight::from_parts(75_604_637, 0).saturating_mul(n.into()))
+			// Standard Error: 93_252
+			.saturating_add(Weight::from_parts(72_976_522, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(41))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -982,8 +1052,6 @@ impl WeightInfo for () {
 	/// Proof: `Providers::ProviderAt` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:64 w:64)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
-	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
 	/// Proof: `Market::Totals` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Outcomes` (r:0 w:64)
@@ -991,16 +1059,16 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[0, 64]`.
 	fn replace_verifiers(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4253 + n * (3220 ±0)`
-		//  Estimated: `26643 + n * (14026 ±0)`
-		// Minimum execution time: 4_977_000 picoseconds.
-		Weight::from_parts(5_037_000, 0)
+		//  Measured:  `4187 + n * (3220 ±0)`
+		//  Estimated: `26643 + n * (14026 ±43)`
+		// Minimum execution time: 4_607_000 picoseconds.
+		Weight::from_parts(4_758_000, 0)
 			.saturating_add(Weight::from_parts(0, 26643))
-			// Standard Error: 327_012
-			.saturating_add(Weight::from_parts(313_968_682, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(29))
+			// Standard Error: 450_116
+			.saturating_add(Weight::from_parts(307_713_347, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(28))
 			.saturating_add(ParityDbWeight::get().reads((23_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(7))
+			.saturating_add(ParityDbWeight::get().writes(6))
 			.saturating_add(ParityDbWeight::get().writes((20_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 14026).saturating_mul(n.into()))
 	}
@@ -1036,8 +1104,6 @@ impl WeightInfo for () {
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(141), added: 636, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Escrows` (r:64 w:64)
 	/// Proof: `Escrow::Escrows` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::TotalEscrowed` (r:1 w:1)
-	/// Proof: `Escrow::TotalEscrowed` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Collateral::Configuration` (r:1 w:0)
 	/// Proof: `Collateral::Configuration` (`max_values`: Some(1), `max_size`: Some(24), added: 519, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Totals` (r:1 w:1)
@@ -1047,16 +1113,16 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[0, 64]`.
 	fn resolve_disputes(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `996 + n * (3061 ±0)`
+		//  Measured:  `929 + n * (3061 ±0)`
 		//  Estimated: `4055 + n * (13015 ±0)`
-		// Minimum execution time: 4_267_000 picoseconds.
-		Weight::from_parts(125_109_862, 0)
+		// Minimum execution time: 4_006_000 picoseconds.
+		Weight::from_parts(4_116_000, 0)
 			.saturating_add(Weight::from_parts(0, 4055))
-			// Standard Error: 632_384
-			.saturating_add(Weight::from_parts(375_459_011, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(12))
+			// Standard Error: 367_384
+			.saturating_add(Weight::from_parts(374_535_452, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(11))
 			.saturating_add(ParityDbWeight::get().reads((17_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(7))
+			.saturating_add(ParityDbWeight::get().writes(6))
 			.saturating_add(ParityDbWeight::get().writes((18_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 13015).saturating_mul(n.into()))
 	}

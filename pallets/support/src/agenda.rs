@@ -20,6 +20,16 @@
 //! Taking an item off ([`Agenda::unschedule`]) removes it from the block's list; an entry
 //! already in the waiting line is left there and goes stale: callers handle an item only if
 //! its state still expects it at the block it was due (they check it anyway).
+//!
+//! A search reads each list it passes and writes only the one it puts the item on. Many
+//! steps often want the same block (every result revealed in one block wants its sampling
+//! opened at the same next draw): [`Agenda::place_counted`] keeps a *hint*, the last run of
+//! blocks a placement found full, and starts past it, so the k-th of such a burst reads one
+//! list instead of the k / bound lists the others filled. The hint is only a hint: a block
+//! in it whose list lost an item since (`unschedule`) is passed over by hinted placements
+//! within the run, which then land later in the search, never earlier; before an item goes
+//! to the waiting line every block of its search is read, so a stale hint never sends a
+//! step to the line (and so never holds up new work) while a block of the search has room.
 
 use codec::FullCodec;
 use core::marker::PhantomData;
@@ -55,6 +65,8 @@ pub trait AgendaStorage {
 	type Line: StorageMap<u32, (Self::Block, Self::Item), Query = Option<(Self::Block, Self::Item)>>;
 	/// The waiting line's ends: (first position, one past the last).
 	type LineEnds: StorageValue<(u32, u32), Query = (u32, u32)>;
+	/// The last run of blocks a hinted placement found full: (first, one past the last).
+	type Hint: StorageValue<(Self::Block, Self::Block), Query = Option<(Self::Block, Self::Block)>>;
 }
 
 /// What a block has to handle: `(due block, item)` pairs, and what reading them took.
@@ -71,18 +83,43 @@ pub struct Due<B, I> {
 pub struct Placed<B> {
 	/// The block it is due at (on that block's list, or in the waiting line due at it).
 	pub at: B,
-	/// How many full blocks the search passed over: the whole search when it waits in line.
-	pub passed: u32,
+	/// What the search did, to charge it by.
+	pub search: Searched,
 }
 
-/// What a placement's benchmark, linear in the full agendas passed over, leaves out: an item
-/// that waits in line (`passed` is the whole `search`) writes the line's entry and its ends
-/// where one found room wrote a single list, a write more than the fit gives at that point.
-pub fn waiting_line_weight<D: Get<RuntimeDbWeight>>(passed: u32, search: u32) -> Weight {
-	if passed >= search {
-		D::get().writes(1)
-	} else {
-		Weight::zero()
+/// What a hinted placement's search did: what its caller charges by.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Searched {
+	/// How many full lists it read (the blocks the hint let it skip are not read).
+	pub passed: u32,
+	/// Whether the item waits in line (every block of the search was full).
+	pub waits: bool,
+	/// Whether it rewrote the hint.
+	pub hint_written: bool,
+}
+
+impl Searched {
+	/// The costliest search: every list of `search` blocks read, the line and the hint written.
+	pub const fn worst(search: u32) -> Self {
+		Self { passed: search, waits: true, hint_written: true }
+	}
+
+	/// The weight of the search's path, from a caller's two benchmarks of its placement:
+	/// `room`, room found at once (the hint read, not written), and `past(s)`, `s` ≥ 1 full
+	/// lists read (the hint written; at the whole search the item waits in line). On top,
+	/// what neither measures: a hint written by a placement that found room at once (it filled
+	/// the list), and the waiting line's extra write (it writes the line's entry and its ends
+	/// where the others write one list: a write more than the fit over `s` gives there).
+	pub fn weight<D: Get<RuntimeDbWeight>>(
+		&self,
+		room: impl FnOnce() -> Weight,
+		past: impl FnOnce(u32) -> Weight,
+	) -> Weight {
+		if self.passed == 0 {
+			room().saturating_add(D::get().writes(u64::from(self.hint_written)))
+		} else {
+			past(self.passed).saturating_add(D::get().writes(u64::from(self.waits)))
+		}
 	}
 }
 
@@ -97,50 +134,96 @@ impl<A: AgendaStorage> Agenda<A> {
 		if Self::waiting() > 0 {
 			return None;
 		}
-		Self::find_room(item, at, search).map(|(block, _)| block)
+		Self::find_room(item, at, search, None).ok().map(|(block, ..)| block)
 	}
 
-	/// The first block from `at`, within `search`, with room for `item` (put there), and how
-	/// many full blocks were passed over before it.
-	fn find_room(item: A::Item, at: A::Block, search: u32) -> Option<(A::Block, u32)> {
-		let mut block = at;
-		let mut item = Some(item);
-		for passed in 0..search {
-			let pushed = A::Lists::mutate(block, |list| match item.take() {
-				Some(i) => match list.try_push(i) {
-					Ok(()) => true,
-					Err(back) => {
-						item = Some(back);
-						false
-					},
-				},
-				None => false,
-			});
-			if pushed {
-				return Some((block, passed));
+	/// The first block from `at`, within `search`, with room for `item` (put there), how many
+	/// full lists were read before it, and whether its list is full now. Blocks before
+	/// `skip_to` are not read; if none of the others has room, the skipped ones are read after
+	/// all (the item is handed back, with the lists read, when no block has room).
+	fn find_room(
+		item: A::Item,
+		at: A::Block,
+		search: u32,
+		skip_to: Option<A::Block>,
+	) -> Result<(A::Block, u32, bool), (A::Item, u32)> {
+		let skipped = |block: A::Block| skip_to.is_some_and(|to| block < to);
+		let mut item = item;
+		let mut passed = 0;
+		for second in [false, true] {
+			if second && skip_to.is_none() {
+				break;
 			}
-			block = block.saturating_add(One::one());
+			let mut block = at;
+			for _ in 0..search {
+				// The first pass reads the blocks not skipped, the second the skipped ones.
+				if skipped(block) == second {
+					let mut list = A::Lists::get(block);
+					match list.try_push(item) {
+						Ok(()) => {
+							let filled = list.len() >= A::Max::get() as usize;
+							A::Lists::insert(block, list);
+							return Ok((block, passed, filled));
+						},
+						Err(back) => {
+							item = back;
+							passed += 1;
+						},
+					}
+				}
+				block = block.saturating_add(One::one());
+			}
 		}
-		None
+		Err((item, passed))
 	}
 
 	/// Like [`Self::schedule`], but never fails, even while others wait: with no room within
 	/// `search` blocks the item waits in line, due at `at` (which is then returned; the item
 	/// is handled at `at` or at the first block after it with spare room).
 	pub fn place(item: A::Item, at: A::Block, search: u32) -> A::Block {
-		Self::place_counted(item, at, search).at
-	}
-
-	/// [`Self::place`], also telling how many full blocks the search passed over (`search`
-	/// when the item went to the waiting line): what a caller charges by.
-	pub fn place_counted(item: A::Item, at: A::Block, search: u32) -> Placed<A::Block> {
-		match Self::find_room(item.clone(), at, search) {
-			Some((block, passed)) => Placed { at: block, passed },
-			None => {
+		match Self::find_room(item, at, search, None) {
+			Ok((block, ..)) => block,
+			Err((item, _)) => {
 				Self::wait(at, item);
-				Placed { at, passed: search }
+				at
 			},
 		}
+	}
+
+	/// [`Self::place`] for a burst of placements at one block: starts past the hint (the last
+	/// run of blocks found full, when it covers `at`), keeps the hint up to date, and tells
+	/// what the search did (what a caller charges by). The item lands on a block with room
+	/// within the search, or waits in line only when every block of it is full.
+	pub fn place_counted(item: A::Item, at: A::Block, search: u32) -> Placed<A::Block> {
+		let hint = A::Hint::get();
+		let run = hint.filter(|(from, to)| *from <= at && at < *to);
+		let found = Self::find_room(item, at, search, run.map(|(_, to)| to));
+		let last = |n: u32| (0..n).fold(at, |b, _| b.saturating_add(One::one()));
+		let waits = found.is_err();
+		let (placed, passed, full_from, full_to) = match found {
+			Ok((block, passed, filled)) => {
+				let end = if filled { block.saturating_add(One::one()) } else { block };
+				// Past the run: the run and the lists read after it were full. Before its
+				// end (a skipped block had room after all): only the lists read from `at`.
+				match run {
+					Some((from, to)) if block >= to => (block, passed, from, end),
+					_ => (block, passed, at, end),
+				}
+			},
+			Err((item, passed)) => {
+				Self::wait(at, item);
+				let end = last(search);
+				let from = run.map_or(at, |(from, _)| from);
+				let to = run.map_or(end, |(_, to)| to.max(end));
+				(at, passed, from, to)
+			},
+		};
+		let new = (full_from < full_to).then_some((full_from, full_to));
+		let hint_written = new.is_some() && new != hint;
+		if hint_written {
+			A::Hint::set(new);
+		}
+		Placed { at: placed, search: Searched { passed, waits, hint_written } }
 	}
 
 	/// Takes `item` off the agenda of `at` (if it is there); an emptied list is removed.
@@ -219,6 +302,8 @@ mod tests {
 	type Line = StorageMap<Test, Twox64Concat, u32, (u32, u8), OptionQuery>;
 	#[storage_alias]
 	type Ends = StorageValue<Test, (u32, u32), ValueQuery>;
+	#[storage_alias]
+	type Hint = StorageValue<Test, (u32, u32), OptionQuery>;
 
 	struct TwoPerBlockStorage;
 	impl AgendaStorage for TwoPerBlockStorage {
@@ -228,6 +313,7 @@ mod tests {
 		type Lists = Slots;
 		type Line = Line;
 		type LineEnds = Ends;
+		type Hint = Hint;
 	}
 	type TwoPerBlock = Agenda<TwoPerBlockStorage>;
 
@@ -303,22 +389,132 @@ mod tests {
 		});
 	}
 
+	fn searched(passed: u32, waits: bool, hint_written: bool) -> Searched {
+		Searched { passed, waits, hint_written }
+	}
+
 	#[test]
-	fn a_placement_counts_the_full_blocks_it_passed_over() {
+	fn a_placement_counts_the_full_lists_it_read_and_remembers_the_full_run() {
 		test(|| {
-			// Room at once: nothing passed.
-			assert_eq!(TwoPerBlock::place_counted(1, 10, 3), Placed { at: 10, passed: 0 });
-			TwoPerBlock::place(2, 10, 3);
+			// Room at once: nothing read full, no hint.
+			assert_eq!(
+				TwoPerBlock::place_counted(1, 10, 3),
+				Placed { at: 10, search: searched(0, false, false) }
+			);
+			assert_eq!(Hint::get(), None);
+			// 10 is full now: the hint says so.
+			assert_eq!(
+				TwoPerBlock::place_counted(2, 10, 3),
+				Placed { at: 10, search: searched(0, false, true) }
+			);
+			assert_eq!(Hint::get(), Some((10, 11)));
 			for item in [3, 4] {
 				TwoPerBlock::place(item, 11, 1);
 			}
-			// 10 and 11 full: placed on 12, two passed.
-			assert_eq!(TwoPerBlock::place_counted(5, 10, 3), Placed { at: 12, passed: 2 });
-			TwoPerBlock::place(6, 12, 1);
-			// 10, 11 and 12 full: the whole search passed, the item waits due at 10.
-			assert_eq!(TwoPerBlock::place_counted(7, 10, 3), Placed { at: 10, passed: 3 });
+			// The hint skips 10; 11 (filled without the hint) is read full; placed on 12.
+			assert_eq!(
+				TwoPerBlock::place_counted(5, 10, 3),
+				Placed { at: 12, search: searched(1, false, true) }
+			);
+			assert_eq!(Hint::get(), Some((10, 12)));
+			// Straight to 12, which fills: the run grows.
+			assert_eq!(
+				TwoPerBlock::place_counted(6, 11, 3),
+				Placed { at: 12, search: searched(0, false, true) }
+			);
+			assert_eq!(Hint::get(), Some((10, 13)));
+			// 10, 11 and 12 full: every block read before the item waits, due at 10.
+			assert_eq!(
+				TwoPerBlock::place_counted(7, 10, 3),
+				Placed { at: 10, search: searched(3, true, false) }
+			);
 			assert_eq!(TwoPerBlock::line(), vec![(10, 7)]);
+			// Nothing else was written by the reads.
+			let written: Vec<Vec<u8>> = (10..14).map(|b| Slots::get(b).into_inner()).collect();
+			assert_eq!(written, vec![vec![1, 2], vec![3, 4], vec![5, 6], vec![]]);
 		});
+	}
+
+	#[test]
+	fn a_burst_at_one_block_reads_one_list_each_after_the_first_filled() {
+		test(|| {
+			let mut read = 0;
+			for item in 0..20u8 {
+				let placed = TwoPerBlock::place_counted(item, 100, 10);
+				assert_eq!(placed.at, 100 + u32::from(item) / 2, "first block with room");
+				read += placed.search.passed;
+			}
+			// Without the hint the k-th would read k / 2 full lists (90 in all).
+			assert_eq!(read, 0);
+			assert_eq!(Hint::get(), Some((100, 110)));
+			let lists: Vec<usize> = (100..111).map(|b| Slots::get(b).len()).collect();
+			assert_eq!(lists, [vec![2; 10], vec![0]].concat());
+		});
+	}
+
+	#[test]
+	fn a_stale_hint_lands_items_later_but_never_sends_them_to_the_line_while_room_is_left() {
+		test(|| {
+			for item in 0..6u8 {
+				TwoPerBlock::place_counted(item, 10, 3);
+			}
+			assert_eq!(Hint::get(), Some((10, 13)));
+			// 11 gets room again; the hint does not know.
+			TwoPerBlock::unschedule(&2, 11);
+			// A block past the run has room: the item lands there, later than 11.
+			assert_eq!(TwoPerBlock::place_counted(6, 10, 4).at, 13);
+			// No block past the run within the search: the skipped ones are read, and 11's
+			// room is found instead of the line.
+			let placed = TwoPerBlock::place_counted(7, 10, 3);
+			assert_eq!(placed, Placed { at: 11, search: searched(1, false, true) });
+			assert_eq!(TwoPerBlock::waiting(), 0);
+			assert_eq!(Hint::get(), Some((10, 12)), "the hint is corrected");
+			// Now truly full within three blocks of 10: the line.
+			let placed = TwoPerBlock::place_counted(8, 10, 3);
+			assert_eq!(placed.search, searched(3, true, true));
+			assert_eq!(Hint::get(), Some((10, 13)));
+			assert_eq!(TwoPerBlock::line(), vec![(10, 8)]);
+		});
+	}
+
+	#[test]
+	fn the_hint_skips_only_the_run_that_covers_the_wanted_block() {
+		test(|| {
+			Hint::put((20, 30));
+			// Wanted before the run: read from there, the run's blocks too.
+			assert_eq!(TwoPerBlock::place_counted(1, 15, 10).at, 15);
+			// Wanted past it: the hint does not apply.
+			assert_eq!(TwoPerBlock::place_counted(2, 30, 1).at, 30);
+			// Inside it: skipped to its end.
+			assert_eq!(TwoPerBlock::place_counted(3, 25, 10).at, 30);
+			// Schedule and place ignore the hint.
+			assert_eq!(TwoPerBlock::schedule(4, 25, 1), Some(25));
+			assert_eq!(TwoPerBlock::place(5, 25, 1), 25);
+			assert_eq!(Hint::get(), Some((20, 31)), "30 filled by the hinted placement");
+		});
+	}
+
+	#[test]
+	fn a_search_is_charged_by_the_benchmark_of_its_path_and_what_that_leaves_out() {
+		struct Db;
+		impl Get<RuntimeDbWeight> for Db {
+			fn get() -> RuntimeDbWeight {
+				RuntimeDbWeight { read: 1, write: 10 }
+			}
+		}
+		let w = |s: Searched| {
+			s.weight::<Db>(
+				|| Weight::from_parts(1_000, 0),
+				|n| Weight::from_parts(2_000 + u64::from(n), 0),
+			)
+			.ref_time()
+		};
+		assert_eq!(w(searched(0, false, false)), 1_000, "room at once");
+		assert_eq!(w(searched(0, false, true)), 1_010, "room at once, the list filled");
+		assert_eq!(w(searched(4, false, true)), 2_004, "past four, the hint in the fit");
+		assert_eq!(w(searched(4, false, false)), 2_004);
+		assert_eq!(w(searched(10, true, true)), 2_020, "the waiting line's extra write");
+		assert_eq!(w(Searched::worst(10)), 2_020);
 	}
 
 	#[test]

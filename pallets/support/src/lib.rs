@@ -10,4 +10,4 @@ pub mod agenda;
 pub mod benchmarking;
 pub mod migrations;
 
-pub use agenda::{waiting_line_weight, Agenda, AgendaStorage, Due, Placed, AGENDA_SEARCH};
+pub use agenda::{Agenda, AgendaStorage, Due, Placed, Searched, AGENDA_SEARCH};

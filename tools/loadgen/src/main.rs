@@ -366,15 +366,16 @@ async fn market(
 	}
 	setup(load, txs, "bond and register the providers").await?;
 
+	// The next job's id is the count of jobs created.
 	let first = load
 		.at_best()
 		.await?
 		.storage()
-		.try_fetch(kiln::storage().market().next_job_id(), ())
+		.try_fetch(kiln::storage().market().totals(), ())
 		.await?
 		.map(|v| v.decode())
 		.transpose()?
-		.unwrap_or(0);
+		.map_or(0, |totals| totals.jobs_created);
 	let max_price = KILN;
 	// The bidding period is at most 600 blocks (an hour).
 	ensure!(
