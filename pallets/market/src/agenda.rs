@@ -79,11 +79,11 @@ impl<T: Config> Pallet<T> {
 
 	/// [`Self::place`] past the agenda's hint (for a burst of placements at one block), also
 	/// telling what the search did (what the caller charges).
-	pub(crate) fn place_counted(
+	pub(crate) fn place_hinted(
 		job: JobId,
 		at: BlockNumberFor<T>,
 	) -> kiln_support::Placed<BlockNumberFor<T>> {
-		JobAgenda::<T>::place_counted(job, at, AGENDA_SEARCH)
+		JobAgenda::<T>::place_hinted(job, at, AGENDA_SEARCH)
 	}
 
 	/// Takes `job` off the agenda of `at` (if it is there).

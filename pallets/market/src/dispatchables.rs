@@ -207,7 +207,7 @@ impl<T: Config> Pallet<T> {
 				// Never refused for want of room: an honest reveal must not fail because someone
 				// filled the agendas (the settlement waits in line instead).
 				let window = Configuration::<T>::get().verification_window;
-				let placed = Self::place_counted(job_id, now.saturating_add(window));
+				let placed = Self::place_hinted(job_id, now.saturating_add(window));
 				(Some(placed.at), Self::reveal_weight(placed.search))
 			},
 			RevealDecision::Hold => (None, Self::held_reveal_weight()),

@@ -85,11 +85,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `497 + s * (47 ±0)`
 		//  Estimated: `6478 + s * (2744 ±0)`
-		// Minimum execution time: 99_470_000 picoseconds.
-		Weight::from_parts(105_074_596, 0)
+		// Minimum execution time: 95_854_000 picoseconds.
+		Weight::from_parts(101_461_833, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 2_046
-			.saturating_add(Weight::from_parts(2_517_673, 0).saturating_mul(s.into()))
+			// Standard Error: 1_943
+			.saturating_add(Weight::from_parts(2_473_505, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -110,11 +110,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1879 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 29_184_000 picoseconds.
-		Weight::from_parts(34_173_987, 0)
+		// Minimum execution time: 28_343_000 picoseconds.
+		Weight::from_parts(32_566_966, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_257
-			.saturating_add(Weight::from_parts(358_017, 0).saturating_mul(b.into()))
+			// Standard Error: 3_480
+			.saturating_add(Weight::from_parts(389_638, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
@@ -132,8 +132,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4750`
 		//  Estimated: `6742`
-		// Minimum execution time: 46_339_000 picoseconds.
-		Weight::from_parts(49_344_000, 0)
+		// Minimum execution time: 45_178_000 picoseconds.
+		Weight::from_parts(63_826_000, 0)
 			.saturating_add(Weight::from_parts(0, 6742))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -153,11 +153,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1852 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 25_548_000 picoseconds.
-		Weight::from_parts(29_187_843, 0)
+		// Minimum execution time: 24_056_000 picoseconds.
+		Weight::from_parts(27_608_551, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_087
-			.saturating_add(Weight::from_parts(309_086, 0).saturating_mul(b.into()))
+			// Standard Error: 5_082
+			.saturating_add(Weight::from_parts(349_824, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -182,11 +182,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2100 + b * (111 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 73_841_000 picoseconds.
-		Weight::from_parts(78_861_938, 0)
+		// Minimum execution time: 72_069_000 picoseconds.
+		Weight::from_parts(76_973_529, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_975
-			.saturating_add(Weight::from_parts(431_666, 0).saturating_mul(b.into()))
+			// Standard Error: 4_100
+			.saturating_add(Weight::from_parts(462_979, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
@@ -209,11 +209,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1622 + b * (170 ±0)`
 		//  Estimated: `6478 + b * (2876 ±0)`
-		// Minimum execution time: 57_286_000 picoseconds.
-		Weight::from_parts(65_586_522, 0)
+		// Minimum execution time: 56_115_000 picoseconds.
+		Weight::from_parts(63_004_231, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 5_699
-			.saturating_add(Weight::from_parts(4_062_067, 0).saturating_mul(b.into()))
+			// Standard Error: 6_084
+			.saturating_add(Weight::from_parts(4_048_667, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -228,8 +228,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1254`
 		//  Estimated: `4701`
-		// Minimum execution time: 19_179_000 picoseconds.
-		Weight::from_parts(20_351_000, 0)
+		// Minimum execution time: 17_717_000 picoseconds.
+		Weight::from_parts(19_409_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -252,13 +252,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn reveal_result(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1557 + s * (48 ±0)`
-		//  Estimated: `4701 + s * (2699 ±7)`
-		// Minimum execution time: 28_203_000 picoseconds.
-		Weight::from_parts(27_783_326, 0)
+		//  Estimated: `4701 + s * (2699 ±0)`
+		// Minimum execution time: 28_162_000 picoseconds.
+		Weight::from_parts(27_571_700, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
-			// Standard Error: 1_994
-			.saturating_add(Weight::from_parts(2_560_946, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(6))
+			// Standard Error: 2_053
+			.saturating_add(Weight::from_parts(2_629_487, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
 			.saturating_add(Weight::from_parts(0, 2699).saturating_mul(s.into()))
@@ -273,16 +273,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(141), added: 636, mode: `MaxEncodedLen`)
 	/// Storage: `Market::AgendaHint` (r:1 w:0)
 	/// Proof: `Market::AgendaHint` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Market::AgendaLineEnds` (r:1 w:0)
-	/// Proof: `Market::AgendaLineEnds` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn reveal_result_room() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1352`
 		//  Estimated: `4701`
-		// Minimum execution time: 25_439_000 picoseconds.
-		Weight::from_parts(27_231_000, 0)
+		// Minimum execution time: 23_816_000 picoseconds.
+		Weight::from_parts(25_638_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
-			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
@@ -299,8 +297,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1398`
 		//  Estimated: `4701`
-		// Minimum execution time: 43_005_000 picoseconds.
-		Weight::from_parts(45_218_000, 0)
+		// Minimum execution time: 40_151_000 picoseconds.
+		Weight::from_parts(42_825_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -311,8 +309,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_096_000 picoseconds.
-		Weight::from_parts(4_467_000, 0)
+		// Minimum execution time: 4_026_000 picoseconds.
+		Weight::from_parts(4_427_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -343,11 +341,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1233 + n * (13113 ±0)`
 		//  Estimated: `3734 + n * (109728 ±0)`
-		// Minimum execution time: 3_766_000 picoseconds.
+		// Minimum execution time: 3_756_000 picoseconds.
 		Weight::from_parts(3_936_000, 0)
 			.saturating_add(Weight::from_parts(0, 3734))
-			// Standard Error: 2_496_233
-			.saturating_add(Weight::from_parts(2_244_242_883, 0).saturating_mul(n.into()))
+			// Standard Error: 6_396_370
+			.saturating_add(Weight::from_parts(2_288_078_473, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((128_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -387,11 +385,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1118 + n * (1334 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_786_000 picoseconds.
-		Weight::from_parts(13_881_800, 0)
+		// Minimum execution time: 3_645_000 picoseconds.
+		Weight::from_parts(31_718_002, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 66_455
-			.saturating_add(Weight::from_parts(102_305_384, 0).saturating_mul(n.into()))
+			// Standard Error: 73_197
+			.saturating_add(Weight::from_parts(98_769_257, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -427,11 +425,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1197 + n * (1568 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_806_000 picoseconds.
-		Weight::from_parts(16_027_111, 0)
+		// Minimum execution time: 3_625_000 picoseconds.
+		Weight::from_parts(5_665_734, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 115_818
-			.saturating_add(Weight::from_parts(130_327_600, 0).saturating_mul(n.into()))
+			// Standard Error: 100_099
+			.saturating_add(Weight::from_parts(125_357_510, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -461,11 +459,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `497 + s * (47 ±0)`
 		//  Estimated: `6478 + s * (2744 ±0)`
-		// Minimum execution time: 99_470_000 picoseconds.
-		Weight::from_parts(105_074_596, 0)
+		// Minimum execution time: 95_854_000 picoseconds.
+		Weight::from_parts(101_461_833, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 2_046
-			.saturating_add(Weight::from_parts(2_517_673, 0).saturating_mul(s.into()))
+			// Standard Error: 1_943
+			.saturating_add(Weight::from_parts(2_473_505, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(6))
@@ -486,11 +484,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1879 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 29_184_000 picoseconds.
-		Weight::from_parts(34_173_987, 0)
+		// Minimum execution time: 28_343_000 picoseconds.
+		Weight::from_parts(32_566_966, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_257
-			.saturating_add(Weight::from_parts(358_017, 0).saturating_mul(b.into()))
+			// Standard Error: 3_480
+			.saturating_add(Weight::from_parts(389_638, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
@@ -508,8 +506,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `4750`
 		//  Estimated: `6742`
-		// Minimum execution time: 46_339_000 picoseconds.
-		Weight::from_parts(49_344_000, 0)
+		// Minimum execution time: 45_178_000 picoseconds.
+		Weight::from_parts(63_826_000, 0)
 			.saturating_add(Weight::from_parts(0, 6742))
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(3))
@@ -529,11 +527,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1852 + b * (96 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 25_548_000 picoseconds.
-		Weight::from_parts(29_187_843, 0)
+		// Minimum execution time: 24_056_000 picoseconds.
+		Weight::from_parts(27_608_551, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_087
-			.saturating_add(Weight::from_parts(309_086, 0).saturating_mul(b.into()))
+			// Standard Error: 5_082
+			.saturating_add(Weight::from_parts(349_824, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -558,11 +556,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2100 + b * (111 ±0)`
 		//  Estimated: `5658`
-		// Minimum execution time: 73_841_000 picoseconds.
-		Weight::from_parts(78_861_938, 0)
+		// Minimum execution time: 72_069_000 picoseconds.
+		Weight::from_parts(76_973_529, 0)
 			.saturating_add(Weight::from_parts(0, 5658))
-			// Standard Error: 3_975
-			.saturating_add(Weight::from_parts(431_666, 0).saturating_mul(b.into()))
+			// Standard Error: 4_100
+			.saturating_add(Weight::from_parts(462_979, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
@@ -585,11 +583,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1622 + b * (170 ±0)`
 		//  Estimated: `6478 + b * (2876 ±0)`
-		// Minimum execution time: 57_286_000 picoseconds.
-		Weight::from_parts(65_586_522, 0)
+		// Minimum execution time: 56_115_000 picoseconds.
+		Weight::from_parts(63_004_231, 0)
 			.saturating_add(Weight::from_parts(0, 6478))
-			// Standard Error: 5_699
-			.saturating_add(Weight::from_parts(4_062_067, 0).saturating_mul(b.into()))
+			// Standard Error: 6_084
+			.saturating_add(Weight::from_parts(4_048_667, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(b.into())))
 			.saturating_add(ParityDbWeight::get().writes(7))
@@ -604,8 +602,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1254`
 		//  Estimated: `4701`
-		// Minimum execution time: 19_179_000 picoseconds.
-		Weight::from_parts(20_351_000, 0)
+		// Minimum execution time: 17_717_000 picoseconds.
+		Weight::from_parts(19_409_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -628,13 +626,13 @@ impl WeightInfo for () {
 	fn reveal_result(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1557 + s * (48 ±0)`
-		//  Estimated: `4701 + s * (2699 ±7)`
-		// Minimum execution time: 28_203_000 picoseconds.
-		Weight::from_parts(27_783_326, 0)
+		//  Estimated: `4701 + s * (2699 ±0)`
+		// Minimum execution time: 28_162_000 picoseconds.
+		Weight::from_parts(27_571_700, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
-			// Standard Error: 1_994
-			.saturating_add(Weight::from_parts(2_560_946, 0).saturating_mul(s.into()))
-			.saturating_add(ParityDbWeight::get().reads(6))
+			// Standard Error: 2_053
+			.saturating_add(Weight::from_parts(2_629_487, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(4))
 			.saturating_add(Weight::from_parts(0, 2699).saturating_mul(s.into()))
@@ -649,16 +647,14 @@ impl WeightInfo for () {
 	/// Proof: `Market::Configuration` (`max_values`: Some(1), `max_size`: Some(141), added: 636, mode: `MaxEncodedLen`)
 	/// Storage: `Market::AgendaHint` (r:1 w:0)
 	/// Proof: `Market::AgendaHint` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Market::AgendaLineEnds` (r:1 w:0)
-	/// Proof: `Market::AgendaLineEnds` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn reveal_result_room() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1352`
 		//  Estimated: `4701`
-		// Minimum execution time: 25_439_000 picoseconds.
-		Weight::from_parts(27_231_000, 0)
+		// Minimum execution time: 23_816_000 picoseconds.
+		Weight::from_parts(25_638_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
-			.saturating_add(ParityDbWeight::get().reads(6))
+			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:1)
@@ -675,8 +671,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1398`
 		//  Estimated: `4701`
-		// Minimum execution time: 43_005_000 picoseconds.
-		Weight::from_parts(45_218_000, 0)
+		// Minimum execution time: 40_151_000 picoseconds.
+		Weight::from_parts(42_825_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(4))
@@ -687,8 +683,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_096_000 picoseconds.
-		Weight::from_parts(4_467_000, 0)
+		// Minimum execution time: 4_026_000 picoseconds.
+		Weight::from_parts(4_427_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -719,11 +715,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1233 + n * (13113 ±0)`
 		//  Estimated: `3734 + n * (109728 ±0)`
-		// Minimum execution time: 3_766_000 picoseconds.
+		// Minimum execution time: 3_756_000 picoseconds.
 		Weight::from_parts(3_936_000, 0)
 			.saturating_add(Weight::from_parts(0, 3734))
-			// Standard Error: 2_496_233
-			.saturating_add(Weight::from_parts(2_244_242_883, 0).saturating_mul(n.into()))
+			// Standard Error: 6_396_370
+			.saturating_add(Weight::from_parts(2_288_078_473, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().reads((128_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3))
@@ -763,11 +759,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1118 + n * (1334 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_786_000 picoseconds.
-		Weight::from_parts(13_881_800, 0)
+		// Minimum execution time: 3_645_000 picoseconds.
+		Weight::from_parts(31_718_002, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 66_455
-			.saturating_add(Weight::from_parts(102_305_384, 0).saturating_mul(n.into()))
+			// Standard Error: 73_197
+			.saturating_add(Weight::from_parts(98_769_257, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(9))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(6))
@@ -803,11 +799,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1197 + n * (1568 ±0)`
 		//  Estimated: `6196 + n * (3711 ±0)`
-		// Minimum execution time: 3_806_000 picoseconds.
-		Weight::from_parts(16_027_111, 0)
+		// Minimum execution time: 3_625_000 picoseconds.
+		Weight::from_parts(5_665_734, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 115_818
-			.saturating_add(Weight::from_parts(130_327_600, 0).saturating_mul(n.into()))
+			// Standard Error: 100_099
+			.saturating_add(Weight::from_parts(125_357_510, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(5))

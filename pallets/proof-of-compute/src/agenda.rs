@@ -58,11 +58,11 @@ impl<T: Config> Pallet<T> {
 
 	/// [`Self::place`] past the agenda's hint (for a burst of placements at one block), also
 	/// telling what the search did (what the caller charges).
-	pub(crate) fn place_counted(
+	pub(crate) fn place_hinted(
 		task: Task,
 		at: BlockNumberFor<T>,
 	) -> kiln_support::Placed<BlockNumberFor<T>> {
-		TaskAgenda::<T>::place_counted(task, at, AGENDA_SEARCH)
+		TaskAgenda::<T>::place_hinted(task, at, AGENDA_SEARCH)
 	}
 
 	/// [`Self::place_within`] with the default search.

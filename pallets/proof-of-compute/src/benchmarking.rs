@@ -259,7 +259,7 @@ fn held_commit_check<T: Config>(
 }
 
 /// A `Gemm` result committed, to be revealed, with the agendas of `s` blocks from its
-/// sampling's opening filled: (job, provider, its shape, opening block, next challenge id).
+/// sampling's opening filled: (job, provider, its shape, opening block, its challenge's id).
 fn sampled_reveal_setup<T: Config>(
 	s: u32,
 ) -> Result<(JobId, T::AccountId, Option<GemmJob>, BlockNumberFor<T>, ChallengeId), BenchmarkError>
@@ -269,7 +269,8 @@ fn sampled_reveal_setup<T: Config>(
 	fill_agendas::<T>(block, s);
 	let gemm = T::Market::job(job_id).and_then(|job| job.gemm);
 	assert!(gemm.is_some());
-	Ok((job_id, who, gemm, block, NextChallengeId::<T>::get()))
+	let id = Pallet::<T>::job_challenge_id(job_id).ok_or(BenchmarkError::Stop("no id"))?;
+	Ok((job_id, who, gemm, block, id))
 }
 
 /// The opening placed past `s` full agendas, the hint written exactly when one was read.
@@ -426,7 +427,7 @@ mod benchmarks {
 	#[benchmark]
 	fn job_verdict() -> Result<(), BenchmarkError> {
 		let (job_id, _, _) = job::<T>(0, true, [3; 32], true)?;
-		let id = NextChallengeId::<T>::get().saturating_sub(1);
+		let id = Pallet::<T>::job_challenge_id(job_id).ok_or(BenchmarkError::Stop("no id"))?;
 		let challenge = Challenges::<T>::get(id).ok_or(BenchmarkError::Stop("no challenge"))?;
 
 		#[block]

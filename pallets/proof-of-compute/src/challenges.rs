@@ -6,7 +6,7 @@ use crate::spot_checks::Verdict;
 use crate::{
 	BalanceOf, Challenge, ChallengeId, ChallengeOf, ChallengeState, Challenges, Config,
 	ConfigRecordOf, Configuration, Error, Event, FailReason, NextChallengeId, OpenChallenge,
-	Opening, Pallet, Purpose, Task, WeightInfo, MAX_SAMPLES,
+	Opening, Pallet, Purpose, Task, WeightInfo, JOB_CHALLENGE_IDS, MAX_SAMPLES,
 };
 use codec::Encode;
 use frame_support::{ensure, traits::Get, weights::Weight, BoundedVec};
@@ -77,7 +77,10 @@ impl<T: Config> Pallet<T> {
 		// Roots come in blocks before `commit_by`: the opening draws from blocks after them.
 		let wanted = Self::first_draw_after(commit_by.saturating_sub(One::one()));
 		let id = NextChallengeId::<T>::get();
-		let Some(next) = id.checked_add(1) else { return };
+		// Hardware ids stay below the jobs' (no hardware challenge once they would meet).
+		let Some(next) = id.checked_add(1).filter(|next| *next <= JOB_CHALLENGE_IDS) else {
+			return;
+		};
 		let task = Task::Challenge(id);
 		// One block searched (the sweep's weight allows for no more).
 		let opens_at = Self::place_within(task, wanted, 1);
@@ -213,14 +216,10 @@ impl<T: Config> Pallet<T> {
 		root: [u8; 32],
 	) -> Option<Searched> {
 		let now = frame_system::Pallet::<T>::block_number();
-		let config = Configuration::<T>::get();
-		let id = NextChallengeId::<T>::get();
-		let next = id.checked_add(1)?;
+		let id = Self::job_challenge_id(job_id)?;
 		let task = Task::Challenge(id);
-		let placed = Self::place_counted(task, Self::first_draw_after(now));
+		let placed = Self::place_hinted(task, Self::first_draw_after(now));
 		let opens_at = placed.at;
-		// Provisional: the opening sets the deadline from the block that opens.
-		let reveal_by = opens_at.saturating_add(config.reveal_blocks);
 		Challenges::<T>::insert(
 			id,
 			Challenge {
@@ -232,13 +231,20 @@ impl<T: Config> Pallet<T> {
 				k,
 				commit_by: now,
 				opens_at,
-				reveal_by,
+				// Provisional (no configuration read on the reveal's path): the opening sets the
+				// deadline, `reveal_blocks` from the block that opens.
+				reveal_by: opens_at.saturating_add(One::one()),
 				state: ChallengeState::Committed { root, at: now },
 			},
 		);
-		NextChallengeId::<T>::put(next);
 		Self::deposit_event(Event::JobChallenged { job_id, id, opens_at });
 		Some(placed.search)
+	}
+
+	/// The id of `job_id`'s sampling challenge (`None` only for a job id that would overflow).
+	/// One reveal per job, and job ids are never reused: an id is never taken twice.
+	pub fn job_challenge_id(job_id: JobId) -> Option<ChallengeId> {
+		JOB_CHALLENGE_IDS.checked_add(job_id)
 	}
 
 	pub(crate) fn do_commit(who: &T::AccountId, id: ChallengeId, root: [u8; 32]) -> DispatchResult {

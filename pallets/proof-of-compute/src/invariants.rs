@@ -4,7 +4,7 @@
 
 use crate::{
 	Agenda, ChallengeState, Challenges, Config, NextChallengeId, OpenChallenge, Pallet, Purpose,
-	SpotChecks, Task, MAX_VERIFIERS,
+	SpotChecks, Task, JOB_CHALLENGE_IDS, MAX_VERIFIERS,
 };
 use alloc::collections::btree_set::BTreeSet;
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -27,17 +27,22 @@ impl<T: Config> Pallet<T> {
 			}
 		};
 		for (id, challenge) in Challenges::<T>::iter() {
-			if id >= NextChallengeId::<T>::get() {
-				return Err("a challenge id was never handed out".into());
-			}
+			// Counted ids: hardware challenges, and job challenges an earlier runtime made.
+			let counted = id < NextChallengeId::<T>::get();
 			match challenge.purpose {
 				Purpose::Hardware => {
+					if !counted || id >= JOB_CHALLENGE_IDS {
+						return Err("a hardware challenge id was never handed out".into());
+					}
 					hardware = hardware.saturating_add(1);
 					if OpenChallenge::<T>::get(&challenge.provider) != Some(id) {
 						return Err("a challenge is not its provider's open challenge".into());
 					}
 				},
 				Purpose::Job(job_id) => {
+					if !counted && Pallet::<T>::job_challenge_id(job_id) != Some(id) {
+						return Err("a job challenge's id is not its job's".into());
+					}
 					if SpotChecks::<T>::contains_key(job_id) {
 						return Err("a job is both sampled and spot-checked".into());
 					}

@@ -108,6 +108,11 @@ pub mod pallet {
 	pub type ConfigRecordOf<T> = ConfigRecord<BalanceOf<T>, BlockNumberFor<T>>;
 	pub type ChallengeOf<T> = Challenge<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 	pub type ChallengeId = u64;
+	/// A `Gemm` job's sampling is challenge `JOB_CHALLENGE_IDS + job id`: its reveal needs no
+	/// counter read and written. Hardware challenges are numbered from 0 by `NextChallengeId`,
+	/// below it (and a chain's earlier job challenges kept their counted ids). Both stay below
+	/// 2^53 for any job id below 2^52, so JavaScript numbers hold them exactly.
+	pub const JOB_CHALLENGE_IDS: ChallengeId = 1 << 52;
 	pub type SpotCheckOf<T> =
 		SpotCheck<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
@@ -188,7 +193,7 @@ pub mod pallet {
 	pub type Configuration<T: Config> =
 		StorageValue<_, ConfigRecordOf<T>, ValueQuery, DefaultConfiguration<T>>;
 
-	/// The id the next challenge gets.
+	/// The id the next hardware challenge gets (below `JOB_CHALLENGE_IDS`).
 	#[pallet::storage]
 	pub type NextChallengeId<T: Config> = StorageValue<_, ChallengeId, ValueQuery>;
 
@@ -294,7 +299,8 @@ pub mod pallet {
 		ChallengeVoided { id: ChallengeId },
 		/// The configuration changed.
 		ConfigurationSet { config: ConfigRecordOf<T> },
-		/// A `Gemm` job's revealed root is sampled as challenge `id` (opened at `opens_at`).
+		/// A `Gemm` job's revealed root is sampled as challenge `id` (`JOB_CHALLENGE_IDS` +
+		/// the job id; opened at `opens_at`).
 		JobChallenged { job_id: JobId, id: ChallengeId, opens_at: BlockNumberFor<T> },
 		/// `verifier` must re-execute the job and commit its result before `commit_by`.
 		SpotCheckAssigned { job_id: JobId, verifier: T::AccountId, commit_by: BlockNumberFor<T> },

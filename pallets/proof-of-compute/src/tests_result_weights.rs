@@ -191,7 +191,7 @@ fn a_burst_of_reveals_skips_the_agendas_it_filled_and_is_charged_room_at_once() 
 			Market::held_reveal_weight()
 				+ ProofOfCompute::on_reveal_sampled_weight(Searched::default())
 		);
-		let id = crate::NextChallengeId::<Test>::get() - 1;
+		let id = ProofOfCompute::job_challenge_id(job4).unwrap();
 		assert_eq!(crate::Challenges::<Test>::get(id).map(|c| c.opens_at), Some(opens_at + 1));
 		assert_eq!(
 			Poc::on_reveal_room(),

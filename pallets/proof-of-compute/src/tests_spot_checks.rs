@@ -696,13 +696,14 @@ pub(crate) fn gemm_output(seed: &[u8; 32], shape: Shape, lazy: bool) -> Vec<i32>
 	c
 }
 
-/// Runs a GEMM job through the market; the provider answers the sampling with `c`.
-fn gemm_job(provider: AccountId, lazy: bool) -> (JobId, Event<Test>) {
-	let (seed, shape) = ([3; 32], Shape { m: 32, n: 48, k: 16 });
-	let job_id = awarded(provider, Workload::Gemm { m: shape.m, n: shape.n, k: shape.k, seed });
-	let c = gemm_output(&seed, shape, lazy);
-	let tree = Tree::build(&c);
-	let output = ContentRef { hash: tree.root(), ..content(b"c") };
+const GEMM_SEED: [u8; 32] = [3; 32];
+const GEMM_SHAPE: Shape = Shape { m: 32, n: 48, k: 16 };
+
+/// A GEMM job committed and revealed with `c`'s root: (job, its challenge, its opening block).
+fn gemm_revealed(provider: AccountId, c: &[i32]) -> (JobId, crate::ChallengeId, u64) {
+	let Shape { m, n, k } = GEMM_SHAPE;
+	let job_id = awarded(provider, Workload::Gemm { m, n, k, seed: GEMM_SEED });
+	let output = ContentRef { hash: Tree::build(c).root(), ..content(b"c") };
 	let commitment = result_commitment(&output.hash, &salt(provider));
 	assert_ok!(Market::commit_result(RuntimeOrigin::signed(provider), job_id, commitment));
 	assert_ok!(Market::reveal_result(
@@ -718,6 +719,14 @@ fn gemm_job(provider: AccountId, lazy: bool) -> (JobId, Event<Test>) {
 			_ => None,
 		})
 		.expect("JobChallenged");
+	(job_id, id, opens_at)
+}
+
+/// Runs a GEMM job through the market; the provider answers the sampling with `c`.
+fn gemm_job(provider: AccountId, lazy: bool) -> (JobId, Event<Test>) {
+	let c = gemm_output(&GEMM_SEED, GEMM_SHAPE, lazy);
+	let tree = Tree::build(&c);
+	let (job_id, id, opens_at) = gemm_revealed(provider, &c);
 	run_to_block(opens_at);
 	let indices = events()
 		.into_iter()
@@ -757,6 +766,62 @@ fn a_half_computed_gemm_job_is_refunded_and_the_provider_slashed() {
 		let deposit = Jobs::<Test>::get(job_id).unwrap().deposit;
 		assert_eq!(free(CLIENT), client_before - deposit);
 		assert_eq!(Providers::reputation(&P1).unwrap().jobs_failed, 1);
+	});
+}
+
+#[test]
+fn a_gemm_job_s_challenge_is_keyed_by_its_job_and_never_meets_a_hardware_id() {
+	build_and_execute(|| {
+		setup(Perbill::one());
+		// The reveal takes the job's own id: no counter read or written.
+		let counted = crate::NextChallengeId::<Test>::get();
+		let c = gemm_output(&GEMM_SEED, GEMM_SHAPE, false);
+		let (job_id, id, _) = gemm_revealed(P1, &c);
+		assert_eq!(id, crate::JOB_CHALLENGE_IDS + job_id);
+		assert_eq!(ProofOfCompute::job_challenge_id(job_id), Some(id));
+		assert_eq!(crate::NextChallengeId::<Test>::get(), counted);
+		// Hardware ids are counted up to the jobs' range and no further: the last one below it
+		// is handed out, then no hardware challenge at all rather than a job's id.
+		let config = Configuration::<Test>::get();
+		let now = System::block_number();
+		crate::NextChallengeId::<Test>::put(crate::JOB_CHALLENGE_IDS - 1);
+		crate::Pallet::<Test>::issue(&P2, [7; 32], now, &config);
+		assert_eq!(crate::OpenChallenge::<Test>::get(P2), Some(crate::JOB_CHALLENGE_IDS - 1));
+		crate::Pallet::<Test>::issue(&P3, [8; 32], now, &config);
+		assert_eq!(crate::OpenChallenge::<Test>::get(P3), None);
+		assert_eq!(crate::NextChallengeId::<Test>::get(), crate::JOB_CHALLENGE_IDS);
+	});
+}
+
+#[test]
+fn try_state_accepts_a_counted_job_challenge_and_catches_one_under_another_id() {
+	build_and_execute(|| {
+		setup(Perbill::one());
+		let c = gemm_output(&GEMM_SEED, GEMM_SHAPE, false);
+		let (_, id, opens_at) = gemm_revealed(P1, &c);
+		let rekey = |from: u64, to: u64| {
+			let challenge = crate::Challenges::<Test>::take(from).expect("the challenge");
+			crate::Challenges::<Test>::insert(to, challenge);
+			crate::Agenda::<Test>::mutate(opens_at, |list| {
+				for task in list.iter_mut() {
+					if *task == crate::Task::Challenge(from) {
+						*task = crate::Task::Challenge(to);
+					}
+				}
+			});
+		};
+		// Numbered by the counter, as a runtime before job-keyed ids did: still valid.
+		let counted = crate::NextChallengeId::<Test>::get();
+		crate::NextChallengeId::<Test>::put(counted + 1);
+		rekey(id, counted);
+		ProofOfCompute::do_try_state().expect("a counted job challenge is valid");
+		// Under another job's id (or any uncounted one that is not its job's): caught.
+		rekey(counted, id + 1);
+		assert_eq!(
+			ProofOfCompute::do_try_state(),
+			Err("a job challenge's id is not its job's".into())
+		);
+		rekey(id + 1, id);
 	});
 }
 

@@ -246,7 +246,9 @@ pub struct Challenge<AccountId, BlockNumber> {
 	/// The block whose start draws the entries to open (from randomness revealed after every
 	/// block a root could be committed in).
 	pub opens_at: BlockNumber,
-	/// Openings are accepted in blocks before this one.
+	/// Openings are accepted in blocks before this one. Provisional until the challenge
+	/// opens (a job's: `opens_at + 1`): the opening sets it, `reveal_blocks` from the block
+	/// that opens.
 	pub reveal_by: BlockNumber,
 	pub state: ChallengeState<BlockNumber>,
 }

@@ -76,8 +76,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `239`
 		//  Estimated: `4125`
-		// Minimum execution time: 9_324_000 picoseconds.
-		Weight::from_parts(10_065_000, 0)
+		// Minimum execution time: 9_234_000 picoseconds.
+		Weight::from_parts(9_965_000, 0)
 			.saturating_add(Weight::from_parts(0, 4125))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -96,13 +96,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `505 + s * (8 ±0)`
 		//  Estimated: `7120`
-		// Minimum execution time: 140_140_000 picoseconds.
-		Weight::from_parts(141_442_000, 0)
+		// Minimum execution time: 140_220_000 picoseconds.
+		Weight::from_parts(141_342_000, 0)
 			.saturating_add(Weight::from_parts(0, 7120))
-			// Standard Error: 1_282_194
-			.saturating_add(Weight::from_parts(47_372_162, 0).saturating_mul(s.into()))
+			// Standard Error: 1_282_477
+			.saturating_add(Weight::from_parts(47_657_325, 0).saturating_mul(s.into()))
 			// Standard Error: 1_251
-			.saturating_add(Weight::from_parts(39_107, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(38_393, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
@@ -112,8 +112,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_976_000 picoseconds.
-		Weight::from_parts(4_436_000, 0)
+		// Minimum execution time: 3_916_000 picoseconds.
+		Weight::from_parts(4_377_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -139,12 +139,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn sweep(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `433 + p * (103 ±0)`
-		//  Estimated: `4419 + p * (1887 ±19)`
-		// Minimum execution time: 7_892_000 picoseconds.
-		Weight::from_parts(3_264_545, 0)
+		//  Estimated: `4419 + p * (1887 ±14)`
+		// Minimum execution time: 7_512_000 picoseconds.
+		Weight::from_parts(7_602_000, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
-			// Standard Error: 43_644
-			.saturating_add(Weight::from_parts(10_960_035, 0).saturating_mul(p.into()))
+			// Standard Error: 24_769
+			.saturating_add(Weight::from_parts(10_836_380, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
@@ -166,13 +166,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `339 + n * (158 ±0)`
 		//  Estimated: `6829 + n * (3135 ±1) + s * (1 ±1)`
-		// Minimum execution time: 4_097_000 picoseconds.
-		Weight::from_parts(4_127_000, 0)
+		// Minimum execution time: 4_046_000 picoseconds.
+		Weight::from_parts(4_166_000, 0)
 			.saturating_add(Weight::from_parts(0, 6829))
-			// Standard Error: 12_841
-			.saturating_add(Weight::from_parts(13_383_264, 0).saturating_mul(n.into()))
-			// Standard Error: 12_813
-			.saturating_add(Weight::from_parts(151_430, 0).saturating_mul(s.into()))
+			// Standard Error: 15_695
+			.saturating_add(Weight::from_parts(13_116_025, 0).saturating_mul(n.into()))
+			// Standard Error: 15_660
+			.saturating_add(Weight::from_parts(250_408, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -209,11 +209,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `556 + n * (459 ±0)`
 		//  Estimated: `6888 + n * (3429 ±0)`
-		// Minimum execution time: 4_056_000 picoseconds.
-		Weight::from_parts(4_176_000, 0)
+		// Minimum execution time: 3_836_000 picoseconds.
+		Weight::from_parts(4_036_000, 0)
 			.saturating_add(Weight::from_parts(0, 6888))
-			// Standard Error: 30_158
-			.saturating_add(Weight::from_parts(67_143_630, 0).saturating_mul(n.into()))
+			// Standard Error: 30_835
+			.saturating_add(Weight::from_parts(64_039_625, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -250,10 +250,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ProofOfCompute::Challenges` (`max_values`: None, `max_size`: Some(660), added: 3135, mode: `MaxEncodedLen`)
 	fn job_verdict() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2227`
+		//  Measured:  `2200`
 		//  Estimated: `8799`
-		// Minimum execution time: 166_369_000 picoseconds.
-		Weight::from_parts(175_113_000, 0)
+		// Minimum execution time: 160_000_000 picoseconds.
+		Weight::from_parts(164_587_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().writes(16))
@@ -276,16 +276,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn on_commit(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1854 + s * (48 ±0)`
-		//  Estimated: `4701 + s * (3015 ±8)`
-		// Minimum execution time: 17_316_000 picoseconds.
-		Weight::from_parts(15_566_583, 0)
+		//  Estimated: `4701 + s * (3021 ±0)`
+		// Minimum execution time: 16_114_000 picoseconds.
+		Weight::from_parts(14_468_275, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
-			// Standard Error: 1_993
-			.saturating_add(Weight::from_parts(2_726_540, 0).saturating_mul(s.into()))
+			// Standard Error: 1_857
+			.saturating_add(Weight::from_parts(2_551_421, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
-			.saturating_add(Weight::from_parts(0, 3015).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(0, 3021).saturating_mul(s.into()))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -301,8 +301,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1287`
 		//  Estimated: `4701`
-		// Minimum execution time: 12_769_000 picoseconds.
-		Weight::from_parts(13_841_000, 0)
+		// Minimum execution time: 12_198_000 picoseconds.
+		Weight::from_parts(12_960_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -315,17 +315,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `637`
 		//  Estimated: `4701`
-		// Minimum execution time: 7_161_000 picoseconds.
-		Weight::from_parts(7_841_000, 0)
+		// Minimum execution time: 6_880_000 picoseconds.
+		Weight::from_parts(7_481_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(T::DbWeight::get().reads(2))
 	}
-	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:0)
-	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
-	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
-	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
-	/// Storage: `ProofOfCompute::NextChallengeId` (r:1 w:1)
-	/// Proof: `ProofOfCompute::NextChallengeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::AgendaHint` (r:1 w:1)
 	/// Proof: `ProofOfCompute::AgendaHint` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::Agenda` (r:10 w:0)
@@ -339,24 +333,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[1, 10]`.
 	fn on_reveal(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `683 + s * (48 ±0)`
-		//  Estimated: `4314 + s * (3015 ±8)`
-		// Minimum execution time: 15_033_000 picoseconds.
-		Weight::from_parts(12_956_958, 0)
-			.saturating_add(Weight::from_parts(0, 4314))
-			// Standard Error: 2_610
-			.saturating_add(Weight::from_parts(2_893_501, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(5))
+		//  Measured:  `610 + s * (48 ±0)`
+		//  Estimated: `4236 + s * (3015 ±8)`
+		// Minimum execution time: 10_927_000 picoseconds.
+		Weight::from_parts(8_577_443, 0)
+			.saturating_add(Weight::from_parts(0, 4236))
+			// Standard Error: 3_205
+			.saturating_add(Weight::from_parts(2_729_016, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(Weight::from_parts(0, 3015).saturating_mul(s.into()))
 	}
-	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:0)
-	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
-	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
-	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
-	/// Storage: `ProofOfCompute::NextChallengeId` (r:1 w:1)
-	/// Proof: `ProofOfCompute::NextChallengeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::AgendaHint` (r:1 w:0)
 	/// Proof: `ProofOfCompute::AgendaHint` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::Agenda` (r:1 w:1)
@@ -365,13 +353,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ProofOfCompute::Challenges` (`max_values`: None, `max_size`: Some(660), added: 3135, mode: `MaxEncodedLen`)
 	fn on_reveal_room() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `116`
-		//  Estimated: `4314`
-		// Minimum execution time: 11_778_000 picoseconds.
-		Weight::from_parts(12_609_000, 0)
-			.saturating_add(Weight::from_parts(0, 4314))
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(3))
+		//  Measured:  `43`
+		//  Estimated: `4055`
+		// Minimum execution time: 7_972_000 picoseconds.
+		Weight::from_parts(8_533_000, 0)
+			.saturating_add(Weight::from_parts(0, 4055))
+			.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:0)
 	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
@@ -379,8 +367,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `43`
 		//  Estimated: `4314`
-		// Minimum execution time: 2_554_000 picoseconds.
-		Weight::from_parts(2_815_000, 0)
+		// Minimum execution time: 2_494_000 picoseconds.
+		Weight::from_parts(2_774_000, 0)
 			.saturating_add(Weight::from_parts(0, 4314))
 			.saturating_add(T::DbWeight::get().reads(1))
 	}
@@ -396,8 +384,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1477`
 		//  Estimated: `7120`
-		// Minimum execution time: 25_889_000 picoseconds.
-		Weight::from_parts(27_802_000, 0)
+		// Minimum execution time: 25_528_000 picoseconds.
+		Weight::from_parts(27_341_000, 0)
 			.saturating_add(Weight::from_parts(0, 7120))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -442,8 +430,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4178`
 		//  Estimated: `14005`
-		// Minimum execution time: 414_833_000 picoseconds.
-		Weight::from_parts(427_642_000, 0)
+		// Minimum execution time: 411_378_000 picoseconds.
+		Weight::from_parts(430_967_000, 0)
 			.saturating_add(Weight::from_parts(0, 14005))
 			.saturating_add(T::DbWeight::get().reads(28))
 			.saturating_add(T::DbWeight::get().writes(25))
@@ -474,12 +462,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn decide_spot_checks(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `4354 + n * (1334 ±0)`
-		//  Estimated: `44672 + n * (3711 ±53)`
-		// Minimum execution time: 4_627_000 picoseconds.
-		Weight::from_parts(48_671_148, 0)
+		//  Estimated: `44672 + n * (3711 ±0)`
+		// Minimum execution time: 4_447_000 picoseconds.
+		Weight::from_parts(13_445_483, 0)
 			.saturating_add(Weight::from_parts(0, 44672))
-			// Standard Error: 93_252
-			.saturating_add(Weight::from_parts(72_976_522, 0).saturating_mul(n.into()))
+			// Standard Error: 120_432
+			.saturating_add(Weight::from_parts(73_183_167, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(41))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -530,12 +518,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn replace_verifiers(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `4187 + n * (3220 ±0)`
-		//  Estimated: `26643 + n * (14026 ±43)`
+		//  Estimated: `26643 + n * (14026 ±0)`
 		// Minimum execution time: 4_607_000 picoseconds.
-		Weight::from_parts(4_758_000, 0)
+		Weight::from_parts(4_798_000, 0)
 			.saturating_add(Weight::from_parts(0, 26643))
-			// Standard Error: 450_116
-			.saturating_add(Weight::from_parts(307_713_347, 0).saturating_mul(n.into()))
+			// Standard Error: 467_422
+			.saturating_add(Weight::from_parts(300_885_603, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(28))
 			.saturating_add(T::DbWeight::get().reads((23_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -585,11 +573,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `929 + n * (3061 ±0)`
 		//  Estimated: `4055 + n * (13015 ±0)`
-		// Minimum execution time: 4_006_000 picoseconds.
-		Weight::from_parts(4_116_000, 0)
+		// Minimum execution time: 4_076_000 picoseconds.
+		Weight::from_parts(4_126_000, 0)
 			.saturating_add(Weight::from_parts(0, 4055))
-			// Standard Error: 367_384
-			.saturating_add(Weight::from_parts(374_535_452, 0).saturating_mul(n.into()))
+			// Standard Error: 262_893
+			.saturating_add(Weight::from_parts(368_120_313, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().reads((17_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -606,8 +594,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `239`
 		//  Estimated: `4125`
-		// Minimum execution time: 9_324_000 picoseconds.
-		Weight::from_parts(10_065_000, 0)
+		// Minimum execution time: 9_234_000 picoseconds.
+		Weight::from_parts(9_965_000, 0)
 			.saturating_add(Weight::from_parts(0, 4125))
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -626,13 +614,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `505 + s * (8 ±0)`
 		//  Estimated: `7120`
-		// Minimum execution time: 140_140_000 picoseconds.
-		Weight::from_parts(141_442_000, 0)
+		// Minimum execution time: 140_220_000 picoseconds.
+		Weight::from_parts(141_342_000, 0)
 			.saturating_add(Weight::from_parts(0, 7120))
-			// Standard Error: 1_282_194
-			.saturating_add(Weight::from_parts(47_372_162, 0).saturating_mul(s.into()))
+			// Standard Error: 1_282_477
+			.saturating_add(Weight::from_parts(47_657_325, 0).saturating_mul(s.into()))
 			// Standard Error: 1_251
-			.saturating_add(Weight::from_parts(39_107, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(38_393, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(5))
 	}
@@ -642,8 +630,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_976_000 picoseconds.
-		Weight::from_parts(4_436_000, 0)
+		// Minimum execution time: 3_916_000 picoseconds.
+		Weight::from_parts(4_377_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -669,12 +657,12 @@ impl WeightInfo for () {
 	fn sweep(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `433 + p * (103 ±0)`
-		//  Estimated: `4419 + p * (1887 ±19)`
-		// Minimum execution time: 7_892_000 picoseconds.
-		Weight::from_parts(3_264_545, 0)
+		//  Estimated: `4419 + p * (1887 ±14)`
+		// Minimum execution time: 7_512_000 picoseconds.
+		Weight::from_parts(7_602_000, 0)
 			.saturating_add(Weight::from_parts(0, 4419))
-			// Standard Error: 43_644
-			.saturating_add(Weight::from_parts(10_960_035, 0).saturating_mul(p.into()))
+			// Standard Error: 24_769
+			.saturating_add(Weight::from_parts(10_836_380, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
@@ -696,13 +684,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `339 + n * (158 ±0)`
 		//  Estimated: `6829 + n * (3135 ±1) + s * (1 ±1)`
-		// Minimum execution time: 4_097_000 picoseconds.
-		Weight::from_parts(4_127_000, 0)
+		// Minimum execution time: 4_046_000 picoseconds.
+		Weight::from_parts(4_166_000, 0)
 			.saturating_add(Weight::from_parts(0, 6829))
-			// Standard Error: 12_841
-			.saturating_add(Weight::from_parts(13_383_264, 0).saturating_mul(n.into()))
-			// Standard Error: 12_813
-			.saturating_add(Weight::from_parts(151_430, 0).saturating_mul(s.into()))
+			// Standard Error: 15_695
+			.saturating_add(Weight::from_parts(13_116_025, 0).saturating_mul(n.into()))
+			// Standard Error: 15_660
+			.saturating_add(Weight::from_parts(250_408, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -739,11 +727,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `556 + n * (459 ±0)`
 		//  Estimated: `6888 + n * (3429 ±0)`
-		// Minimum execution time: 4_056_000 picoseconds.
-		Weight::from_parts(4_176_000, 0)
+		// Minimum execution time: 3_836_000 picoseconds.
+		Weight::from_parts(4_036_000, 0)
 			.saturating_add(Weight::from_parts(0, 6888))
-			// Standard Error: 30_158
-			.saturating_add(Weight::from_parts(67_143_630, 0).saturating_mul(n.into()))
+			// Standard Error: 30_835
+			.saturating_add(Weight::from_parts(64_039_625, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(5))
@@ -780,10 +768,10 @@ impl WeightInfo for () {
 	/// Proof: `ProofOfCompute::Challenges` (`max_values`: None, `max_size`: Some(660), added: 3135, mode: `MaxEncodedLen`)
 	fn job_verdict() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2227`
+		//  Measured:  `2200`
 		//  Estimated: `8799`
-		// Minimum execution time: 166_369_000 picoseconds.
-		Weight::from_parts(175_113_000, 0)
+		// Minimum execution time: 160_000_000 picoseconds.
+		Weight::from_parts(164_587_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(ParityDbWeight::get().reads(16))
 			.saturating_add(ParityDbWeight::get().writes(16))
@@ -806,16 +794,16 @@ impl WeightInfo for () {
 	fn on_commit(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1854 + s * (48 ±0)`
-		//  Estimated: `4701 + s * (3015 ±8)`
-		// Minimum execution time: 17_316_000 picoseconds.
-		Weight::from_parts(15_566_583, 0)
+		//  Estimated: `4701 + s * (3021 ±0)`
+		// Minimum execution time: 16_114_000 picoseconds.
+		Weight::from_parts(14_468_275, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
-			// Standard Error: 1_993
-			.saturating_add(Weight::from_parts(2_726_540, 0).saturating_mul(s.into()))
+			// Standard Error: 1_857
+			.saturating_add(Weight::from_parts(2_551_421, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(3))
-			.saturating_add(Weight::from_parts(0, 3015).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(0, 3021).saturating_mul(s.into()))
 	}
 	/// Storage: `Market::Jobs` (r:1 w:0)
 	/// Proof: `Market::Jobs` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
@@ -831,8 +819,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1287`
 		//  Estimated: `4701`
-		// Minimum execution time: 12_769_000 picoseconds.
-		Weight::from_parts(13_841_000, 0)
+		// Minimum execution time: 12_198_000 picoseconds.
+		Weight::from_parts(12_960_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -845,17 +833,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `637`
 		//  Estimated: `4701`
-		// Minimum execution time: 7_161_000 picoseconds.
-		Weight::from_parts(7_841_000, 0)
+		// Minimum execution time: 6_880_000 picoseconds.
+		Weight::from_parts(7_481_000, 0)
 			.saturating_add(Weight::from_parts(0, 4701))
 			.saturating_add(ParityDbWeight::get().reads(2))
 	}
-	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:0)
-	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
-	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
-	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
-	/// Storage: `ProofOfCompute::NextChallengeId` (r:1 w:1)
-	/// Proof: `ProofOfCompute::NextChallengeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::AgendaHint` (r:1 w:1)
 	/// Proof: `ProofOfCompute::AgendaHint` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::Agenda` (r:10 w:0)
@@ -869,24 +851,18 @@ impl WeightInfo for () {
 	/// The range of component `s` is `[1, 10]`.
 	fn on_reveal(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `683 + s * (48 ±0)`
-		//  Estimated: `4314 + s * (3015 ±8)`
-		// Minimum execution time: 15_033_000 picoseconds.
-		Weight::from_parts(12_956_958, 0)
-			.saturating_add(Weight::from_parts(0, 4314))
-			// Standard Error: 2_610
-			.saturating_add(Weight::from_parts(2_893_501, 0).saturating_mul(s.into()))
-			.saturating_add(ParityDbWeight::get().reads(5))
+		//  Measured:  `610 + s * (48 ±0)`
+		//  Estimated: `4236 + s * (3015 ±8)`
+		// Minimum execution time: 10_927_000 picoseconds.
+		Weight::from_parts(8_577_443, 0)
+			.saturating_add(Weight::from_parts(0, 4236))
+			// Standard Error: 3_205
+			.saturating_add(Weight::from_parts(2_729_016, 0).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
-			.saturating_add(ParityDbWeight::get().writes(4))
+			.saturating_add(ParityDbWeight::get().writes(3))
 			.saturating_add(Weight::from_parts(0, 3015).saturating_mul(s.into()))
 	}
-	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:0)
-	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
-	/// Storage: `ProofOfCompute::Configuration` (r:1 w:0)
-	/// Proof: `ProofOfCompute::Configuration` (`max_values`: Some(1), `max_size`: Some(84), added: 579, mode: `MaxEncodedLen`)
-	/// Storage: `ProofOfCompute::NextChallengeId` (r:1 w:1)
-	/// Proof: `ProofOfCompute::NextChallengeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::AgendaHint` (r:1 w:0)
 	/// Proof: `ProofOfCompute::AgendaHint` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `ProofOfCompute::Agenda` (r:1 w:1)
@@ -895,13 +871,13 @@ impl WeightInfo for () {
 	/// Proof: `ProofOfCompute::Challenges` (`max_values`: None, `max_size`: Some(660), added: 3135, mode: `MaxEncodedLen`)
 	fn on_reveal_room() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `116`
-		//  Estimated: `4314`
-		// Minimum execution time: 11_778_000 picoseconds.
-		Weight::from_parts(12_609_000, 0)
-			.saturating_add(Weight::from_parts(0, 4314))
-			.saturating_add(ParityDbWeight::get().reads(5))
-			.saturating_add(ParityDbWeight::get().writes(3))
+		//  Measured:  `43`
+		//  Estimated: `4055`
+		// Minimum execution time: 7_972_000 picoseconds.
+		Weight::from_parts(8_533_000, 0)
+			.saturating_add(Weight::from_parts(0, 4055))
+			.saturating_add(ParityDbWeight::get().reads(2))
+			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	/// Storage: `ProofOfCompute::SpotChecks` (r:1 w:0)
 	/// Proof: `ProofOfCompute::SpotChecks` (`max_values`: None, `max_size`: Some(849), added: 3324, mode: `MaxEncodedLen`)
@@ -909,8 +885,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `43`
 		//  Estimated: `4314`
-		// Minimum execution time: 2_554_000 picoseconds.
-		Weight::from_parts(2_815_000, 0)
+		// Minimum execution time: 2_494_000 picoseconds.
+		Weight::from_parts(2_774_000, 0)
 			.saturating_add(Weight::from_parts(0, 4314))
 			.saturating_add(ParityDbWeight::get().reads(1))
 	}
@@ -926,8 +902,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1477`
 		//  Estimated: `7120`
-		// Minimum execution time: 25_889_000 picoseconds.
-		Weight::from_parts(27_802_000, 0)
+		// Minimum execution time: 25_528_000 picoseconds.
+		Weight::from_parts(27_341_000, 0)
 			.saturating_add(Weight::from_parts(0, 7120))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(4))
@@ -972,8 +948,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `4178`
 		//  Estimated: `14005`
-		// Minimum execution time: 414_833_000 picoseconds.
-		Weight::from_parts(427_642_000, 0)
+		// Minimum execution time: 411_378_000 picoseconds.
+		Weight::from_parts(430_967_000, 0)
 			.saturating_add(Weight::from_parts(0, 14005))
 			.saturating_add(ParityDbWeight::get().reads(28))
 			.saturating_add(ParityDbWeight::get().writes(25))
@@ -1004,12 +980,12 @@ impl WeightInfo for () {
 	fn decide_spot_checks(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `4354 + n * (1334 ±0)`
-		//  Estimated: `44672 + n * (3711 ±53)`
-		// Minimum execution time: 4_627_000 picoseconds.
-		Weight::from_parts(48_671_148, 0)
+		//  Estimated: `44672 + n * (3711 ±0)`
+		// Minimum execution time: 4_447_000 picoseconds.
+		Weight::from_parts(13_445_483, 0)
 			.saturating_add(Weight::from_parts(0, 44672))
-			// Standard Error: 93_252
-			.saturating_add(Weight::from_parts(72_976_522, 0).saturating_mul(n.into()))
+			// Standard Error: 120_432
+			.saturating_add(Weight::from_parts(73_183_167, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(41))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -1060,12 +1036,12 @@ impl WeightInfo for () {
 	fn replace_verifiers(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `4187 + n * (3220 ±0)`
-		//  Estimated: `26643 + n * (14026 ±43)`
+		//  Estimated: `26643 + n * (14026 ±0)`
 		// Minimum execution time: 4_607_000 picoseconds.
-		Weight::from_parts(4_758_000, 0)
+		Weight::from_parts(4_798_000, 0)
 			.saturating_add(Weight::from_parts(0, 26643))
-			// Standard Error: 450_116
-			.saturating_add(Weight::from_parts(307_713_347, 0).saturating_mul(n.into()))
+			// Standard Error: 467_422
+			.saturating_add(Weight::from_parts(300_885_603, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(28))
 			.saturating_add(ParityDbWeight::get().reads((23_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(6))
@@ -1115,11 +1091,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `929 + n * (3061 ±0)`
 		//  Estimated: `4055 + n * (13015 ±0)`
-		// Minimum execution time: 4_006_000 picoseconds.
-		Weight::from_parts(4_116_000, 0)
+		// Minimum execution time: 4_076_000 picoseconds.
+		Weight::from_parts(4_126_000, 0)
 			.saturating_add(Weight::from_parts(0, 4055))
-			// Standard Error: 367_384
-			.saturating_add(Weight::from_parts(374_535_452, 0).saturating_mul(n.into()))
+			// Standard Error: 262_893
+			.saturating_add(Weight::from_parts(368_120_313, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(11))
 			.saturating_add(ParityDbWeight::get().reads((17_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(6))

@@ -23,7 +23,7 @@
 //!
 //! A search reads each list it passes and writes only the one it puts the item on. Many
 //! steps often want the same block (every result revealed in one block wants its sampling
-//! opened at the same next draw): [`Agenda::place_counted`] keeps a *hint*, the last run of
+//! opened at the same next draw): [`Agenda::place_hinted`] keeps a *hint*, the last run of
 //! blocks a placement found full, and starts past it, so the k-th of such a burst reads one
 //! list instead of the k / bound lists the others filled. The hint is only a hint: a block
 //! in it whose list lost an item since (`unschedule`) is passed over by hinted placements
@@ -78,7 +78,7 @@ pub struct Due<B, I> {
 	pub from_line: u32,
 }
 
-/// Where [`Agenda::place_counted`] put an item.
+/// Where [`Agenda::place_hinted`] put an item.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Placed<B> {
 	/// The block it is due at (on that block's list, or in the waiting line due at it).
@@ -194,7 +194,7 @@ impl<A: AgendaStorage> Agenda<A> {
 	/// run of blocks found full, when it covers `at`), keeps the hint up to date, and tells
 	/// what the search did (what a caller charges by). The item lands on a block with room
 	/// within the search, or waits in line only when every block of it is full.
-	pub fn place_counted(item: A::Item, at: A::Block, search: u32) -> Placed<A::Block> {
+	pub fn place_hinted(item: A::Item, at: A::Block, search: u32) -> Placed<A::Block> {
 		let hint = A::Hint::get();
 		let run = hint.filter(|(from, to)| *from <= at && at < *to);
 		let found = Self::find_room(item, at, search, run.map(|(_, to)| to));
@@ -398,13 +398,13 @@ mod tests {
 		test(|| {
 			// Room at once: nothing read full, no hint.
 			assert_eq!(
-				TwoPerBlock::place_counted(1, 10, 3),
+				TwoPerBlock::place_hinted(1, 10, 3),
 				Placed { at: 10, search: searched(0, false, false) }
 			);
 			assert_eq!(Hint::get(), None);
 			// 10 is full now: the hint says so.
 			assert_eq!(
-				TwoPerBlock::place_counted(2, 10, 3),
+				TwoPerBlock::place_hinted(2, 10, 3),
 				Placed { at: 10, search: searched(0, false, true) }
 			);
 			assert_eq!(Hint::get(), Some((10, 11)));
@@ -413,19 +413,19 @@ mod tests {
 			}
 			// The hint skips 10; 11 (filled without the hint) is read full; placed on 12.
 			assert_eq!(
-				TwoPerBlock::place_counted(5, 10, 3),
+				TwoPerBlock::place_hinted(5, 10, 3),
 				Placed { at: 12, search: searched(1, false, true) }
 			);
 			assert_eq!(Hint::get(), Some((10, 12)));
 			// Straight to 12, which fills: the run grows.
 			assert_eq!(
-				TwoPerBlock::place_counted(6, 11, 3),
+				TwoPerBlock::place_hinted(6, 11, 3),
 				Placed { at: 12, search: searched(0, false, true) }
 			);
 			assert_eq!(Hint::get(), Some((10, 13)));
 			// 10, 11 and 12 full: every block read before the item waits, due at 10.
 			assert_eq!(
-				TwoPerBlock::place_counted(7, 10, 3),
+				TwoPerBlock::place_hinted(7, 10, 3),
 				Placed { at: 10, search: searched(3, true, false) }
 			);
 			assert_eq!(TwoPerBlock::line(), vec![(10, 7)]);
@@ -440,7 +440,7 @@ mod tests {
 		test(|| {
 			let mut read = 0;
 			for item in 0..20u8 {
-				let placed = TwoPerBlock::place_counted(item, 100, 10);
+				let placed = TwoPerBlock::place_hinted(item, 100, 10);
 				assert_eq!(placed.at, 100 + u32::from(item) / 2, "first block with room");
 				read += placed.search.passed;
 			}
@@ -456,21 +456,21 @@ mod tests {
 	fn a_stale_hint_lands_items_later_but_never_sends_them_to_the_line_while_room_is_left() {
 		test(|| {
 			for item in 0..6u8 {
-				TwoPerBlock::place_counted(item, 10, 3);
+				TwoPerBlock::place_hinted(item, 10, 3);
 			}
 			assert_eq!(Hint::get(), Some((10, 13)));
 			// 11 gets room again; the hint does not know.
 			TwoPerBlock::unschedule(&2, 11);
 			// A block past the run has room: the item lands there, later than 11.
-			assert_eq!(TwoPerBlock::place_counted(6, 10, 4).at, 13);
+			assert_eq!(TwoPerBlock::place_hinted(6, 10, 4).at, 13);
 			// No block past the run within the search: the skipped ones are read, and 11's
 			// room is found instead of the line.
-			let placed = TwoPerBlock::place_counted(7, 10, 3);
+			let placed = TwoPerBlock::place_hinted(7, 10, 3);
 			assert_eq!(placed, Placed { at: 11, search: searched(1, false, true) });
 			assert_eq!(TwoPerBlock::waiting(), 0);
 			assert_eq!(Hint::get(), Some((10, 12)), "the hint is corrected");
 			// Now truly full within three blocks of 10: the line.
-			let placed = TwoPerBlock::place_counted(8, 10, 3);
+			let placed = TwoPerBlock::place_hinted(8, 10, 3);
 			assert_eq!(placed.search, searched(3, true, true));
 			assert_eq!(Hint::get(), Some((10, 13)));
 			assert_eq!(TwoPerBlock::line(), vec![(10, 8)]);
@@ -482,11 +482,11 @@ mod tests {
 		test(|| {
 			Hint::put((20, 30));
 			// Wanted before the run: read from there, the run's blocks too.
-			assert_eq!(TwoPerBlock::place_counted(1, 15, 10).at, 15);
+			assert_eq!(TwoPerBlock::place_hinted(1, 15, 10).at, 15);
 			// Wanted past it: the hint does not apply.
-			assert_eq!(TwoPerBlock::place_counted(2, 30, 1).at, 30);
+			assert_eq!(TwoPerBlock::place_hinted(2, 30, 1).at, 30);
 			// Inside it: skipped to its end.
-			assert_eq!(TwoPerBlock::place_counted(3, 25, 10).at, 30);
+			assert_eq!(TwoPerBlock::place_hinted(3, 25, 10).at, 30);
 			// Schedule and place ignore the hint.
 			assert_eq!(TwoPerBlock::schedule(4, 25, 1), Some(25));
 			assert_eq!(TwoPerBlock::place(5, 25, 1), 25);
