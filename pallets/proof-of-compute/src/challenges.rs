@@ -208,7 +208,7 @@ impl<T: Config> Pallet<T> {
 	/// Samples a `Gemm` job's revealed `root` like a challenge: opened from randomness of the
 	/// blocks after the reveal, answered with `reveal_challenge`. The opening waits in line if
 	/// the agendas are full (never skipped). Returns what the opening's search did (what it is
-	/// charged by); `None` only if challenge ids ran out.
+	/// charged by); `None` only for a job id too large for its challenge id (`job_challenge_id`).
 	pub(crate) fn challenge_job(
 		job_id: JobId,
 		provider: &T::AccountId,

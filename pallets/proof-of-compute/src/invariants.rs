@@ -26,9 +26,10 @@ impl<T: Config> Pallet<T> {
 				line.contains(&(at, task))
 			}
 		};
+		let next_counted = NextChallengeId::<T>::get();
 		for (id, challenge) in Challenges::<T>::iter() {
 			// Counted ids: hardware challenges, and job challenges an earlier runtime made.
-			let counted = id < NextChallengeId::<T>::get();
+			let counted = id < next_counted;
 			match challenge.purpose {
 				Purpose::Hardware => {
 					if !counted || id >= JOB_CHALLENGE_IDS {
